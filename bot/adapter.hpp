@@ -1,0 +1,28 @@
+#pragma once
+// What the app needs from a chat adapter (Slack, IRC): run the connection, say whether it is
+// ready, post messages (reminders), stop gracefully.
+#include <string>
+#include <string_view>
+
+#include <boost/asio/awaitable.hpp>
+
+#include "handlers/reply.hpp"
+
+namespace katabot {
+
+class ChatAdapter {
+ public:
+  virtual ~ChatAdapter() = default;
+  virtual std::string_view name() const = 0;  // "slack", "irc"
+  // Connected and registered / joined: what /readyz reports.
+  virtual bool ready() const = 0;
+  // Owns the connection, reconnecting with backoff, until stop(); returns after a graceful close.
+  virtual boost::asio::awaitable<void> run() = 0;
+  // Stop taking work, flush replies in flight, close (QUIT / WebSocket close). Idempotent.
+  virtual void stop() = 0;
+  // Posts a message to a channel; completes with true once the platform accepted it (Slack ok:true,
+  // IRC line written to the socket), false if it could not be delivered now.
+  virtual boost::asio::awaitable<bool> post(std::string channel, Reply reply) = 0;
+};
+
+}  // namespace katabot

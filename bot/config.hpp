@@ -1,0 +1,84 @@
+#pragma once
+// The bot's configuration file (contract: shared/design/interfaces.md), loaded and validated in
+// one pass so that every problem is reported at once, with FILE:LINE:COL.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "knowledge/diagnostics.hpp"
+
+namespace katabot {
+
+struct AdminsConfig {
+  std::vector<std::string> slack_users;
+  std::vector<std::string> irc_accounts;
+};
+
+struct BotConfig {
+  std::string name = "katabot";
+  std::filesystem::path knowledge_dir;  // absolute after loading
+  std::filesystem::path state_dir;      // absolute after loading
+  std::string log_level = "info";
+  AdminsConfig admins;
+};
+
+struct SlackConfig {
+  bool enabled = false;
+  std::string app_token;  // secret
+  std::string bot_token;  // secret
+  std::string api_base = "https://slack.com/api/";
+  std::string command = "/kata";
+  std::vector<std::string> reminder_channels;
+};
+
+struct IrcConfig {
+  bool enabled = false;
+  std::string host = "irc.oftc.net";
+  std::uint16_t port = 6697;
+  bool tls = true;
+  bool tls_verify = true;
+  std::string ca_file;
+  std::string client_cert;
+  std::string nick = "katabot";
+  std::vector<std::string> alt_nicks;
+  std::string username = "katabot";
+  std::string realname = "Kata Containers community bot";
+  std::string nickserv_password;  // secret
+  std::vector<std::string> channels;
+  std::string command_prefix = "!";
+  std::vector<std::string> reminder_channels;
+};
+
+struct HttpConfig {
+  std::string listen = "127.0.0.1:9090";  // empty: no HTTP server
+};
+
+struct Config {
+  std::filesystem::path file;
+  BotConfig bot;
+  SlackConfig slack;
+  IrcConfig irc;
+  HttpConfig http;
+};
+
+// Looks up an environment variable; injectable so tests need not touch the process environment.
+using Environment = std::function<std::optional<std::string>(const std::string& name)>;
+Environment process_environment();
+
+std::optional<Config> load_config(const std::filesystem::path& file, const Environment& environment,
+                                  Diagnostics& diagnostics);
+std::optional<Config> parse_config(const std::string& yaml_text, const std::filesystem::path& file,
+                                   const Environment& environment, Diagnostics& diagnostics);
+
+// The configuration used when no file is given: console only, the knowledge base next to the binary's
+// working directory (knowledge/), state in a temporary directory.
+Config console_default_config();
+
+// config/katabot.yaml in the working directory, else /etc/katabot/katabot.yaml; nullopt if neither exists.
+std::optional<std::filesystem::path> find_default_config();
+
+}  // namespace katabot

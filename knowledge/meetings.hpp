@@ -1,0 +1,46 @@
+#pragma once
+// The community's recurring meetings, as declared in meetings.yaml.
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <date/date.h>
+#include <date/tz.h>
+
+#include "knowledge/diagnostics.hpp"
+
+namespace katabot {
+
+enum class Frequency { weekly, biweekly_even, biweekly_odd };
+
+struct Meeting {
+  std::string id;
+  std::string title;
+  std::string description;
+  date::weekday day;
+  std::chrono::minutes time_of_day{0};  // local wall-clock time in `zone`
+  const date::time_zone* zone = nullptr;
+  Frequency frequency = Frequency::weekly;
+  std::chrono::minutes duration{60};
+  std::string agenda;
+  std::string join;
+  std::vector<std::chrono::seconds> reminders;  // before the start
+  std::vector<date::year_month_day> skip;       // local dates with no meeting
+  std::optional<std::vector<std::string>> announce_slack;  // nullopt: slack.reminder_channels
+  std::optional<std::vector<std::string>> announce_irc;    // nullopt: irc.reminder_channels
+  std::vector<std::string> keywords;  // phrases that ask about this meeting ("when is the meeting")
+};
+
+std::vector<Meeting> load_meetings(const std::string& path, Diagnostics& diagnostics);
+std::vector<Meeting> parse_meetings(const std::string& yaml_text, const std::string& file_name,
+                                    Diagnostics& diagnostics);
+
+// "24h", "15m", "1d", "90s", "1h30m" → seconds; nullopt when malformed.
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+// 86400s → "1d", 900s → "15m", 5400s → "1h30m": the inverse of parse_duration.
+std::string format_duration(std::chrono::seconds duration);
+std::string_view frequency_name(Frequency frequency);
+
+}  // namespace katabot
