@@ -14,13 +14,13 @@ bool is_secret_key(std::string_view key) {
 }
 
 // Replaces ${NAME} in every scalar of the tree by the environment variable NAME.
-void substitute_environment(YamlReader& reader, YAML::Node node, const Environment& environment) {
+void substitute_environment(YamlReader& reader, YAML::Node node, const Environment& environment, ConfigUse use) {
   if (node.IsMap()) {
-    for (auto entry : node) substitute_environment(reader, entry.second, environment);
+    for (auto entry : node) substitute_environment(reader, entry.second, environment, use);
     return;
   }
   if (node.IsSequence()) {
-    for (auto item : node) substitute_environment(reader, item, environment);
+    for (auto item : node) substitute_environment(reader, item, environment, use);
     return;
   }
   if (!node.IsScalar()) return;
@@ -35,7 +35,7 @@ void substitute_environment(YamlReader& reader, YAML::Node node, const Environme
     const auto name = match[1].str();
     if (const auto value = environment(name)) {
       result += *value;
-    } else {
+    } else if (use == ConfigUse::running) {
       reader.error(node, "environment variable " + name + " is not set");
     }
     last = match[0].second;
@@ -73,7 +73,7 @@ void read_bot(YamlReader& reader, const YAML::Node& node, const std::filesystem:
   }
 }
 
-void read_slack(YamlReader& reader, const YAML::Node& node, SlackConfig& slack) {
+void read_slack(YamlReader& reader, const YAML::Node& node, ConfigUse use, SlackConfig& slack) {
   if (!node || !reader.expect_map(node, "'slack'")) return;
   reader.reject_unknown_keys(node, {"enabled", "app_token", "bot_token", "api_base", "command", "reminder_channels"},
                              "slack");
@@ -85,11 +85,11 @@ void read_slack(YamlReader& reader, const YAML::Node& node, SlackConfig& slack) 
   slack.reminder_channels = reader.string_list(node, "reminder_channels");
   if (!slack.api_base.ends_with('/')) slack.api_base += '/';
   if (!slack.enabled) return;
-  if (!slack.app_token.starts_with("xapp-")) {
+  if (use == ConfigUse::running && !slack.app_token.starts_with("xapp-")) {
     reader.error(node["app_token"] ? node["app_token"] : node,
                  "slack.app_token must be an app-level token (xapp-…) with connections:write");
   }
-  if (!slack.bot_token.starts_with("xoxb-")) {
+  if (use == ConfigUse::running && !slack.bot_token.starts_with("xoxb-")) {
     reader.error(node["bot_token"] ? node["bot_token"] : node, "slack.bot_token must be a bot token (xoxb-…)");
   }
   if (!slack.api_base.starts_with("https://") && !slack.api_base.starts_with("http://")) {
@@ -155,11 +155,11 @@ void read_http(YamlReader& reader, const YAML::Node& node, HttpConfig& http) {
 }
 
 std::optional<Config> read_config(YamlReader& reader, YAML::Node root, const std::filesystem::path& file,
-                                  const Environment& environment) {
+                                  const Environment& environment, ConfigUse use) {
   const auto before = reader.diagnostics().size();
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!reader.expect_map(root, "the configuration")) return std::nullopt;
-  substitute_environment(reader, root, environment);
+  substitute_environment(reader, root, environment, use);
   reader.reject_unknown_keys(root, {"bot", "slack", "irc", "http"}, "the configuration");
   Config config;
   config.file = std::filesystem::absolute(file);
@@ -167,7 +167,7 @@ std::optional<Config> read_config(YamlReader& reader, YAML::Node root, const std
   config.bot.knowledge_dir = base / "knowledge";
   config.bot.state_dir = base / "state";
   read_bot(reader, root["bot"], base, config.bot);
-  read_slack(reader, root["slack"], config.slack);
+  read_slack(reader, root["slack"], use, config.slack);
   read_irc(reader, root["irc"], base, config.irc);
   read_http(reader, root["http"], config.http);
   if (config.irc.enabled && config.irc.nick.empty()) config.irc.nick = config.bot.name;
@@ -185,27 +185,37 @@ Environment process_environment() {
 }
 
 std::optional<Config> load_config(const std::filesystem::path& file, const Environment& environment,
-                                  Diagnostics& diagnostics) {
+                                  Diagnostics& diagnostics, ConfigUse use) {
   YamlReader reader(file.string(), diagnostics);
   auto root = reader.load_file();
   if (!root) return std::nullopt;
-  return read_config(reader, *root, file, environment);
+  return read_config(reader, *root, file, environment, use);
 }
 
 std::optional<Config> parse_config(const std::string& yaml_text, const std::filesystem::path& file,
-                                   const Environment& environment, Diagnostics& diagnostics) {
+                                   const Environment& environment, Diagnostics& diagnostics, ConfigUse use) {
   YamlReader reader(file.string(), diagnostics);
   auto root = reader.load_string(yaml_text);
   if (!root) return std::nullopt;
-  return read_config(reader, *root, file, environment);
+  return read_config(reader, *root, file, environment, use);
 }
 
-Config console_default_config() {
+Config offline_default_config() {
   Config config;
-  config.bot.knowledge_dir = std::filesystem::absolute("knowledge");
-  config.bot.state_dir = std::filesystem::temp_directory_path() / "katabot-console";
+  config.file = "(built-in defaults)";
+  config.bot.knowledge_dir = find_knowledge_dir();
+  config.bot.state_dir = std::filesystem::temp_directory_path() / "katabot-offline";
   config.http.listen.clear();
   return config;
+}
+
+std::filesystem::path find_knowledge_dir() {
+  const std::filesystem::path candidates[] = {"knowledge", std::filesystem::path(KATABOT_SOURCE_KNOWLEDGE_DIR),
+                                              "/usr/share/katabot/knowledge"};
+  for (const auto& candidate : candidates) {
+    if (std::filesystem::exists(candidate / "topics.yaml")) return std::filesystem::absolute(candidate);
+  }
+  return std::filesystem::absolute("knowledge");
 }
 
 std::optional<std::filesystem::path> find_default_config() {

@@ -69,14 +69,22 @@ struct Config {
 using Environment = std::function<std::optional<std::string>(const std::string& name)>;
 Environment process_environment();
 
-std::optional<Config> load_config(const std::filesystem::path& file, const Environment& environment,
-                                  Diagnostics& diagnostics);
-std::optional<Config> parse_config(const std::string& yaml_text, const std::filesystem::path& file,
-                                   const Environment& environment, Diagnostics& diagnostics);
+// `running`: the bot will connect, so tokens must be set. Offline uses (--schedule, --ics,
+// --console) only need the knowledge base and accept a config whose secrets are not in the environment.
+enum class ConfigUse { running, offline };
 
-// The configuration used when no file is given: console only, the knowledge base next to the binary's
-// working directory (knowledge/), state in a temporary directory.
-Config console_default_config();
+std::optional<Config> load_config(const std::filesystem::path& file, const Environment& environment,
+                                  Diagnostics& diagnostics, ConfigUse use = ConfigUse::running);
+std::optional<Config> parse_config(const std::string& yaml_text, const std::filesystem::path& file,
+                                   const Environment& environment, Diagnostics& diagnostics,
+                                   ConfigUse use = ConfigUse::running);
+
+// The configuration used offline when no file is given: no adapters, no HTTP, the knowledge base
+// found by find_knowledge_dir(), state in a temporary directory.
+Config offline_default_config();
+// knowledge/ in the working directory, else the one of the source tree the binary was built from,
+// else /usr/share/katabot/knowledge.
+std::filesystem::path find_knowledge_dir();
 
 // config/katabot.yaml in the working directory, else /etc/katabot/katabot.yaml; nullopt if neither exists.
 std::optional<std::filesystem::path> find_default_config();

@@ -22,9 +22,11 @@ bool meets_on(const Meeting& meeting, date::local_days day) {
 
 SysSeconds start_on(const Meeting& meeting, date::local_days day) {
   const auto local_start = date::local_seconds{day} + meeting.time_of_day;
-  // date::choose::earliest maps a nonexistent time to the transition instant and an ambiguous
-  // one to its first occurrence.
-  return std::chrono::time_point_cast<std::chrono::seconds>(meeting.zone->to_sys(local_start, date::choose::earliest));
+  // Both cases read the wall time with the offset in force before the transition, as RFC 5545
+  // (section 3.3.5) and Python's zoneinfo do, so the .ics feed and the bot agree: a nonexistent
+  // 02:30 becomes 03:30 after the spring-forward gap, an ambiguous one its first occurrence.
+  const auto info = meeting.zone->get_info(local_start);
+  return date::sys_seconds{local_start.time_since_epoch()} - info.first.offset;
 }
 
 std::vector<SysSeconds> next_occurrences(const Meeting& meeting, SysSeconds from, std::size_t count) {

@@ -17,8 +17,9 @@ unsigned iso_week_number(date::year_month_day day);
 // Whether the meeting takes place on this local date (weekday, ISO-week parity, skip dates).
 bool meets_on(const Meeting& meeting, date::local_days day);
 
-// Start of the meeting on a local date. A start inside a spring-forward gap moves to the end of the
-// gap; a start inside a fall-back fold is the earlier of the two instants, so it happens once.
+// Start of the meeting on a local date, read with the UTC offset in force before any transition
+// (RFC 5545): a start inside a spring-forward gap moves later by the gap's length (02:30 → 03:30);
+// a start inside a fall-back fold is the earlier of the two instants, so it happens once.
 SysSeconds start_on(const Meeting& meeting, date::local_days day);
 
 // The next `count` starts at or after `from`, in order.

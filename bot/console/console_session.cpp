@@ -1,0 +1,71 @@
+#include "bot/console/console_session.hpp"
+
+#include <istream>
+#include <ostream>
+
+#include "bot/render.hpp"
+
+namespace katabot {
+
+Inbound console_inbound(const ConsoleSettings& settings, const std::string& line) {
+  Inbound inbound;
+  inbound.user_id = "console";
+  inbound.user_name = "you";
+  const auto& command = settings.slack_command;
+  if (line == command || line.starts_with(command + " ")) {
+    inbound.platform = Platform::slack;
+    inbound.kind = InboundKind::slash_command;
+    inbound.channel = "C0CONSOLE";
+    inbound.text = line.substr(std::min(line.size(), command.size() + 1));
+  } else if (line.starts_with(settings.irc_prefix)) {
+    inbound.platform = Platform::irc;
+    inbound.kind = InboundKind::channel_line;
+    inbound.channel = "#kata-dev";
+    inbound.text = line;
+  } else {
+    inbound.platform = Platform::console;
+    inbound.kind = InboundKind::channel_line;
+    inbound.channel = "#kata-dev";
+    inbound.text = line;
+  }
+  return inbound;
+}
+
+std::string render_for_console(const ConsoleSettings& settings, const Inbound& inbound, const Reply& reply) {
+  std::string block;
+  if (inbound.platform == Platform::slack) {
+    block = reply.visibility == Visibility::ephemeral ? "[Slack, only visible to you]\n" : "[Slack, in channel]\n";
+    block += render_slack_mrkdwn(reply) + "\n";
+    return block;
+  }
+  const auto where = inbound.platform == Platform::irc ? "[IRC " + inbound.channel + "]\n" : "[" + inbound.channel + "]\n";
+  block = where;
+  for (const auto& line : render_irc_lines(reply)) block += "<" + settings.bot_name + "> " + line + "\n";
+  return block;
+}
+
+int run_console(const ConsoleSettings& settings, const InboundHandler& handler, std::istream& in, std::ostream& out) {
+  if (settings.interactive) {
+    out << "katabot console — type " << settings.slack_command << " help (as in Slack), " << settings.irc_prefix
+        << "help (as in IRC), or just chat. Ctrl-D quits.\n";
+  }
+  std::string line;
+  while (true) {
+    if (settings.interactive) out << "> " << std::flush;
+    if (!std::getline(in, line)) break;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.find_first_not_of(" \t") == std::string::npos) continue;
+    const auto inbound = console_inbound(settings, line);
+    if (const auto reply = handler(inbound)) {
+      out << render_for_console(settings, inbound, *reply);
+    } else {
+      out << "[" << (inbound.platform == Platform::irc ? "IRC " : "") << inbound.channel << "]\n(" << settings.bot_name
+          << " stays quiet: nothing here is for the bot)\n";
+    }
+    out << "\n" << std::flush;
+  }
+  if (settings.interactive) out << "\n";
+  return 0;
+}
+
+}  // namespace katabot

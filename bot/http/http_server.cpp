@@ -1,0 +1,264 @@
+#include "bot/http/http_server.hpp"
+
+#include <exception>
+#include <unordered_set>
+#include <utility>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bot/http/listen_address.hpp"
+
+namespace katabot {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+// Operators' requests are a request line and a few headers with no body; anything bigger is abuse.
+constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
+constexpr std::uint64_t kMaxBodyBytes = 4 * 1024;
+constexpr std::size_t kMaxBufferedBytes = 16 * 1024;
+// How long to wait before accepting again when accept fails (e.g. EMFILE), so the loop cannot spin.
+constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(200);
+
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+
+using Response = http::response<http::string_body>;
+
+Response make_response(const HttpAnswer& answer, unsigned version, bool keep_alive, bool head_only) {
+  Response response{static_cast<http::status>(answer.status), version};
+  response.set(http::field::server, "katabot");
+  response.set(http::field::content_type, answer.content_type);
+  for (const auto& [name, value] : answer.headers) response.set(name, value);
+  response.keep_alive(keep_alive);
+  if (head_only) {
+    response.content_length(answer.body.size());  // what GET would send, without sending it
+  } else {
+    response.body() = answer.body;
+    response.prepare_payload();
+  }
+  return response;
+}
+
+// A request we cannot parse gets one status line explaining why, then the connection closes:
+// after a framing error the rest of the byte stream cannot be trusted.
+std::optional<HttpAnswer> answer_for_bad_request(const beast::error_code& error) {
+  if (error == http::error::end_of_stream || error == http::error::partial_message ||
+      error.category() != http::make_error_code(http::error::bad_target).category()) {
+    return std::nullopt;  // the peer left or the socket failed: nobody to answer
+  }
+  if (error == http::error::header_limit) {
+    return HttpAnswer{431, "text/plain; charset=utf-8", "request header too large\n", {}};
+  }
+  if (error == http::error::body_limit) {
+    return HttpAnswer{413, "text/plain; charset=utf-8", "request body too large\n", {}};
+  }
+  return HttpAnswer{400, "text/plain; charset=utf-8", "bad request\n", {}};
+}
+
+}  // namespace
+
+struct HttpServerState {
+  HttpServerState(net::any_io_executor executor, std::string listen, HttpRoutes routes, HttpServerLimits limits)
+      : executor(std::move(executor)),
+        listen(std::move(listen)),
+        routes(std::move(routes)),
+        limits(limits),
+        acceptor(this->executor) {}
+
+  net::any_io_executor executor;
+  std::string listen;
+  HttpRoutes routes;
+  HttpServerLimits limits;
+  tcp::acceptor acceptor;
+  bool stopped = false;
+  // Live connections, so stop() can close them; each session removes itself when it ends.
+  std::unordered_set<beast::tcp_stream*> sessions;
+
+  beast::error_code open();
+  void stop();
+};
+
+namespace {
+
+// Resolves at start-up only (a blocking lookup is harmless before the loop runs).
+std::optional<tcp::endpoint> resolve_listen_address(const net::any_io_executor& executor,
+                                                    const ListenAddress& address, beast::error_code& error) {
+  if (const auto literal = net::ip::make_address(address.host, error); !error) {
+    return tcp::endpoint(literal, address.port);
+  }
+  tcp::resolver resolver(executor);
+  const auto results = resolver.resolve(address.host, std::to_string(address.port),
+                                        tcp::resolver::passive | tcp::resolver::numeric_service, error);
+  if (error || results.empty()) return std::nullopt;
+  return results.begin()->endpoint();
+}
+
+class SessionRegistration {
+ public:
+  SessionRegistration(HttpServerState& state, beast::tcp_stream& stream) : state_(state), stream_(stream) {
+    state_.sessions.insert(&stream_);
+  }
+  ~SessionRegistration() { state_.sessions.erase(&stream_); }
+  SessionRegistration(const SessionRegistration&) = delete;
+  SessionRegistration& operator=(const SessionRegistration&) = delete;
+
+ private:
+  HttpServerState& state_;
+  beast::tcp_stream& stream_;
+};
+
+net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  const SessionRegistration registration(*state, stream);
+  beast::error_code ignored;
+  stream.socket().set_option(tcp::no_delay(true), ignored);
+  beast::flat_buffer buffer(kMaxBufferedBytes);
+
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kMaxHeaderBytes);
+    parser.body_limit(kMaxBodyBytes);
+    // Also bounds the idle time between keep-alive requests; on expiry the stream closes itself.
+    stream.expires_after(state->limits.request_timeout);
+    const auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+    if (read_error) {
+      if (const auto answer = answer_for_bad_request(read_error); answer && !state->stopped) {
+        spdlog::debug("http: rejecting request: {}", read_error.message());
+        auto response = make_response(*answer, 11, false, false);
+        stream.expires_after(state->limits.request_timeout);
+        co_await http::async_write(stream, response, kNoThrow);
+      }
+      break;
+    }
+    const auto& request = parser.get();
+    const auto answer = answer_http_request(request.method_string(), request.target(), state->routes);
+    auto response = make_response(answer, request.version(), request.keep_alive(), request.method() == http::verb::head);
+    stream.expires_after(state->limits.request_timeout);
+    const auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
+    if (write_error || !response.keep_alive() || state->stopped) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.close();
+}
+
+void log_session_failure(std::exception_ptr failure) {
+  if (!failure) return;
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& error) {
+    spdlog::error("http: connection failed: {}", error.what());
+  }
+}
+
+net::awaitable<void> accept_loop(std::shared_ptr<HttpServerState> state) {
+  net::steady_timer retry_timer(state->executor);
+  bool accept_failing = false;
+  while (!state->stopped) {
+    auto [error, socket] = co_await state->acceptor.async_accept(kNoThrow);
+    if (state->stopped) break;
+    if (error) {
+      if (!accept_failing) spdlog::warn("http: accept failed: {} (retrying)", error.message());
+      accept_failing = true;
+      retry_timer.expires_after(kAcceptRetryDelay);
+      co_await retry_timer.async_wait(kNoThrow);
+      continue;
+    }
+    accept_failing = false;
+    if (state->sessions.size() >= state->limits.max_sessions) {
+      spdlog::debug("http: {} connections open, refusing another", state->sessions.size());
+      beast::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    net::co_spawn(state->executor, serve_session(state, std::move(socket)), log_session_failure);
+  }
+}
+
+// A free function holding the state by value: the HttpServer may be gone before the loop ends.
+net::awaitable<void> run_server(std::shared_ptr<HttpServerState> state) {
+  try {
+    if (!state->acceptor.is_open() && !state->stopped && state->open()) co_return;
+    co_await accept_loop(state);
+  } catch (const std::exception& error) {
+    spdlog::error("http: server stopped: {}", error.what());
+  }
+}
+
+}  // namespace
+
+beast::error_code HttpServerState::open() {
+  std::string reason;
+  const auto address = parse_listen_address(listen, reason);
+  if (!address) {
+    spdlog::error("http: listen address '{}': {}", listen, reason);
+    return net::error::invalid_argument;
+  }
+  beast::error_code error;
+  const auto endpoint = resolve_listen_address(executor, *address, error);
+  if (!endpoint) {
+    spdlog::error("http: cannot resolve '{}': {}", address->host, error.message());
+    return error ? error : net::error::host_not_found;
+  }
+  const auto fail = [&](const char* step) {
+    spdlog::error("http: cannot {} {}: {}", step, listen, error.message());
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    return error;
+  };
+  acceptor.open(endpoint->protocol(), error);
+  if (error) return fail("open a socket for");
+  // A restarted bot must rebind at once even while the old connections sit in TIME_WAIT.
+  acceptor.set_option(net::socket_base::reuse_address(true), error);
+  if (error) return fail("configure");
+  acceptor.bind(*endpoint, error);
+  if (error) return fail("bind");
+  acceptor.listen(net::socket_base::max_listen_connections, error);
+  if (error) return fail("listen on");
+  const auto bound = acceptor.local_endpoint(error);
+  spdlog::info("http: listening on {}:{}", bound.address().to_string(), bound.port());
+  return {};
+}
+
+void HttpServerState::stop() {
+  stopped = true;
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  // Closing completes each session's pending read or write with operation_aborted; the sessions
+  // then unregister themselves, so the set is not changed while we walk it.
+  for (auto* stream : sessions) stream->socket().close(ignored);
+}
+
+HttpServer::HttpServer(net::any_io_executor executor, std::string listen, HttpRoutes routes, HttpServerLimits limits)
+    : state_(std::make_shared<HttpServerState>(std::move(executor), std::move(listen), std::move(routes), limits)) {}
+
+HttpServer::~HttpServer() { state_->stop(); }
+
+beast::error_code HttpServer::open() { return state_->open(); }
+
+tcp::endpoint HttpServer::local_endpoint() const {
+  beast::error_code ignored;
+  return state_->acceptor.local_endpoint(ignored);
+}
+
+net::awaitable<void> HttpServer::run() { return run_server(state_); }
+
+void HttpServer::stop() { state_->stop(); }
+
+}  // namespace katabot

@@ -1,0 +1,52 @@
+#pragma once
+// The operators' HTTP/1.1 endpoint (/healthz, /readyz, /metrics, /meetings.ics) on the bot's one
+// io_context. Read-only: it asks HttpRoutes for the answers and changes nothing. Beast stays in
+// the .cpp file so that including this header costs little.
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/system/error_code.hpp>
+
+#include "bot/http/http_routes.hpp"
+
+namespace katabot {
+
+struct HttpServerLimits {
+  // Probes and scrapers need a handful of connections; beyond this, new ones are closed at once
+  // so that a flood cannot exhaust file descriptors the chat connections need.
+  std::size_t max_sessions = 64;
+  // Bounds reading one request (or idling between keep-alive requests) and writing one response.
+  std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
+};
+
+struct HttpServerState;  // shared with the session coroutines, which may outlive the HttpServer
+
+class HttpServer {
+ public:
+  // listen: "HOST:PORT" (IPv4, [IPv6] or a name resolved at open()); port 0 picks a free port.
+  HttpServer(boost::asio::any_io_executor executor, std::string listen, HttpRoutes routes,
+             HttpServerLimits limits = {});
+  ~HttpServer();  // stop()s; sessions still running keep the state they need alive
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and listens now, so that a taken port or a bad address fails start-up. Logs the reason
+  // (or the address it listens on) itself.
+  boost::system::error_code open();
+  // The bound address (the real port when listen asked for 0); default-constructed if not open.
+  boost::asio::ip::tcp::endpoint local_endpoint() const;
+  // Accepts until stop(); opens first if open() was not called. Never throws; errors are logged.
+  boost::asio::awaitable<void> run();
+  // Closes the acceptor and every live connection. Idempotent; call it on the io_context's thread.
+  void stop();
+
+ private:
+  std::shared_ptr<HttpServerState> state_;
+};
+
+}  // namespace katabot

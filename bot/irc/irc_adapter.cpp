@@ -1,0 +1,333 @@
+#include "bot/irc/irc_adapter.hpp"
+
+#include <array>
+#include <deque>
+#include <functional>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bot/backoff.hpp"
+#include "bot/irc/irc_transport.hpp"
+#include "bot/irc/line_framer.hpp"
+#include "bot/render.hpp"
+
+namespace katabot {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using boost::system::error_code;
+using steady = std::chrono::steady_clock;
+constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+const Labels irc_labels = {{"platform", "irc"}};
+
+bool is_chat_line(std::string_view line) { return line.rfind("PRIVMSG ", 0) == 0 || line.rfind("NOTICE ", 0) == 0; }
+
+}  // namespace
+
+struct IrcAdapter::Wait {
+  explicit Wait(asio::any_io_executor executor) : timer(executor) {}
+  asio::steady_timer timer;
+};
+
+// One connection: a reader, a writer and a ticker coroutine around a sans-I/O Session. The writer
+// alone touches the socket for output, behind a bounded queue paced by the flood buckets.
+class IrcAdapter::Connection {
+ public:
+  Connection(IrcAdapter& adapter, asio::any_io_executor executor)
+      : adapter_(adapter),
+        transport_(executor, adapter.tls_context_),
+        session_(adapter.session_settings_, adapter.channels_, steady::now()),
+        flood_(adapter.tuning_.flood, steady::now()),
+        wake_(executor),
+        ticker_(executor) {}
+
+  ~Connection() { fail_queue(); }
+
+  asio::awaitable<bool> connect() {
+    irc::TransportSettings settings{adapter_.config_.host,          adapter_.config_.port,
+                                    adapter_.config_.tls,           adapter_.tuning_.resolve_timeout,
+                                    adapter_.tuning_.connect_timeout, adapter_.tuning_.handshake_timeout};
+    const auto error = co_await transport_.connect(settings);
+    co_return !error;
+  }
+
+  // Runs until the link ends; returns how long it stayed registered.
+  asio::awaitable<steady::duration> run() {
+    irc::SessionEvents events;
+    session_.start(events);
+    apply(events);
+    co_await (read_loop() || write_loop() || tick_loop());
+    close();
+    fail_queue();
+    co_return registered_at_ ? steady::now() - *registered_at_ : steady::duration::zero();
+  }
+
+  bool ready() const { return !closed_ && session_.ready(); }
+  bool registered() const { return !closed_ && session_.registered(); }
+  const irc::Session& session() const { return session_; }
+  bool banned() const { return banned_; }
+
+  void quit(std::string_view reason) {
+    enqueue("QUIT :" + std::string(reason), true, false, {});
+    quit_deadline_ = steady::now() + adapter_.tuning_.quit_grace;
+  }
+
+  // Queues reply lines; `done` learns whether the last one reached the socket.
+  void send_lines(const std::vector<std::string>& lines, std::function<void(bool)> done) {
+    if (lines.empty() || closed_ || normal_.size() + lines.size() > adapter_.tuning_.queue_limit) {
+      if (!lines.empty()) spdlog::warn("irc: send queue full; dropping a reply of {} lines", lines.size());
+      if (done) done(false);
+      return;
+    }
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      enqueue(lines[i], false, false, i + 1 == lines.size() ? std::move(done) : std::function<void(bool)>{});
+    }
+  }
+
+ private:
+  struct Queued {
+    std::string line;
+    bool secret = false;
+    std::function<void(bool)> done;
+  };
+
+  void enqueue(std::string line, bool urgent, bool secret, std::function<void(bool)> done) {
+    (urgent ? urgent_ : normal_).push_back(Queued{std::move(line), secret, std::move(done)});
+    wake_.cancel();
+  }
+
+  void fail_queue() {
+    // Not replayed after a reconnect: stale replies would arrive as a flood.
+    for (auto* queue : {&urgent_, &normal_}) {
+      for (auto& item : *queue) {
+        if (item.done) item.done(false);
+      }
+      queue->clear();
+    }
+  }
+
+  void close() {
+    closed_ = true;
+    transport_.close();
+    wake_.cancel();
+    ticker_.cancel();
+  }
+
+  void apply(irc::SessionEvents& events) {
+    for (auto& line : events.lines) enqueue(std::move(line.line), line.urgent, line.secret, {});
+    for (const auto& message : events.messages) dispatch(message);
+    if (!registered_at_ && session_.registered()) {
+      registered_at_ = steady::now();
+      adapter_.metrics_.set_gauge(
+          "katabot_last_connected_timestamp_seconds", irc_labels,
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    }
+    if (events.banned) banned_ = true;
+    if (events.disconnect) {
+      spdlog::warn("irc: closing the link: {}", *events.disconnect);
+      close();
+    }
+  }
+
+  void dispatch(const irc::ChatMessage& message) {
+    adapter_.metrics_.increment("katabot_messages_in_total", irc_labels);
+    Inbound inbound;
+    inbound.platform = Platform::irc;
+    inbound.kind = message.is_private ? InboundKind::direct_message : InboundKind::channel_line;
+    inbound.channel = message.is_private ? message.nick : message.target;
+    inbound.user_id = message.nick;
+    inbound.user_name = message.nick;
+    inbound.account = message.account;
+    inbound.text = message.text;
+    std::optional<Reply> reply;
+    try {
+      reply = adapter_.handler_(inbound);
+    } catch (const std::exception& error) {
+      spdlog::error("irc: handling a message from {} failed: {}", message.nick, error.what());
+    }
+    if (!reply) return;
+    auto limits = adapter_.tuning_.reply_limits;
+    limits.line_limit = session_.support().linelen;
+    const irc::ReplyAddress address{session_.own_prefix(), message.is_private ? "" : message.target, message.nick};
+    send_lines(irc::plan_reply_lines(render_irc_lines(*reply), address, limits), {});
+  }
+
+  asio::awaitable<void> read_loop() {
+    irc::LineFramer framer;
+    std::array<char, 16384> buffer;
+    for (;;) {
+      auto [error, size] = co_await transport_.read_some(asio::buffer(buffer));
+      if (error) {
+        if (!closed_) spdlog::warn("irc: connection lost: {}", error.message());
+        break;
+      }
+      framer.feed(std::string_view(buffer.data(), size));
+      // Every buffered line is handled before reading again.
+      irc::SessionEvents events;
+      while (auto line = framer.next_line()) {
+        spdlog::debug("irc <- {}", *line);
+        session_.on_line(*line, steady::now(), events);
+        apply(events);
+        events = {};
+        if (closed_) break;
+      }
+      if (closed_) break;
+    }
+    close();
+  }
+
+  asio::awaitable<void> write_loop() {
+    while (!closed_) {
+      auto* queue = !urgent_.empty() ? &urgent_ : !normal_.empty() ? &normal_ : nullptr;
+      if (!queue) {
+        wake_.expires_at(steady::time_point::max());
+        co_await wake_.async_wait(use_tuple);
+        continue;
+      }
+      auto& next = queue->front();
+      const bool paced = queue == &normal_;
+      if (paced) {
+        const auto delay = flood_.delay_for(next.line.size() + 2, steady::now());
+        if (delay > steady::duration::zero()) {
+          adapter_.metrics_.increment("katabot_flood_waits_total", irc_labels);
+          wake_.expires_after(delay);
+          co_await wake_.async_wait(use_tuple);
+          continue;  // an urgent line may have arrived meanwhile
+        }
+        flood_.consume(next.line.size() + 2, steady::now());
+      }
+      auto item = std::move(next);
+      queue->pop_front();
+      spdlog::debug("irc -> {}", item.secret ? item.line.substr(0, item.line.find(' ')) + " <redacted>" : item.line);
+      item.line += "\r\n";
+      auto [error, written] = co_await transport_.write(asio::buffer(item.line));
+      if (error) {
+        if (item.done) item.done(false);
+        if (!closed_) spdlog::warn("irc: write failed: {}", error.message());
+        break;
+      }
+      if (is_chat_line(item.line)) adapter_.metrics_.increment("katabot_messages_out_total", irc_labels);
+      if (item.done) item.done(true);
+    }
+    close();
+  }
+
+  asio::awaitable<void> tick_loop() {
+    while (!closed_) {
+      ticker_.expires_after(adapter_.tuning_.tick);
+      co_await ticker_.async_wait(use_tuple);
+      if (closed_) break;
+      const auto now = steady::now();
+      if (quit_deadline_ && now >= *quit_deadline_) break;
+      irc::SessionEvents events;
+      session_.on_tick(now, events);
+      apply(events);
+    }
+    close();
+  }
+
+  IrcAdapter& adapter_;
+  irc::Transport transport_;
+  irc::Session session_;
+  irc::FloodControl flood_;
+  asio::steady_timer wake_;
+  asio::steady_timer ticker_;
+  std::deque<Queued> urgent_;
+  std::deque<Queued> normal_;
+  bool closed_ = false;
+  bool banned_ = false;
+  std::optional<steady::time_point> registered_at_;
+  std::optional<steady::time_point> quit_deadline_;
+};
+
+IrcAdapter::IrcAdapter(asio::any_io_executor executor, IrcConfig config, std::string bot_name, InboundHandler handler,
+                       Metrics& metrics, IrcTuning tuning)
+    : executor_(executor),
+      config_(std::move(config)),
+      handler_(std::move(handler)),
+      metrics_(metrics),
+      tuning_(std::move(tuning)),
+      session_settings_(tuning_.session),
+      channels_(config_.channels, tuning_.channel_retry),
+      reconnect_wait_(std::make_unique<Wait>(executor)) {
+  session_settings_.nick = config_.nick.empty() ? bot_name : config_.nick;
+  session_settings_.alt_nicks = config_.alt_nicks;
+  session_settings_.username = config_.username.empty() ? session_settings_.nick : config_.username;
+  session_settings_.realname = config_.realname;
+  session_settings_.nickserv_password = config_.nickserv_password;
+  session_settings_.has_client_cert = config_.tls && !config_.client_cert.empty();
+  session_settings_.version_reply = std::string("katabot ") + KATABOT_VERSION +
+                                    " (Kata Containers community bot; https://katacontainers.io/community/)";
+  if (config_.tls) tls_context_ = irc::make_tls_context(config_.tls_verify, config_.ca_file, config_.client_cert);
+  metrics_.increment("katabot_messages_in_total", irc_labels, 0);
+  metrics_.increment("katabot_messages_out_total", irc_labels, 0);
+  metrics_.increment("katabot_reconnects_total", irc_labels, 0);
+  metrics_.increment("katabot_flood_waits_total", irc_labels, 0);
+}
+
+IrcAdapter::~IrcAdapter() = default;
+
+bool IrcAdapter::ready() const { return connection_ && connection_->ready(); }
+
+std::string IrcAdapter::current_nick() const {
+  return connection_ && connection_->registered() ? connection_->session().nick() : std::string{};
+}
+
+asio::awaitable<bool> IrcAdapter::run_connection() {
+  connection_ = std::make_unique<Connection>(*this, executor_);
+  spdlog::info("irc: connecting to {}:{} ({})", config_.host, config_.port, config_.tls ? "TLS" : "plain TCP");
+  if (!co_await connection_->connect() || stopping_) co_return false;
+  const auto registered_for = co_await connection_->run();
+  co_return registered_for >= tuning_.stable_session;
+}
+
+asio::awaitable<void> IrcAdapter::run() {
+  Backoff backoff(tuning_.reconnect_first, tuning_.reconnect_cap);
+  while (!stopping_) {
+    const bool stable = co_await run_connection();
+    const bool banned = connection_->banned();
+    if (stopping_) break;
+    connection_.reset();
+    if (stable) backoff.reset();
+    auto delay = backoff.next();
+    if (banned) delay = std::max(delay, tuning_.after_ban);
+    metrics_.increment("katabot_reconnects_total", irc_labels);
+    spdlog::info("irc: reconnecting in {} ms", delay.count());
+    reconnect_wait_->timer.expires_after(delay);
+    co_await reconnect_wait_->timer.async_wait(use_tuple);
+  }
+  connection_.reset();
+}
+
+void IrcAdapter::stop() {
+  if (stopping_) return;
+  stopping_ = true;
+  reconnect_wait_->timer.cancel();
+  if (connection_) connection_->quit("katabot shutting down");
+}
+
+asio::awaitable<bool> IrcAdapter::post(std::string channel, Reply reply) {
+  if (!connection_ || !connection_->registered()) co_return false;
+  auto limits = tuning_.reply_limits;
+  limits.line_limit = connection_->session().support().linelen;
+  const irc::ReplyAddress address{connection_->session().own_prefix(), channel, ""};
+  const auto lines = irc::plan_reply_lines(render_irc_lines(reply), address, limits);
+  auto outcome = std::make_shared<std::optional<bool>>();
+  auto signal = std::make_shared<asio::steady_timer>(executor_, steady::time_point::max());
+  connection_->send_lines(lines, [outcome, signal](bool written) {
+    *outcome = written;
+    signal->cancel();
+  });
+  if (!*outcome) co_await signal->async_wait(use_tuple);
+  co_return outcome->value_or(false);
+}
+
+}  // namespace katabot

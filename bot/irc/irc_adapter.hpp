@@ -1,0 +1,79 @@
+#pragma once
+// The IRC side of the bot (OFTC): one connection at a time, owned by run(), reconnecting with
+// jittered backoff. Channel lines and private messages go to the router; replies come back paced
+// by the flood buckets, split to fit 512 bytes and capped in channels.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "bot/adapter.hpp"
+#include "bot/config.hpp"
+#include "bot/inbound.hpp"
+#include "bot/irc/channel_set.hpp"
+#include "bot/irc/flood_control.hpp"
+#include "bot/irc/reply_lines.hpp"
+#include "bot/irc/session.hpp"
+#include "bot/metrics.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
+
+namespace katabot {
+
+// Timings and limits. The defaults are for production; tests shorten them.
+struct IrcTuning {
+  irc::SessionSettings session;  // only the timings are used: identity comes from IrcConfig
+  irc::ChannelRetrySettings channel_retry;
+  irc::FloodSettings flood;
+  irc::ReplyLimits reply_limits;
+  std::chrono::milliseconds resolve_timeout{10000};
+  std::chrono::milliseconds connect_timeout{15000};
+  std::chrono::milliseconds handshake_timeout{15000};
+  std::chrono::milliseconds reconnect_first{2000};
+  std::chrono::milliseconds reconnect_cap{std::chrono::minutes(5)};
+  std::chrono::milliseconds after_ban{std::chrono::hours(1)};  // 465: retrying quickly escalates bans
+  std::chrono::steady_clock::duration stable_session = std::chrono::minutes(5);
+  std::chrono::milliseconds tick{250};
+  std::chrono::milliseconds quit_grace{2000};
+  std::size_t queue_limit = 64;  // lines waiting for the flood buckets
+};
+
+class IrcAdapter final : public ChatAdapter {
+ public:
+  IrcAdapter(boost::asio::any_io_executor executor, IrcConfig config, std::string bot_name, InboundHandler handler,
+             Metrics& metrics, IrcTuning tuning = {});
+  ~IrcAdapter() override;
+
+  std::string_view name() const override { return "irc"; }
+  bool ready() const override;
+  boost::asio::awaitable<void> run() override;
+  void stop() override;
+  boost::asio::awaitable<bool> post(std::string channel, Reply reply) override;
+
+  // The nick the server knows us by now (empty when not registered).
+  std::string current_nick() const;
+
+ private:
+  class Connection;
+  boost::asio::awaitable<bool> run_connection();
+
+  boost::asio::any_io_executor executor_;
+  IrcConfig config_;
+  InboundHandler handler_;
+  Metrics& metrics_;
+  IrcTuning tuning_;
+  irc::SessionSettings session_settings_;
+  irc::ChannelSet channels_;
+  std::shared_ptr<boost::asio::ssl::context> tls_context_;
+  std::unique_ptr<Connection> connection_;
+  struct Wait;
+  std::unique_ptr<Wait> reconnect_wait_;
+  bool stopping_ = false;
+};
+
+}  // namespace katabot

@@ -1,0 +1,378 @@
+#include "bot/irc/session.hpp"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+
+#include <spdlog/spdlog.h>
+
+#include "bot/irc/outgoing_text.hpp"
+
+namespace katabot::irc {
+namespace {
+
+const std::set<std::string, std::less<>> wanted_caps = {"multi-prefix", "message-tags", "account-tag",
+                                                        "extended-join", "server-time"};
+
+std::string base64(std::string_view bytes) {
+  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (std::size_t i = 0; i < bytes.size(); i += 3) {
+    std::uint32_t group = static_cast<unsigned char>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) group |= static_cast<unsigned char>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) group |= static_cast<unsigned char>(bytes[i + 2]);
+    out += alphabet[(group >> 18) & 63];
+    out += alphabet[(group >> 12) & 63];
+    out += i + 1 < bytes.size() ? alphabet[(group >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? alphabet[group & 63] : '=';
+  }
+  return out;
+}
+
+std::vector<std::string_view> words(std::string_view text) {
+  std::vector<std::string_view> out;
+  while (!text.empty()) {
+    const auto end = text.find(' ');
+    if (end != 0) out.push_back(text.substr(0, end));
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return out;
+}
+
+std::string uppercase(std::string_view text) {
+  Message as_verb;
+  as_verb.verb = std::string(text);
+  return as_verb.command();
+}
+
+// Every field is stripped of CR, LF and NUL here, the lowest layer, whatever its origin.
+std::string make_line(std::string_view verb, std::initializer_list<std::string_view> params) {
+  Message message;
+  message.verb = std::string(verb);
+  for (const auto param : params) message.params.push_back(sanitize_param(param));
+  return serialize(message);
+}
+
+std::string http_date_now() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  gmtime_r(&now, &utc);
+  char text[64];
+  const auto size = std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &utc);
+  return std::string(text, size);
+}
+
+int numeric_of(std::string_view command) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(command.data(), command.data() + command.size(), value);
+  return error == std::errc{} && end == command.data() + command.size() && command.size() == 3 ? value : 0;
+}
+
+bool contains(std::string_view text, std::string_view part) { return text.find(part) != std::string_view::npos; }
+
+}  // namespace
+
+Session::Session(SessionSettings settings, ChannelSet& channels, time_point now)
+    : settings_(std::move(settings)), channels_(channels), connected_at_(now), last_received_(now) {
+  nick_ = settings_.nick;
+  channels_.set_casemapping(support_.casemapping);
+  channels_.on_connected();
+}
+
+void Session::send(SessionEvents& out, std::string line, bool urgent, bool secret) {
+  out.lines.push_back(OutgoingLine{std::move(line), urgent, secret});
+}
+
+std::string Session::own_prefix() const {
+  return user_host_.empty() ? assumed_prefix(nick_, settings_.username) : nick_ + "!" + user_host_;
+}
+
+bool Session::is_me(std::string_view nick) const { return support_.fold(nick) == support_.fold(nick_); }
+
+void Session::start(SessionEvents& out) {
+  send(out, "CAP LS 302");
+  send(out, make_line("NICK", {nick_}));
+  send(out, make_line("USER", {settings_.username, "0", "*", settings_.realname}));
+}
+
+void Session::on_line(std::string_view line, time_point now, SessionEvents& out) {
+  last_received_ = now;
+  ping_sent_at_.reset();
+  const auto message = parse_message(line);
+  if (!message) {
+    spdlog::debug("irc: dropped unparsable line ({} bytes)", line.size());
+    return;
+  }
+  on_message(*message, now, out);
+}
+
+void Session::on_message(const Message& message, time_point now, SessionEvents& out) {
+  const auto command = message.command();
+  const auto numeric = numeric_of(command);
+  const auto source_nick = split_userhost(message.source).nick;
+
+  if (command == "PING") {
+    send(out, make_line("PONG", {message.params.empty() ? std::string_view("katabot") : message.params.back()}), true);
+  } else if (command == "PRIVMSG") {
+    handle_privmsg(message, now, out);
+  } else if (command == "NOTICE") {
+    // Never answered (loop prevention); only services' verdicts matter.
+    if (support_.fold(source_nick) == "nickserv") {
+      const auto text = message.param(1);
+      if (contains(text, "successfully identified") || contains(text, "automatically identified") ||
+          contains(text, "now identified")) {
+        on_identified();
+      } else if (contains(text, "failed") || contains(text, "incorrect") || contains(text, "Invalid password")) {
+        spdlog::warn("irc: NickServ did not accept our identification; joining without it");
+        awaiting_identification_ = false;
+      }
+    }
+  } else if (command == "CAP") {
+    handle_cap(message, out);
+  } else if (command == "AUTHENTICATE") {
+    handle_authenticate(message, out);
+  } else if (command == "ERROR") {
+    out.disconnect = "server closed the link: " + std::string(message.param(0));
+  } else if (command == "JOIN" && is_me(source_nick)) {
+    const auto userhost = split_userhost(message.source);
+    if (!userhost.user.empty() && !userhost.host.empty()) user_host_ = userhost.user + "@" + userhost.host;
+    spdlog::info("irc: joined {}", message.param(0));
+    channels_.on_joined(message.param(0));
+  } else if (command == "PART" && is_me(source_nick)) {
+    spdlog::warn("irc: parted from {} by the server", message.param(0));
+    channels_.on_kicked(message.param(0), now);
+  } else if (command == "KICK" && is_me(message.param(1))) {
+    spdlog::warn("irc: kicked from {} by {}: {}", message.param(0), source_nick, message.param(2));
+    channels_.on_kicked(message.param(0), now);
+  } else if (command == "NICK" && is_me(source_nick)) {
+    nick_ = std::string(message.param(0));
+    spdlog::info("irc: now known as {}", nick_);
+  } else if (command == "MODE" && is_me(message.param(0))) {
+    bool adding = true;
+    for (const char c : message.param(1)) {
+      if (c == '+' || c == '-') adding = c == '+';
+      if (c == 'R') adding ? on_identified() : void(identified_ = false);
+    }
+  } else if (numeric == 1) {
+    on_welcome(message, now, out);
+  } else if (numeric == 5) {
+    support_.apply(message);
+    channels_.set_casemapping(support_.casemapping);
+  } else if (numeric == 376 || numeric == 422) {
+    motd_done_ = true;
+  } else if (numeric == 396 && !user_host_.empty()) {
+    user_host_ = user_host_.substr(0, user_host_.find('@') + 1) + std::string(message.param(1));
+  } else if ((numeric == 432 || numeric == 433 || numeric == 436 || numeric == 437) && !registered_) {
+    on_nick_rejected(out);
+  } else if (numeric == 403 || numeric == 405 || numeric == 437 || numeric == 471 || numeric == 473 ||
+             numeric == 474 || numeric == 475 || numeric == 477 || numeric == 480) {
+    spdlog::warn("irc: cannot join {} ({}: {})", message.param(1), numeric, message.param(2));
+    channels_.on_join_error(message.param(1), numeric, now);
+  } else if (numeric == 421 && uppercase(message.param(1)) == "CAP") {
+    cap_state_ = CapState::done;  // a server without capability negotiation just registers us
+  } else if (numeric == 465) {
+    out.banned = true;
+    out.disconnect = "banned from this server (465): " + std::string(message.param(1));
+  } else if (numeric == 900) {
+    spdlog::info("irc: logged in to services account {}", message.param(2));
+  } else if (numeric == 903) {
+    on_identified();
+    end_cap(out);
+  } else if (numeric == 902 || numeric == 904 || numeric == 905 || numeric == 906 || numeric == 907) {
+    spdlog::warn("irc: SASL {} failed ({}); falling back to NickServ", sasl_mechanism_, numeric);
+    sasl_mechanism_.clear();
+    end_cap(out);
+  }
+  maybe_join(now, out);
+}
+
+void Session::handle_cap(const Message& message, SessionEvents& out) {
+  const auto subcommand = uppercase(message.param(1));
+  if (subcommand == "LS" && cap_state_ == CapState::listing) {
+    const bool more = message.params.size() >= 4 && message.params[2] == "*";
+    offered_caps_ += " " + message.params.back();
+    if (more) return;
+    std::string request;
+    for (const auto cap : words(offered_caps_)) {
+      const auto name = cap.substr(0, cap.find('='));
+      const auto value = cap.size() > name.size() ? cap.substr(name.size() + 1) : std::string_view{};
+      if (wanted_caps.count(name)) {
+        request += (request.empty() ? "" : " ") + std::string(name);
+      } else if (name == "sasl") {
+        // Only a mechanism we can complete; an empty list means the server did not say (CAP 3.1).
+        if (settings_.has_client_cert && (value.empty() || contains(value, "EXTERNAL"))) {
+          sasl_mechanism_ = "EXTERNAL";
+        } else if (!settings_.nickserv_password.empty() && (value.empty() || contains(value, "PLAIN"))) {
+          sasl_mechanism_ = "PLAIN";
+        }
+        if (!sasl_mechanism_.empty()) request += (request.empty() ? "" : " ") + std::string("sasl");
+      }
+    }
+    if (request.empty()) return end_cap(out);
+    cap_state_ = CapState::requesting;
+    send(out, make_line("CAP", {"REQ", request}));
+  } else if (subcommand == "ACK" && cap_state_ == CapState::requesting) {
+    for (const auto cap : words(message.params.back())) enabled_caps_.insert(std::string(cap));
+    if (enabled_caps_.count("sasl") && !sasl_mechanism_.empty()) {
+      cap_state_ = CapState::authenticating;
+      send(out, make_line("AUTHENTICATE", {sasl_mechanism_}));
+    } else {
+      end_cap(out);
+    }
+  } else if (subcommand == "NAK" && cap_state_ == CapState::requesting) {
+    end_cap(out);
+  }
+}
+
+void Session::handle_authenticate(const Message& message, SessionEvents& out) {
+  if (cap_state_ != CapState::authenticating || message.param(0) != "+") return;
+  if (sasl_mechanism_ != "PLAIN") return send(out, "AUTHENTICATE +");
+  const auto payload = base64(settings_.nick + '\0' + settings_.nick + '\0' + settings_.nickserv_password);
+  for (std::size_t at = 0; at < payload.size(); at += 400) send(out, "AUTHENTICATE " + payload.substr(at, 400), false, true);
+  if (payload.size() % 400 == 0) send(out, "AUTHENTICATE +");
+}
+
+void Session::end_cap(SessionEvents& out) {
+  if (cap_state_ == CapState::done) return;
+  cap_state_ = CapState::done;
+  send(out, "CAP END");
+}
+
+void Session::on_welcome(const Message& message, time_point now, SessionEvents& out) {
+  registered_ = true;
+  registered_at_ = now;
+  cap_state_ = CapState::done;
+  if (!message.param(0).empty()) nick_ = std::string(message.param(0));
+  spdlog::info("irc: registered as {}", nick_);
+  if (identified_) return;
+  const bool on_wanted_nick = support_.fold(nick_) == support_.fold(settings_.nick);
+  if (!settings_.nickserv_password.empty()) {
+    // OFTC's services take the password first; sent as a server command so a squatter named
+    // NickServ can never receive it.
+    send(out, on_wanted_nick ? make_line("NICKSERV", {"IDENTIFY", settings_.nickserv_password})
+                             : make_line("NICKSERV", {"IDENTIFY", settings_.nickserv_password, settings_.nick}),
+         false, true);
+  }
+  if (!settings_.nickserv_password.empty() || settings_.has_client_cert) {
+    awaiting_identification_ = true;
+    identify_deadline_ = now + settings_.identify_timeout;
+  }
+  try_regain(now, out);
+}
+
+void Session::on_nick_rejected(SessionEvents& out) {
+  std::string candidate;
+  if (next_alt_nick_ < settings_.alt_nicks.size()) {
+    candidate = settings_.alt_nicks[next_alt_nick_++];
+  } else if (generated_nicks_ < 20) {
+    // Before 005 the server's NICKLEN is unknown: stay within the protocol's 9.
+    const auto base = settings_.nick.substr(0, std::min<std::size_t>(settings_.nick.size(), 7));
+    candidate = base + std::to_string(10 + (generated_nicks_++ * 37) % 90);
+  } else {
+    spdlog::error("irc: every nick we tried was refused");
+    return;
+  }
+  spdlog::warn("irc: nick {} refused; trying {}", nick_, candidate);
+  nick_ = candidate;
+  send(out, make_line("NICK", {nick_}));
+}
+
+void Session::on_identified() {
+  if (!identified_) spdlog::info("irc: identified with services");
+  identified_ = true;
+  awaiting_identification_ = false;
+}
+
+void Session::try_regain(time_point now, SessionEvents& out) {
+  if (!registered_ || support_.fold(nick_) == support_.fold(settings_.nick) || now < next_regain_) return;
+  next_regain_ = now + settings_.regain_interval;
+  if (!settings_.nickserv_password.empty()) {
+    spdlog::info("irc: asking NickServ to regain {}", settings_.nick);
+    send(out, make_line("NICKSERV", {"REGAIN", settings_.nick, settings_.nickserv_password}), false, true);
+  } else {
+    send(out, make_line("NICK", {settings_.nick}));
+  }
+}
+
+void Session::maybe_join(time_point now, SessionEvents& out) {
+  if (!registered_) return;
+  if (!motd_done_ && now - registered_at_ < settings_.motd_timeout) return;
+  if (awaiting_identification_) {
+    if (now < identify_deadline_) return;
+    spdlog::warn("irc: services did not confirm identification in time; joining anyway");
+    awaiting_identification_ = false;
+  }
+  joins_started_ = true;
+  for (const auto& channel : channels_.take_due(now)) {
+    if (!support_.is_channel(channel) || !is_valid_middle_param(channel) || channel.find(',') != std::string::npos) {
+      spdlog::error("irc: not joining {}: not a channel name on this server", channel);
+      channels_.on_join_error(channel, 403, now);
+      continue;
+    }
+    send(out, make_line("JOIN", {channel}));
+  }
+}
+
+void Session::handle_privmsg(const Message& message, time_point now, SessionEvents& out) {
+  auto sender = split_userhost(message.source);
+  if (sender.nick.empty() || is_me(sender.nick) || message.params.size() < 2) return;
+  const auto& raw_text = message.params[1];
+  if (!raw_text.empty() && raw_text.front() == '\x01') return handle_ctcp(sender.nick, raw_text, now, out);
+  ChatMessage chat;
+  chat.is_private = is_me(message.params[0]);
+  chat.target = message.params[0];
+  chat.userhost = sender.user + "@" + sender.host;
+  chat.nick = std::move(sender.nick);
+  chat.text = strip_formatting(support_.utf8only ? raw_text : decode_text(raw_text));
+  if (const auto* account = message.tag("account")) chat.account = *account;
+  out.messages.push_back(std::move(chat));
+}
+
+void Session::handle_ctcp(const std::string& nick, std::string_view body, time_point now, SessionEvents& out) {
+  body.remove_prefix(1);
+  if (!body.empty() && body.back() == '\x01') body.remove_suffix(1);
+  const auto space = body.find(' ');
+  const auto verb = uppercase(body.substr(0, space));
+  const auto args = space == std::string_view::npos ? std::string_view{} : body.substr(space + 1);
+  if (verb != "VERSION" && verb != "PING" && verb != "TIME") return;  // ACTION, DCC and the rest: ignored
+  if (!is_valid_middle_param(nick)) return;
+  const auto folded = support_.fold(nick);
+  if (const auto last = last_ctcp_reply_.find(folded);
+      last != last_ctcp_reply_.end() && now - last->second < settings_.ctcp_interval) {
+    return;
+  }
+  if (last_ctcp_reply_.size() > 256) {
+    std::erase_if(last_ctcp_reply_, [&](const auto& entry) { return now - entry.second >= settings_.ctcp_interval; });
+  }
+  last_ctcp_reply_[folded] = now;
+  std::string reply = verb + " ";
+  if (verb == "VERSION") reply += settings_.version_reply;
+  if (verb == "PING") {
+    const auto pieces = split_text(sanitize_text(decode_text(args)), 200);
+    if (!pieces.empty()) reply += pieces.front();
+  }
+  if (verb == "TIME") reply += http_date_now();
+  send(out, make_line("NOTICE", {nick, "\x01" + sanitize_text(reply) + "\x01"}));
+}
+
+void Session::on_tick(time_point now, SessionEvents& out) {
+  if (!registered_ && now - connected_at_ >= settings_.registration_timeout) {
+    out.disconnect = "registration did not complete in time";
+    return;
+  }
+  if (!registered_ && cap_state_ != CapState::done && now - connected_at_ >= settings_.cap_timeout) end_cap(out);
+  if (ping_sent_at_) {
+    if (now - *ping_sent_at_ >= settings_.ping_timeout) {
+      out.disconnect = "no reply to our PING";
+      return;
+    }
+  } else if (now - last_received_ >= settings_.idle_ping) {
+    send(out, "PING :katabot-" + std::to_string(++ping_counter_), true);
+    ping_sent_at_ = now;
+  }
+  try_regain(now, out);
+  maybe_join(now, out);
+}
+
+}  // namespace katabot::irc

@@ -1,0 +1,127 @@
+#pragma once
+// One IRC connection's protocol state, without I/O: registration (CAP LS 302, SASL when offered,
+// NickServ the OFTC way, nick fallbacks), ISUPPORT, joining the wanted channels, keepalive, CTCP,
+// and turning PRIVMSGs into chat messages. The driver feeds it lines and clock ticks and sends what
+// it asks for.
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bot/irc/channel_set.hpp"
+#include "bot/irc/irc_message.hpp"
+#include "bot/irc/server_support.hpp"
+
+namespace katabot::irc {
+
+struct SessionSettings {
+  std::string nick = "katabot";
+  std::vector<std::string> alt_nicks;
+  std::string username = "katabot";
+  std::string realname = "Kata Containers community bot";
+  std::string nickserv_password;  // secret: only ever in lines marked secret
+  bool has_client_cert = false;   // CertFP: services identify us by the TLS client certificate
+  std::string version_reply = "katabot";
+
+  std::chrono::steady_clock::duration registration_timeout = std::chrono::seconds(60);
+  std::chrono::steady_clock::duration cap_timeout = std::chrono::seconds(30);
+  std::chrono::steady_clock::duration identify_timeout = std::chrono::seconds(15);
+  std::chrono::steady_clock::duration motd_timeout = std::chrono::seconds(10);
+  std::chrono::steady_clock::duration idle_ping = std::chrono::seconds(60);
+  std::chrono::steady_clock::duration ping_timeout = std::chrono::seconds(30);
+  std::chrono::steady_clock::duration regain_interval = std::chrono::minutes(5);
+  std::chrono::steady_clock::duration ctcp_interval = std::chrono::seconds(5);
+};
+
+struct OutgoingLine {
+  std::string line;      // without CR LF
+  bool urgent = false;   // PONG, keepalive PING: skips the queue and the flood buckets
+  bool secret = false;   // carries a password: never logged
+};
+
+struct ChatMessage {
+  std::string nick;
+  std::string userhost;  // user@host of the sender
+  std::string target;    // the channel, or our nick for a private message
+  std::string text;      // decoded, formatting stripped
+  std::string account;   // from the account-tag, when the server sends it
+  bool is_private = false;
+};
+
+struct SessionEvents {
+  std::vector<OutgoingLine> lines;
+  std::vector<ChatMessage> messages;
+  std::optional<std::string> disconnect;  // why the link must be closed
+  bool banned = false;                    // 465: reconnecting soon would make it worse
+};
+
+class Session {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+
+  Session(SessionSettings settings, ChannelSet& channels, time_point now);
+
+  void start(SessionEvents& out);
+  void on_line(std::string_view line, time_point now, SessionEvents& out);
+  void on_message(const Message& message, time_point now, SessionEvents& out);
+  void on_tick(time_point now, SessionEvents& out);
+
+  bool registered() const { return registered_; }
+  // Registered, identification settled, and no JOIN still unanswered.
+  bool ready() const { return registered_ && joins_started_ && channels_.settled(); }
+  const std::string& nick() const { return nick_; }
+  // ":nick!user@host" as others see us, or a safe over-estimate before the server showed it.
+  std::string own_prefix() const;
+  const ServerSupport& support() const { return support_; }
+  bool identified() const { return identified_; }
+  const std::set<std::string>& enabled_caps() const { return enabled_caps_; }
+
+ private:
+  enum class CapState { listing, requesting, authenticating, done };
+
+  void handle_cap(const Message& message, SessionEvents& out);
+  void handle_authenticate(const Message& message, SessionEvents& out);
+  void end_cap(SessionEvents& out);
+  void on_welcome(const Message& message, time_point now, SessionEvents& out);
+  void on_nick_rejected(SessionEvents& out);
+  void on_identified();
+  void maybe_join(time_point now, SessionEvents& out);
+  void try_regain(time_point now, SessionEvents& out);
+  void handle_privmsg(const Message& message, time_point now, SessionEvents& out);
+  void handle_ctcp(const std::string& nick, std::string_view body, time_point now, SessionEvents& out);
+  bool is_me(std::string_view nick) const;
+  void send(SessionEvents& out, std::string line, bool urgent = false, bool secret = false);
+
+  SessionSettings settings_;
+  ChannelSet& channels_;
+  ServerSupport support_;
+
+  CapState cap_state_ = CapState::listing;
+  std::string offered_caps_;  // accumulated over multi-line CAP LS
+  std::set<std::string> enabled_caps_;
+  std::string sasl_mechanism_;
+
+  bool registered_ = false;
+  bool motd_done_ = false;
+  bool identified_ = false;
+  bool awaiting_identification_ = false;
+  bool joins_started_ = false;
+  std::string nick_;
+  std::string user_host_;  // learned from the echo of our own JOIN
+  std::size_t next_alt_nick_ = 0;
+  int generated_nicks_ = 0;
+
+  time_point connected_at_;
+  time_point registered_at_{};
+  time_point identify_deadline_{};
+  time_point next_regain_{};
+  time_point last_received_;
+  std::optional<time_point> ping_sent_at_;
+  unsigned ping_counter_ = 0;
+  std::map<std::string, time_point> last_ctcp_reply_;  // by folded nick
+};
+
+}  // namespace katabot::irc

@@ -1,0 +1,63 @@
+#pragma once
+// Turns what people say into answers: finds the command (slash command, `!word`, `katabot: word`,
+// a DM or a mention), or the topic their words are about, applies rate limits, cooldowns and admin
+// checks, and calls the handler.
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "bot/config.hpp"
+#include "bot/inbound.hpp"
+#include "bot/metrics.hpp"
+#include "bot/rate_limiter.hpp"
+#include "handlers/command_registry.hpp"
+
+namespace katabot {
+
+struct RouterSettings {
+  std::string bot_name = "katabot";
+  std::string irc_command_prefix = "!";
+  std::string slack_command = "/kata";
+  AdminsConfig admins;
+  // Commands per user: a burst, then one more every refill period (12 a minute).
+  double user_burst = 6;
+  std::chrono::milliseconds user_refill{5000};
+  // Keyword answers: the same subject at most once per channel per period, and one per user per period.
+  std::chrono::seconds keyword_channel_cooldown{600};
+  std::chrono::seconds keyword_user_cooldown{120};
+};
+
+RouterSettings router_settings(const Config& config);
+
+class Router {
+ public:
+  using Snapshot = std::function<std::shared_ptr<const KnowledgeBase>()>;
+
+  Router(RouterSettings settings, const CommandRegistry& registry, Snapshot snapshot, const Clock& clock,
+         Metrics& metrics);
+
+  // The answer, or nothing when the line was not for the bot (or the asker is being rate-limited).
+  std::optional<Reply> route(const Inbound& inbound);
+
+ private:
+  std::optional<Reply> answer_addressed(const Inbound& inbound, std::string_view text, const KnowledgeBase& knowledge);
+  std::optional<Reply> listen_for_keywords(const Inbound& inbound, const KnowledgeBase& knowledge);
+  std::optional<Reply> run_command(const Command& command, const Inbound& inbound, const Request& request,
+                                   const KnowledgeBase& knowledge);
+  Reply subject_reply(const Subject& subject, const Request& request, const KnowledgeBase& knowledge);
+  Reply unknown_word_reply(const std::string& word, const Request& request, const KnowledgeBase& knowledge);
+  std::optional<std::string_view> strip_address(std::string_view text) const;
+  bool is_admin(const Inbound& inbound) const;
+  std::string command_prefix(const Inbound& inbound) const;
+
+  RouterSettings settings_;
+  const CommandRegistry& registry_;
+  Snapshot snapshot_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  TokenBuckets user_commands_;
+  Cooldowns keyword_per_channel_;
+  Cooldowns keyword_per_user_;
+};
+
+}  // namespace katabot

@@ -1,0 +1,14 @@
+#include "bot/scheduler/reminder_key.hpp"
+
+#include <date/date.h>
+
+#include "knowledge/meetings.hpp"
+
+namespace katabot {
+
+std::string describe(const ReminderKey& key) {
+  return key.meeting_id + "@" + date::format("%FT%TZ", key.occurrence) + "-" + format_duration(key.offset) + " " +
+         key.platform + ":" + key.channel;
+}
+
+}  // namespace katabot

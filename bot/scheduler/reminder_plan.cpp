@@ -1,0 +1,55 @@
+#include "bot/scheduler/reminder_plan.hpp"
+
+#include <algorithm>
+
+#include "knowledge/schedule.hpp"
+
+namespace katabot {
+
+std::vector<std::string> reminder_channels(const Meeting& meeting, const std::string& platform,
+                                           const DefaultChannels& defaults) {
+  if (platform == "slack" && meeting.announce_slack) return *meeting.announce_slack;
+  if (platform == "irc" && meeting.announce_irc) return *meeting.announce_irc;
+  const auto found = defaults.find(platform);
+  return found == defaults.end() ? std::vector<std::string>{} : found->second;
+}
+
+ReminderPlan plan_reminders(const std::vector<Meeting>& meetings, const DefaultChannels& defaults,
+                            std::chrono::sys_seconds now, const std::function<bool(const ReminderKey&)>& already_done) {
+  ReminderPlan plan;
+  for (const auto& meeting : meetings) {
+    if (meeting.reminders.empty()) continue;
+    const auto longest = *std::max_element(meeting.reminders.begin(), meeting.reminders.end());
+    // Occurrences in time order from the lookback on, until one whose every reminder is still ahead:
+    // later ones cannot hold an earlier due time.
+    auto from = now - skip_lookback;
+    for (int guard = 0; guard < 1000; ++guard) {
+      const auto starts = next_occurrences(meeting, from, 1);
+      if (starts.empty()) break;
+      const auto start = starts.front();
+      from = start + std::chrono::seconds{1};
+      for (const auto offset : meeting.reminders) {
+        const auto due = start - offset;
+        for (const auto& [platform, unused] : defaults) {
+          for (const auto& channel : reminder_channels(meeting, platform, defaults)) {
+            ReminderKey key{meeting.id, start, offset, platform, channel};
+            if (already_done(key)) continue;
+            if (due > now) {
+              plan.next_due = plan.next_due ? std::min(*plan.next_due, due) : due;
+              continue;
+            }
+            const auto action = start <= now            ? ReminderAction::skip
+                                : now - due > late_after ? ReminderAction::post_late
+                                                         : ReminderAction::post;
+            plan.due.push_back({&meeting, std::move(key), due, action});
+          }
+        }
+      }
+      if (start - longest > now) break;
+    }
+  }
+  std::stable_sort(plan.due.begin(), plan.due.end(), [](const auto& a, const auto& b) { return a.due < b.due; });
+  return plan;
+}
+
+}  // namespace katabot

@@ -1,0 +1,130 @@
+#include "bot/scheduler/reminder_scheduler.hpp"
+
+#include <algorithm>
+#include <exception>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bot/scheduler/reminder_text.hpp"
+
+namespace katabot {
+namespace {
+
+constexpr auto drain_timeout = std::chrono::seconds{3};
+constexpr std::size_t compact_after_appends = 1000;
+
+}  // namespace
+
+ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, SnapshotSource snapshot,
+                                     ReminderTargets targets, std::filesystem::path state_dir, const Clock& clock,
+                                     Metrics& metrics)
+    : executor_(executor),
+      snapshot_(std::move(snapshot)),
+      targets_(std::move(targets)),
+      clock_(clock),
+      metrics_(metrics),
+      ledger_(std::move(state_dir)),
+      wake_(executor) {
+  for (const auto& [platform, target] : targets_) {
+    if (target.adapter != nullptr) defaults_[platform] = target.default_channels;
+  }
+}
+
+std::chrono::sys_seconds ReminderScheduler::now_seconds() const {
+  return std::chrono::floor<std::chrono::seconds>(clock_.now());
+}
+
+void ReminderScheduler::reschedule() { wake_.cancel(); }
+
+void ReminderScheduler::stop() {
+  stopping_ = true;
+  wake_.cancel();
+}
+
+boost::asio::awaitable<void> ReminderScheduler::run() {
+  using boost::asio::as_tuple;
+  using boost::asio::use_awaitable;
+  ledger_.compact(now_seconds() - ledger_retention);
+  while (!stopping_) {
+    const auto now = now_seconds();
+    std::optional<std::chrono::sys_seconds> wake_at;
+    if (const auto snapshot = snapshot_()) {
+      const auto plan = plan_reminders(snapshot->meetings(), defaults_, now,
+                                       [this](const ReminderKey& key) { return ledger_.contains(key); });
+      wake_at = plan.next_due;
+      for (const auto& reminder : plan.due) handle(reminder, now, wake_at);
+    }
+    if (ledger_.appended_since_compaction() >= compact_after_appends) ledger_.compact(now - ledger_retention);
+
+    auto sleep = std::chrono::duration_cast<std::chrono::steady_clock::duration>(max_sleep);
+    if (wake_at) sleep = std::clamp<std::chrono::steady_clock::duration>(*wake_at - clock_.now(), {}, sleep);
+    wake_.expires_after(sleep);
+    co_await wake_.async_wait(as_tuple(use_awaitable));
+  }
+  // Posts already handed to an adapter finish (and are recorded) before the process exits.
+  const auto give_up = std::chrono::steady_clock::now() + drain_timeout;
+  while (!in_flight_.empty() && std::chrono::steady_clock::now() < give_up) {
+    wake_.expires_at(give_up);
+    co_await wake_.async_wait(as_tuple(use_awaitable));
+  }
+}
+
+void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys_seconds now,
+                               std::optional<std::chrono::sys_seconds>& wake_at) {
+  const auto& key = reminder.key;
+  if (in_flight_.contains(key)) return;
+  const auto retry = retries_.find(key);
+  if (reminder.action == ReminderAction::skip) {
+    record_skip(key, retry != retries_.end() ? "target_unavailable" : "meeting_started", now);
+    return;
+  }
+  if (retry != retries_.end() && retry->second.at > now) {
+    wake_at = wake_at ? std::min(*wake_at, retry->second.at) : retry->second.at;
+    return;
+  }
+  const auto target = targets_.find(key.platform);
+  if (target == targets_.end() || target->second.adapter == nullptr) return;
+  const bool late = reminder.action == ReminderAction::post_late;
+  if (late) spdlog::info("reminder {} is late by {}s", describe(key), (now - reminder.due).count());
+  in_flight_.insert(key);
+  boost::asio::co_spawn(executor_, deliver(key, reminder_reply(*reminder.meeting, key.occurrence, now, late),
+                                           target->second.adapter),
+                        boost::asio::detached);
+}
+
+boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply reply, ChatAdapter* adapter) {
+  bool posted = false;
+  try {
+    posted = co_await adapter->post(key.channel, std::move(reply));
+  } catch (const std::exception& error) {
+    spdlog::warn("reminder {}: post failed: {}", describe(key), error.what());
+  }
+  in_flight_.erase(key);
+  const auto now = now_seconds();
+  if (posted) {
+    // The post counts as done only once this record is on disk (see reminder_ledger.hpp).
+    ledger_.record(key, {ReminderOutcome::sent, "", now});
+    retries_.erase(key);
+    metrics_.increment("katabot_reminders_sent_total", {{"platform", key.platform}});
+    spdlog::info("reminder {} posted", describe(key));
+  } else {
+    auto& retry = retries_[key];
+    retry.at = now + std::chrono::ceil<std::chrono::seconds>(retry.backoff.next());
+    spdlog::warn("reminder {}: {} could not take it, retrying at {}", describe(key), key.platform,
+                 date::format("%FT%TZ", retry.at));
+  }
+  wake_.cancel();
+}
+
+void ReminderScheduler::record_skip(const ReminderKey& key, const std::string& reason, std::chrono::sys_seconds now) {
+  ledger_.record(key, {ReminderOutcome::skipped, reason, now});
+  retries_.erase(key);
+  metrics_.increment("katabot_reminders_skipped_total", {{"platform", key.platform}, {"reason", reason}});
+  spdlog::warn("reminder {} skipped: {}", describe(key), reason);
+}
+
+}  // namespace katabot

@@ -1,0 +1,86 @@
+#pragma once
+// Posts meeting reminders on time through the chat adapters, exactly once per (meeting,
+// occurrence, offset, platform, channel) thanks to the ledger in state_dir.
+//
+// One timer, set to the next due reminder computed afresh from the wall clock and the meetings'
+// zones (never "now + period"); each wait is capped at max_sleep so that a suspend or a clock jump
+// is noticed within that time. A target that cannot take the post (reconnecting, 5xx) is retried
+// with backoff until the meeting starts; after that the reminder is recorded as skipped.
+#include <chrono>
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "bot/adapter.hpp"
+#include "bot/backoff.hpp"
+#include "bot/metrics.hpp"
+#include "bot/scheduler/reminder_ledger.hpp"
+#include "bot/scheduler/reminder_plan.hpp"
+#include "handlers/clock.hpp"
+#include "knowledge/knowledge_base.hpp"
+
+namespace katabot {
+
+struct ReminderTarget {
+  ChatAdapter* adapter = nullptr;
+  std::vector<std::string> default_channels;  // slack.reminder_channels / irc.reminder_channels
+};
+// Platform name ("slack", "irc", as ChatAdapter::name()) → where its reminders go.
+using ReminderTargets = std::map<std::string, ReminderTarget>;
+
+class ReminderScheduler {
+ public:
+  using SnapshotSource = std::function<std::shared_ptr<const KnowledgeBase>()>;
+
+  static constexpr std::chrono::seconds max_sleep{60};
+  // Ledger records older than this are dropped at compaction.
+  static constexpr std::chrono::hours ledger_retention{24 * 30};
+
+  ReminderScheduler(boost::asio::any_io_executor executor, SnapshotSource snapshot, ReminderTargets targets,
+                    std::filesystem::path state_dir, const Clock& clock, Metrics& metrics);
+
+  // Runs until stop(); then waits (at most drain_timeout) for posts in flight to finish.
+  boost::asio::awaitable<void> run();
+  // Recompute now: after a knowledge reload, or when the clock was changed.
+  void reschedule();
+  // Idempotent.
+  void stop();
+
+  const ReminderLedger& ledger() const { return ledger_; }
+
+ private:
+  struct Retry {
+    Backoff backoff{std::chrono::seconds{2}, std::chrono::seconds{60}};
+    std::chrono::sys_seconds at;
+  };
+
+  // Starts, retries or skips one due reminder; lowers `wake_at` to its retry time if it waits.
+  void handle(const PlannedReminder& reminder, std::chrono::sys_seconds now,
+              std::optional<std::chrono::sys_seconds>& wake_at);
+  boost::asio::awaitable<void> deliver(ReminderKey key, Reply reply, ChatAdapter* adapter);
+  void record_skip(const ReminderKey& key, const std::string& reason, std::chrono::sys_seconds now);
+  std::chrono::sys_seconds now_seconds() const;
+
+  boost::asio::any_io_executor executor_;
+  SnapshotSource snapshot_;
+  ReminderTargets targets_;
+  DefaultChannels defaults_;
+  const Clock& clock_;
+  Metrics& metrics_;
+  ReminderLedger ledger_;
+  boost::asio::steady_timer wake_;
+  std::set<ReminderKey> in_flight_;
+  std::map<ReminderKey, Retry> retries_;
+  bool stopping_ = false;
+};
+
+}  // namespace katabot

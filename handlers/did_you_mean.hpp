@@ -1,0 +1,17 @@
+#pragma once
+// Suggestions for a mistyped command word.
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace katabot {
+
+// Optimal string alignment distance (Levenshtein plus adjacent transpositions), in bytes.
+std::size_t edit_distance(std::string_view a, std::string_view b);
+
+// Up to `limit` candidates close to `word` (small edit distance, or `word` a prefix of the
+// candidate), closest first.
+std::vector<std::string> closest_words(std::string_view word, const std::vector<std::string>& candidates,
+                                       std::size_t limit = 3);
+
+}  // namespace katabot

@@ -1,0 +1,337 @@
+// The operator HTTP server in-process on 127.0.0.1:0, driven by real clients (curl, raw sockets).
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <catch2/catch.hpp>
+
+#include "bot/http/http_server.hpp"
+#include "test_support.hpp"
+
+namespace net = boost::asio;
+using namespace katabot;
+using namespace katabot::test;
+
+namespace {
+
+const std::string kMetricsText =
+    "# TYPE katabot_messages_in_total counter\nkatabot_messages_in_total{platform=\"irc\"} 3\n";
+const std::string kCalendarText =
+    "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//katabot//test//EN\r\nEND:VCALENDAR\r\n";
+
+// The routes answer on the io thread while the test thread flips readiness.
+struct StubState {
+  std::atomic<bool> ready{true};
+};
+
+HttpRoutes stub_routes(StubState& state) {
+  return HttpRoutes{
+      [&state] { return state.ready ? std::pair{true, std::string("ready")} : std::pair{false, std::string("slack: not connected")}; },
+      [] { return kMetricsText; },
+      [] { return kCalendarText; },
+  };
+}
+
+// The server on its own io_context, run by a background thread (the test is the only place with a
+// second thread: the server itself only ever runs on the io thread).
+class RunningServer {
+ public:
+  explicit RunningServer(HttpRoutes routes, HttpServerLimits limits = {})
+      : server_(io_.get_executor(), "127.0.0.1:0", std::move(routes), limits) {
+    opened_ = server_.open();
+    port_ = server_.local_endpoint().port();
+    net::co_spawn(io_, server_.run(), net::detached);
+    thread_ = std::thread([this] {
+      io_.run();
+      finished_.set_value();
+    });
+  }
+  ~RunningServer() {
+    if (!stop_and_wait(5s)) io_.stop();
+    thread_.join();
+  }
+  RunningServer(const RunningServer&) = delete;
+  RunningServer& operator=(const RunningServer&) = delete;
+
+  boost::system::error_code open_error() const { return opened_; }
+  std::uint16_t port() const { return port_; }
+  // stop() on the io thread; true once the loop ran out of work (acceptor and sessions closed).
+  bool stop_and_wait(std::chrono::milliseconds limit) {
+    std::call_once(stop_requested_, [this] { net::post(io_, [this] { server_.stop(); }); });
+    return finished_future_.wait_for(limit) == std::future_status::ready;
+  }
+
+ private:
+  net::io_context io_;
+  HttpServer server_;
+  boost::system::error_code opened_;
+  std::uint16_t port_ = 0;
+  std::promise<void> finished_;
+  std::shared_future<void> finished_future_ = finished_.get_future().share();
+  std::once_flag stop_requested_;
+  std::thread thread_;
+};
+
+std::string url(std::uint16_t port, const std::string& path) {
+  return "http://127.0.0.1:" + std::to_string(port) + path;
+}
+
+bool healthz_answers(std::uint16_t port, Deadline deadline) {
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (const auto reply = curl_request(port, "/healthz"); reply && reply->status == 200) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("GET /healthz answers ok as plain text", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+  REQUIRE_FALSE(server.open_error());
+  REQUIRE(server.port() != 0);
+
+  const auto reply = curl_request(server.port(), "/healthz");
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+  CHECK(reply->body == "ok\n");
+  CHECK(reply->header("Content-Type") == "text/plain; charset=utf-8");
+  CHECK(reply->header("Server") == "katabot");
+  CHECK(reply->header("Cache-Control") == "no-store");
+}
+
+TEST_CASE("GET /readyz follows the readiness route: 200 when ready, 503 naming what is not", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  auto reply = curl_request(server.port(), "/readyz");
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+  CHECK(reply->body == "ready\n");
+
+  state.ready = false;
+  reply = curl_request(server.port(), "/readyz");
+  REQUIRE(reply);
+  CHECK(reply->status == 503);
+  CHECK(reply->body == "slack: not connected\n");
+  CHECK(reply->header("Content-Type") == "text/plain; charset=utf-8");
+}
+
+TEST_CASE("GET /metrics serves the Prometheus text format", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  const auto reply = curl_request(server.port(), "/metrics");
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+  CHECK(reply->header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(reply->body == kMetricsText);
+}
+
+TEST_CASE("GET /meetings.ics serves the calendar inline", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  const auto reply = curl_request(server.port(), "/meetings.ics");
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+  CHECK(reply->header("Content-Type") == "text/calendar; charset=utf-8");
+  CHECK(reply->header("Content-Disposition") == "inline; filename=meetings.ics");
+  CHECK(reply->body == kCalendarText);
+}
+
+TEST_CASE("a query string does not change the route", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+  const auto reply = curl_request(server.port(), "/healthz?probe=kubelet");
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+}
+
+TEST_CASE("unknown paths are 404, other methods 405 with Allow", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  for (const std::string path : {"/", "/nope", "/healthz/extra", "/metricsx"}) {
+    const auto reply = curl_request(server.port(), path);
+    REQUIRE(reply);
+    CHECK(reply->status == 404);
+  }
+  for (const std::string method : {"POST", "PUT", "DELETE", "OPTIONS"}) {
+    CAPTURE(method);
+    const auto reply = curl_request(server.port(), "/healthz", {"--request", method});
+    REQUIRE(reply);
+    CHECK(reply->status == 405);
+    CHECK(reply->header("Allow") == "GET, HEAD");
+  }
+}
+
+TEST_CASE("HEAD sends the GET headers and length without a body", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  const auto reply = curl_request(server.port(), "/metrics", {"--head"});
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+  CHECK(reply->header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  CHECK(reply->header("Content-Length") == std::to_string(kMetricsText.size()));
+  CHECK(reply->body.empty());
+}
+
+TEST_CASE("keep-alive: two requests travel over one connection", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  // num_connects is the number of new connections each transfer needed: 0 when curl reused one.
+  const auto result = run_curl({"--output", "/dev/null", "--output", "/dev/null", "--write-out",
+                                "%{http_code} %{num_connects} %{local_port}\n", url(server.port(), "/healthz"),
+                                url(server.port(), "/metrics")});
+  REQUIRE(result.exit_code == 0);
+  std::istringstream lines(result.output);
+  int first_status = 0, first_connects = 0, first_port = 0, second_status = 0, second_connects = 0, second_port = 0;
+  lines >> first_status >> first_connects >> first_port >> second_status >> second_connects >> second_port;
+  CHECK(first_status == 200);
+  CHECK(second_status == 200);
+  CHECK(first_connects == 1);
+  CHECK(second_connects == 0);
+  CHECK(first_port == second_port);
+}
+
+TEST_CASE("a request that closes the connection is answered and then closed", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  RawConnection connection(server.port());
+  REQUIRE(connection.connected());
+  connection.send_all("GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+  const auto received = connection.read_until_closed(deadline_in(5s));
+  REQUIRE(received);
+  CHECK(received->rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(received->ends_with("\r\n\r\nok\n"));
+}
+
+TEST_CASE("garbage gets 400 and a closed connection; the server keeps serving others", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  RawConnection connection(server.port());
+  REQUIRE(connection.connected());
+  // A TLS ClientHello-like start: what a client configured for https would send.
+  connection.send_all(std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03 junk\r\n\r\n", 19));
+  const auto received = connection.read_until_closed(deadline_in(5s));
+  REQUIRE(received);
+  CHECK(received->rfind("HTTP/1.1 400 Bad Request\r\n", 0) == 0);
+
+  const auto reply = curl_request(server.port(), "/healthz");
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+}
+
+TEST_CASE("oversized requests are refused and closed", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  SECTION("a header block beyond the limit") {
+    RawConnection connection(server.port());
+    REQUIRE(connection.connected());
+    connection.send_all("GET /healthz HTTP/1.1\r\nHost: test\r\nX-Padding: " + std::string(64 * 1024, 'a') +
+                        "\r\n\r\n");
+    // The server may reset rather than answer 431 when our unread padding is still queued.
+    const auto received = connection.read_until_closed(deadline_in(5s));
+    REQUIRE(received);
+    if (!received->empty()) CHECK(received->rfind("HTTP/1.1 431", 0) == 0);
+  }
+  SECTION("a body beyond the limit") {
+    RawConnection connection(server.port());
+    REQUIRE(connection.connected());
+    connection.send_all("POST /healthz HTTP/1.1\r\nHost: test\r\nContent-Length: 1000000\r\n\r\n" +
+                        std::string(64 * 1024, 'b'));
+    const auto received = connection.read_until_closed(deadline_in(5s));
+    REQUIRE(received);
+    if (!received->empty()) CHECK(received->rfind("HTTP/1.1 413", 0) == 0);
+  }
+  const auto reply = curl_request(server.port(), "/healthz");
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+}
+
+TEST_CASE("a connection that sends nothing is closed after the request timeout", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state), HttpServerLimits{.max_sessions = 64, .request_timeout = 300ms});
+
+  RawConnection idle(server.port());
+  REQUIRE(idle.connected());
+  const auto started = std::chrono::steady_clock::now();
+  const auto received = idle.read_until_closed(deadline_in(5s));
+  REQUIRE(received);
+  CHECK(received->empty());
+  CHECK(std::chrono::steady_clock::now() - started >= 250ms);
+}
+
+TEST_CASE("connections beyond the session limit are closed at once; freed slots serve again", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state), HttpServerLimits{.max_sessions = 2, .request_timeout = 10s});
+  const std::string request = "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
+
+  // Each holder has been served once, so the server has registered both sessions.
+  std::vector<std::unique_ptr<RawConnection>> holders;
+  for (int i = 0; i < 2; ++i) {
+    holders.push_back(std::make_unique<RawConnection>(server.port()));
+    REQUIRE(holders.back()->connected());
+    holders.back()->send_all(request);
+    REQUIRE(holders.back()->read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+  }
+
+  RawConnection refused(server.port());
+  REQUIRE(refused.connected());
+  refused.send_all(request);
+  const auto received = refused.read_until_closed(deadline_in(5s));
+  REQUIRE(received);
+  CHECK(received->empty());
+
+  holders.front()->close();
+  CHECK(healthz_answers(server.port(), deadline_in(5s)));
+}
+
+TEST_CASE("stop() closes the acceptor and live keep-alive connections", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+  const auto port = server.port();
+
+  RawConnection live(port);
+  REQUIRE(live.connected());
+  live.send_all("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+  REQUIRE(live.read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+
+  // The io_context running out of work proves no session or accept is left pending.
+  REQUIRE(server.stop_and_wait(5s));
+  CHECK(live.read_until_closed(deadline_in(5s)));
+  CHECK_FALSE(curl_request(port, "/healthz"));
+}
+
+TEST_CASE("open() reports a port already taken and a malformed listen address", "[http]") {
+  StubState state;
+  RunningServer first(stub_routes(state));
+  REQUIRE_FALSE(first.open_error());
+
+  net::io_context io;
+  HttpServer taken(io.get_executor(), "127.0.0.1:" + std::to_string(first.port()), stub_routes(state));
+  CHECK(taken.open() == boost::system::errc::address_in_use);
+
+  HttpServer malformed(io.get_executor(), "localhost", stub_routes(state));
+  CHECK(malformed.open());
+}
+
+TEST_CASE("a name in the listen address is resolved", "[http]") {
+  StubState state;
+  net::io_context io;
+  HttpServer server(io.get_executor(), "localhost:0", stub_routes(state));
+  REQUIRE_FALSE(server.open());
+  CHECK(server.local_endpoint().address().is_loopback());
+  CHECK(server.local_endpoint().port() != 0);
+}

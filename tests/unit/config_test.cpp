@@ -1,0 +1,135 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "bot/config.hpp"
+#include "test_support.hpp"
+
+using namespace katabot;
+
+namespace {
+
+Environment environment(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
+    const auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+std::string all_text(const Diagnostics& diagnostics) {
+  std::string text;
+  for (const auto& diagnostic : diagnostics) text += diagnostic.to_string() + "\n";
+  return text;
+}
+
+const char* production = R"(bot:
+  name: katabot
+  knowledge_dir: ../knowledge
+  state_dir: /var/lib/katabot
+  admins:
+    slack_users: [U0123ABCD]
+    irc_accounts: [someaccount]
+slack:
+  enabled: true
+  app_token: ${SLACK_APP_TOKEN}
+  bot_token: ${SLACK_BOT_TOKEN}
+  reminder_channels: [C0123ABCD]
+irc:
+  enabled: true
+  nickserv_password: ${IRC_NICKSERV_PASSWORD}
+  channels: ["#kata-dev", "#kata-general"]
+http:
+  listen: 127.0.0.1:9090
+)";
+
+}  // namespace
+
+TEST_CASE("the production configuration takes its secrets from the environment", "[config]") {
+  Diagnostics diagnostics;
+  const auto config = parse_config(production, "/etc/katabot/katabot.yaml",
+                                   environment({{"SLACK_APP_TOKEN", "xapp-1-secret"},
+                                                {"SLACK_BOT_TOKEN", "xoxb-secret"},
+                                                {"IRC_NICKSERV_PASSWORD", "hunter2"}}),
+                                   diagnostics);
+  INFO(all_text(diagnostics));
+  REQUIRE(config);
+  CHECK(config->slack.app_token == "xapp-1-secret");
+  CHECK(config->irc.nickserv_password == "hunter2");
+  CHECK(config->irc.host == "irc.oftc.net");
+  CHECK(config->irc.port == 6697);
+  CHECK(config->irc.tls);
+  CHECK(config->irc.tls_verify);
+  CHECK(config->bot.knowledge_dir == std::filesystem::path("/etc/katabot/../knowledge"));
+  CHECK(config->bot.admins.irc_accounts == std::vector<std::string>{"someaccount"});
+  CHECK(config->slack.api_base == "https://slack.com/api/");
+}
+
+TEST_CASE("a missing variable is named, never valued", "[config]") {
+  Diagnostics diagnostics;
+  const auto config = parse_config(production, "katabot.yaml",
+                                   environment({{"SLACK_APP_TOKEN", "xapp-1-secret"}, {"SLACK_BOT_TOKEN", "not-a-bot-token"}}),
+                                   diagnostics);
+  CHECK_FALSE(config);
+  const auto text = all_text(diagnostics);
+  CHECK(text.find("katabot.yaml:15:22: environment variable IRC_NICKSERV_PASSWORD is not set") != std::string::npos);
+  CHECK(text.find("slack.bot_token must be a bot token (xoxb-…)") != std::string::npos);
+  CHECK(text.find("xapp-1-secret") == std::string::npos);
+  CHECK(text.find("not-a-bot-token") == std::string::npos);
+}
+
+TEST_CASE("offline use does not need the secrets", "[config]") {
+  Diagnostics diagnostics;
+  const auto config = parse_config(production, "katabot.yaml", environment({}), diagnostics, ConfigUse::offline);
+  INFO(all_text(diagnostics));
+  CHECK(config);
+}
+
+TEST_CASE("unknown keys and bad values are errors with their position", "[config]") {
+  const std::string text = R"(bot:
+  nmae: katabot
+  log_level: loud
+irc:
+  port: 70000
+  tls_verify: maybe
+  channels: [kata-dev]
+htpp:
+  listen: x
+)";
+  Diagnostics diagnostics;
+  const auto config = parse_config(text, "k.yaml", environment({}), diagnostics);
+  CHECK_FALSE(config);
+  const auto all = all_text(diagnostics);
+  INFO(all);
+  CHECK(all.find("k.yaml:8:1: unknown key 'htpp' in the configuration (known keys: bot, slack, irc, http)") != std::string::npos);
+  CHECK(all.find("k.yaml:2:3: unknown key 'nmae' in bot") != std::string::npos);
+  CHECK(all.find("k.yaml:3:14: log_level 'loud' must be one of trace, debug, info, warn, error") != std::string::npos);
+  CHECK(all.find("k.yaml:5:9: irc.port 70000 is not a TCP port (1-65535)") != std::string::npos);
+  CHECK(all.find("k.yaml:6:15: 'tls_verify' must be true or false, not 'maybe'") != std::string::npos);
+  CHECK(all.find("'kata-dev' is not an IRC channel name") != std::string::npos);
+  CHECK(diagnostics.size() == 6);
+}
+
+TEST_CASE("an empty file is a valid configuration with defaults", "[config]") {
+  Diagnostics diagnostics;
+  const auto config = parse_config("", "/srv/bot/katabot.yaml", environment({}), diagnostics);
+  REQUIRE(config);
+  CHECK_FALSE(config->slack.enabled);
+  CHECK_FALSE(config->irc.enabled);
+  CHECK(config->http.listen == "127.0.0.1:9090");
+  CHECK(config->bot.knowledge_dir == std::filesystem::path("/srv/bot/knowledge"));
+}
+
+TEST_CASE("the shipped configurations are valid", "[config]") {
+  for (const auto* name : {"katabot.yaml", "console.yaml", "local-test.yaml"}) {
+    Diagnostics diagnostics;
+    const auto file = test::source_dir() / "config" / name;
+    INFO(file.string());
+    const auto config = load_config(file, environment({{"SLACK_APP_TOKEN", "xapp-1-x"},
+                                                       {"SLACK_BOT_TOKEN", "xoxb-x"},
+                                                       {"IRC_NICKSERV_PASSWORD", "pw"}}),
+                                    diagnostics);
+    INFO(all_text(diagnostics));
+    CHECK(config);
+  }
+}

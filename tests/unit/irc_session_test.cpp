@@ -1,0 +1,310 @@
+// The sans-I/O IRC session: registration, CAP, SASL, NickServ the OFTC way, nick fallbacks,
+// ISUPPORT, channels, keepalive and CTCP, driven by byte strings and an injected time.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "bot/irc/reply_lines.hpp"
+#include "bot/irc/session.hpp"
+
+using namespace std::chrono_literals;
+using katabot::irc::ChannelRetrySettings;
+using katabot::irc::ChannelSet;
+using katabot::irc::Session;
+using katabot::irc::SessionEvents;
+using katabot::irc::SessionSettings;
+
+namespace {
+
+struct Harness {
+  explicit Harness(SessionSettings settings = {}, std::vector<std::string> channels = {"#kata-dev", "#kata-general"},
+                   ChannelRetrySettings retry = {})
+      : channels_(std::move(channels), retry), session(std::move(settings), channels_, now) {
+    session.start(events);
+  }
+
+  // Feeds server lines; returns the lines the session sent in answer (and forgets older ones).
+  std::vector<std::string> feed(std::initializer_list<std::string_view> lines) {
+    events = {};
+    for (const auto line : lines) session.on_line(line, now, events);
+    return sent();
+  }
+  std::vector<std::string> raw_tick(std::chrono::steady_clock::duration by) {
+    events = {};
+    now += by;
+    session.on_tick(now, events);
+    return sent();
+  }
+  // A tick on a healthy link: keepalive PINGs are answered and left out of the result.
+  std::vector<std::string> tick(std::chrono::steady_clock::duration by) {
+    auto lines = raw_tick(by);
+    std::erase_if(lines, [](const std::string& line) { return line.rfind("PING :katabot-", 0) == 0; });
+    SessionEvents pong;
+    session.on_line(":srv PONG srv :katabot", now, pong);
+    return lines;
+  }
+  std::vector<std::string> sent() const {
+    std::vector<std::string> lines;
+    for (const auto& line : events.lines) lines.push_back(line.line);
+    return lines;
+  }
+  std::vector<std::string> start_lines() {
+    SessionEvents fresh;
+    session.start(fresh);
+    std::vector<std::string> lines;
+    for (const auto& line : fresh.lines) lines.push_back(line.line);
+    return lines;
+  }
+  void register_plain() {
+    feed({":srv CAP * LS :multi-prefix", ":srv CAP katabot ACK :multi-prefix", ":srv 001 katabot :Welcome",
+          ":srv 005 katabot CASEMAPPING=rfc1459 CHANTYPES=# NICKLEN=30 :are supported", ":srv 376 katabot :End"});
+  }
+
+  std::chrono::steady_clock::time_point now = std::chrono::steady_clock::time_point{} + 1h;
+  ChannelSet channels_;
+  Session session;
+  SessionEvents events;
+};
+
+bool has(const std::vector<std::string>& lines, std::string_view line) {
+  return std::find(lines.begin(), lines.end(), line) != lines.end();
+}
+
+}  // namespace
+
+TEST_CASE("irc session opens with CAP LS 302, NICK and USER", "[irc][session]") {
+  Harness harness;
+  CHECK(harness.start_lines() ==
+        std::vector<std::string>{"CAP LS 302", "NICK katabot", "USER katabot 0 * :Kata Containers community bot"});
+}
+
+TEST_CASE("irc session requests only offered caps, across a multi-line CAP LS", "[irc][session]") {
+  Harness harness;
+  CHECK(harness.feed({":srv CAP * LS * :multi-prefix away-notify", ":srv CAP * LS :account-tag sasl=PLAIN"}) ==
+        std::vector<std::string>{"CAP REQ :multi-prefix account-tag"});  // no password: no sasl
+  CHECK(harness.feed({":srv CAP * ACK :multi-prefix account-tag"}) == std::vector<std::string>{"CAP END"});
+  CHECK(harness.session.enabled_caps().count("account-tag"));
+}
+
+TEST_CASE("irc session ends CAP when nothing is wanted and tolerates servers without CAP", "[irc][session]") {
+  Harness with_nothing;
+  CHECK(with_nothing.feed({":srv CAP * LS :away-notify chghost"}) == std::vector<std::string>{"CAP END"});
+  Harness without_cap;
+  without_cap.feed({":srv 421 * CAP :Unknown command", ":srv 001 katabot :Welcome", ":srv 422 katabot :No MOTD"});
+  CHECK(without_cap.session.registered());
+  CHECK(has(without_cap.sent(), "JOIN #kata-dev"));
+  Harness silent;  // a server that neither answers CAP nor registers: CAP END after the stall bound
+  CHECK(silent.tick(31s) == std::vector<std::string>{"CAP END"});
+  silent.tick(30s);
+  CHECK(silent.events.disconnect.has_value());
+}
+
+TEST_CASE("irc session answers PING before registration, urgently", "[irc][session]") {
+  Harness harness;
+  CHECK(harness.feed({"PING :irc.test.local"}) == std::vector<std::string>{"PONG irc.test.local"});
+  CHECK(harness.events.lines.front().urgent);
+  CHECK(harness.feed({"PING :a token"}) == std::vector<std::string>{"PONG :a token"});
+}
+
+TEST_CASE("irc session joins the configured channels after registration and learns its prefix", "[irc][session]") {
+  Harness harness;
+  harness.register_plain();
+  CHECK(harness.sent() ==
+        std::vector<std::string>{"CAP REQ multi-prefix", "CAP END", "JOIN #kata-dev", "JOIN #kata-general"});
+  CHECK_FALSE(harness.session.ready());
+  harness.feed({":katabot!~katabot@127.0.0.1 JOIN #Kata-Dev", ":KATABOT!~katabot@127.0.0.1 JOIN :#kata-general"});
+  CHECK(harness.session.ready());
+  CHECK(harness.session.own_prefix() == "katabot!~katabot@127.0.0.1");
+}
+
+TEST_CASE("irc session waits for NickServ before joining, and sends the password first", "[irc][session]") {
+  SessionSettings settings;
+  settings.nickserv_password = "s3cret";
+  Harness harness(settings);
+  harness.feed({":srv CAP * LS :multi-prefix", ":srv CAP * ACK :multi-prefix"});
+  const auto sent = harness.feed({":srv 001 katabot :Welcome", ":srv 376 katabot :End"});
+  CHECK(sent == std::vector<std::string>{"NICKSERV IDENTIFY s3cret"});
+  CHECK(harness.events.lines.front().secret);
+  CHECK(harness.feed({":NickServ!services@services.oftc.net NOTICE katabot :You are successfully identified as katabot."}) ==
+        std::vector<std::string>{"JOIN #kata-dev", "JOIN #kata-general"});
+  CHECK(harness.session.identified());
+}
+
+TEST_CASE("irc session joins anyway when identification is not confirmed in time", "[irc][session]") {
+  SessionSettings settings;
+  settings.has_client_cert = true;
+  Harness harness(settings);
+  harness.feed({":srv 001 katabot :Welcome", ":srv 376 katabot :End"});
+  CHECK(harness.sent().empty());
+  CHECK(harness.tick(5s).empty());
+  CHECK(has(harness.tick(11s), "JOIN #kata-dev"));
+
+  Harness by_mode(settings);
+  by_mode.feed({":srv 001 katabot :Welcome", ":srv 376 katabot :End"});
+  CHECK(by_mode.feed({":NickServ!s@services MODE katabot :+R"}).size() == 2);
+}
+
+TEST_CASE("irc session walks alt nicks, then generated ones, then regains its nick", "[irc][session]") {
+  SessionSettings settings;
+  settings.alt_nicks = {"katabot_", "katabot__"};
+  settings.nickserv_password = "pw";
+  Harness harness(settings);
+  CHECK(harness.feed({":srv 433 * katabot :Nickname is already in use"}) == std::vector<std::string>{"NICK katabot_"});
+  CHECK(harness.feed({":srv 433 * katabot_ :in use"}) == std::vector<std::string>{"NICK katabot__"});
+  const auto generated = harness.feed({":srv 432 * katabot__ :Erroneous"});
+  REQUIRE(generated.size() == 1);
+  CHECK(generated.front().rfind("NICK katabot", 0) == 0);
+  CHECK(generated.front().size() == 5 + 9);
+  const auto welcome = harness.feed({":srv 001 katabot42 :Welcome"});
+  CHECK(welcome == std::vector<std::string>{"NICKSERV IDENTIFY pw katabot", "NICKSERV REGAIN katabot pw"});
+  CHECK(harness.session.nick() == "katabot42");
+  const auto later = harness.tick(1min);
+  CHECK(std::none_of(later.begin(), later.end(), [](const auto& line) { return line.find("REGAIN") != std::string::npos; }));
+  harness.feed({":katabot42!u@h NICK :katabot"});
+  CHECK(harness.session.nick() == "katabot");
+  CHECK(harness.feed({":srv 433 katabot other :in use"}).empty());  // after registration: ignored
+}
+
+TEST_CASE("irc session uses ISUPPORT casemapping for channels and itself", "[irc][session]") {
+  Harness harness({}, {"#Kata[dev]"});
+  harness.register_plain();
+  harness.feed({":KataBot!u@h JOIN #kata{dev}"});  // rfc1459: [ ] fold to { }
+  CHECK(harness.session.ready());
+
+  Harness ascii({}, {"#Kata[dev]"});
+  ascii.feed({":srv 001 katabot :Welcome", ":srv 005 katabot CASEMAPPING=ascii :are supported", ":srv 376 katabot :End"});
+  ascii.feed({":katabot!u@h JOIN #kata{dev}"});
+  CHECK_FALSE(ascii.session.ready());
+  CHECK(ascii.session.support().casemapping == katabot::irc::CaseMapping::ascii);
+}
+
+TEST_CASE("irc session rejoins after a kick with a delay and a cap", "[irc][session]") {
+  ChannelRetrySettings retry;
+  retry.kick_rejoin_delay = 30s;
+  retry.max_kick_rejoins_per_hour = 2;
+  Harness harness({}, {"#kata-dev"}, retry);
+  harness.register_plain();
+  harness.feed({":katabot!u@h JOIN #kata-dev"});
+  for (int kick = 0; kick < 2; ++kick) {
+    CHECK(harness.feed({":op!o@h KICK #kata-dev katabot :out"}).empty());
+    CHECK(harness.tick(29s).empty());
+    CHECK(harness.tick(1s) == std::vector<std::string>{"JOIN #kata-dev"});
+    harness.feed({":katabot!u@h JOIN #kata-dev"});
+  }
+  harness.feed({":op!o@h KICK #kata-dev katabot :third time"});
+  CHECK(harness.tick(10min).empty());
+}
+
+TEST_CASE("irc session retries join errors with backoff", "[irc][session]") {
+  Harness harness({}, {"#kata-dev"});
+  harness.register_plain();
+  CHECK(harness.feed({":srv 474 katabot #kata-dev :Cannot join channel (+b)"}).empty());
+  CHECK(harness.tick(4min).empty());
+  CHECK(harness.tick(1min) == std::vector<std::string>{"JOIN #kata-dev"});
+  harness.feed({":srv 474 katabot #kata-dev :Cannot join channel (+b)"});
+  CHECK(harness.tick(9min).empty());  // doubled: 10 minutes
+  CHECK(harness.tick(1min) == std::vector<std::string>{"JOIN #kata-dev"});
+  harness.feed({":srv 477 katabot #kata-dev :You need to identify"});
+  CHECK(harness.tick(119s).empty());  // 477 is transient: 30 s, doubled per failure so far
+  CHECK(harness.tick(1s) == std::vector<std::string>{"JOIN #kata-dev"});
+}
+
+TEST_CASE("irc session pings an idle link and gives up without an answer", "[irc][session]") {
+  Harness harness;
+  harness.register_plain();
+  harness.feed({":katabot!u@h JOIN #kata-dev", ":katabot!u@h JOIN #kata-general"});
+  CHECK(harness.raw_tick(59s).empty());
+  const auto ping = harness.raw_tick(1s);
+  REQUIRE(ping.size() == 1);
+  CHECK(ping.front().rfind("PING :katabot-", 0) == 0);
+  CHECK(harness.events.lines.front().urgent);
+  harness.raw_tick(29s);
+  CHECK_FALSE(harness.events.disconnect);
+  harness.raw_tick(1s);
+  CHECK(harness.events.disconnect);
+
+  Harness answered;
+  answered.register_plain();
+  answered.raw_tick(60s);
+  answered.feed({":srv PONG srv :katabot-1"});
+  answered.raw_tick(30s);
+  CHECK_FALSE(answered.events.disconnect);
+}
+
+TEST_CASE("irc session treats ERROR and 465 as the end of the link", "[irc][session]") {
+  Harness error;
+  error.feed({"ERROR :Closing Link: 127.0.0.1 (Excess Flood)"});
+  CHECK(error.events.disconnect == "server closed the link: Closing Link: 127.0.0.1 (Excess Flood)");
+  Harness banned;
+  banned.feed({":srv 465 katabot :You are banned from this server"});
+  CHECK(banned.events.banned);
+}
+
+TEST_CASE("irc session turns PRIVMSG into chat messages, decoded and stripped", "[irc][session]") {
+  Harness harness;
+  harness.register_plain();
+  harness.feed({"@account=alice;time=2026-01-01T00:00:00Z :alice!~a@host PRIVMSG #kata-dev :\x02!conduct\x02",
+                ":bob!b@h PRIVMSG KataBot :caf\xE9 meetings?", ":katabot!u@h PRIVMSG #kata-dev :my own echo",
+                ":bob!b@h NOTICE #kata-dev :!conduct"});
+  REQUIRE(harness.events.messages.size() == 2);
+  const auto& channel = harness.events.messages[0];
+  CHECK(channel.text == "!conduct");
+  CHECK(channel.account == "alice");
+  CHECK_FALSE(channel.is_private);
+  CHECK(channel.target == "#kata-dev");
+  const auto& direct = harness.events.messages[1];
+  CHECK(direct.is_private);
+  CHECK(direct.text == "caf\xC3\xA9 meetings?");
+  CHECK(direct.userhost == "b@h");
+}
+
+TEST_CASE("irc session answers CTCP VERSION, PING and TIME by NOTICE, rate-limited", "[irc][session]") {
+  SessionSettings settings;
+  settings.version_reply = "katabot 1.0";
+  Harness harness(settings);
+  harness.register_plain();
+  CHECK(harness.feed({":bob!b@h PRIVMSG katabot :\x01VERSION\x01"}) ==
+        std::vector<std::string>{"NOTICE bob :\x01VERSION katabot 1.0\x01"});
+  CHECK(harness.feed({":bob!b@h PRIVMSG katabot :\x01PING 12345\x01"}).empty());  // too soon for bob
+  CHECK(harness.feed({":carol!c@h PRIVMSG #kata-dev :\x01PING 12345 x\x01"}) ==
+        std::vector<std::string>{"NOTICE carol :\x01PING 12345 x\x01"});
+  harness.tick(6s);
+  const auto time = harness.feed({":bob!b@h PRIVMSG katabot :\x01TIME\x01"});
+  REQUIRE(time.size() == 1);
+  CHECK(time.front().rfind("NOTICE bob :\x01TIME ", 0) == 0);
+  harness.tick(6s);
+  CHECK(harness.feed({":dave!d@h PRIVMSG katabot :\x01" "ACTION waves\x01", ":erin!e@h PRIVMSG katabot :\x01" "DCC SEND x\x01",
+                      ":frank!f@h NOTICE katabot :\x01VERSION\x01"})
+            .empty());
+  CHECK(harness.events.messages.empty());
+}
+
+TEST_CASE("irc session survives garbage lines", "[irc][session]") {
+  Harness harness;
+  harness.register_plain();
+  harness.feed({":", "@", "@;;; :x", ":srv 001", ":srv 005", ":srv 353", "PRIVMSG", ":a PRIVMSG", ":a PRIVMSG #c",
+                ":srv 474", ":srv KICK", ":srv CAP", ":srv CAP * ACK", "!!!", std::string_view("\xFF\xFE", 2),
+                ":srv 396 katabot", "AUTHENTICATE", "ERROR"});
+  CHECK(harness.events.messages.empty());
+}
+
+TEST_CASE("irc reply lines fit 512 bytes and spill long channel answers privately", "[irc][reply]") {
+  katabot::irc::ReplyAddress address{"katabot!~katabot@127.0.0.1", "#kata-dev", "alice"};
+  const std::vector<std::string> rendered = {std::string(1500, 'x'), "second\r\nQUIT", "third", "fourth"};
+  const auto lines = katabot::irc::plan_reply_lines(rendered, address);
+  REQUIRE(lines.size() >= 4);
+  std::size_t channel_lines = 0;
+  for (const auto& line : lines) {
+    CHECK((":" + address.own_prefix + " " + line + "\r\n").size() <= 512);
+    CHECK(line.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos);
+    if (line.rfind("PRIVMSG #kata-dev :", 0) == 0) ++channel_lines;
+  }
+  CHECK(channel_lines == 3);
+  CHECK(lines[2] == "PRIVMSG #kata-dev :alice: the rest (5 lines) is in a private message.");
+  CHECK(lines.back() == "PRIVMSG alice :fourth");
+  CHECK(std::find(lines.begin(), lines.end(), "PRIVMSG alice :secondQUIT") != lines.end());
+
+  const auto direct = katabot::irc::plan_reply_lines({":colon", "\x01VERSION\x01"}, {address.own_prefix, "", "alice"});
+  CHECK(direct == std::vector<std::string>{"PRIVMSG alice ::colon", "PRIVMSG alice :VERSION"});
+  CHECK(katabot::irc::plan_reply_lines({"x"}, {address.own_prefix, "", "bad nick"}).empty());
+}

@@ -1,0 +1,179 @@
+#include <catch2/catch.hpp>
+
+#include "knowledge/meetings.hpp"
+#include "knowledge/topics.hpp"
+#include "test_support.hpp"
+
+using namespace katabot;
+
+namespace {
+
+std::vector<std::string> messages(const Diagnostics& diagnostics) {
+  std::vector<std::string> texts;
+  for (const auto& diagnostic : diagnostics) texts.push_back(diagnostic.to_string());
+  return texts;
+}
+
+const char* valid_topic = R"(topics:
+  - id: conduct
+    title: Code of Conduct
+    aliases: [coc]
+    keywords: ["code of conduct"]
+    summary: "We follow the OpenInfra Foundation Code of Conduct."
+    details: "*Be kind*"
+    links:
+      - {title: CoC, url: "https://openinfra.dev/legal/code-of-conduct"}
+)";
+
+}  // namespace
+
+TEST_CASE("a valid topics file loads with all fields", "[knowledge]") {
+  Diagnostics diagnostics;
+  const auto topics = parse_topics(valid_topic, "topics.yaml", {}, diagnostics);
+  CHECK(diagnostics.empty());
+  REQUIRE(topics.size() == 1);
+  CHECK(topics[0].id == "conduct");
+  CHECK(topics[0].aliases == std::vector<std::string>{"coc"});
+  CHECK(topics[0].links.at(0).url == "https://openinfra.dev/legal/code-of-conduct");
+}
+
+TEST_CASE("topic validation reports every problem with file:line:col", "[knowledge]") {
+  const std::string text = R"(topics:
+  - id: conduct
+    title: Code of Conduct
+    summary: "ok"
+    links: [{title: a, url: "https://example.org/"}]
+  - id: slack
+    title: Slack
+    aliases: [conduct]
+    summary: ""
+    colour: blue
+    links:
+      - {title: bad, url: "htp:/nowhere"}
+  - id: help
+    title: Help
+    summary: "x"
+    links: [{title: a, url: "https://example.org/"}]
+)";
+  Diagnostics diagnostics;
+  parse_topics(text, "topics.yaml", {"help"}, diagnostics);
+  const auto found = messages(diagnostics);
+  const auto has = [&](const std::string& needle) {
+    return std::any_of(found.begin(), found.end(), [&](const auto& m) { return m.find(needle) != std::string::npos; });
+  };
+  INFO(Catch::Detail::stringify(found));
+  CHECK(has("topics.yaml:8:15: duplicate id or alias 'conduct' (first defined at line 2)"));
+  CHECK(has("topics.yaml:9:14: topic 'slack' has an empty summary"));
+  CHECK(has("topics.yaml:10:5: unknown key 'colour' in topic"));
+  CHECK(has("topics.yaml:12:27: malformed URL 'htp:/nowhere'"));
+  CHECK(has("topics.yaml:13:9: 'help' is a built-in command"));
+  CHECK(found.size() == 5);
+}
+
+TEST_CASE("a YAML syntax error is reported with its position", "[knowledge]") {
+  Diagnostics diagnostics;
+  parse_topics("topics:\n  - id: [unclosed\n", "broken.yaml", {}, diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].file == "broken.yaml");
+  CHECK(diagnostics[0].line >= 2);
+  CHECK(diagnostics[0].column >= 1);
+}
+
+TEST_CASE("a missing file is one clear problem", "[knowledge]") {
+  Diagnostics diagnostics;
+  load_topics("/nonexistent/topics.yaml", {}, diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].to_string() == "/nonexistent/topics.yaml: cannot read file");
+}
+
+TEST_CASE("summaries must fit one IRC line", "[knowledge]") {
+  const std::string text = "topics:\n  - id: long\n    title: Long\n    summary: \"" + std::string(400, 'x') +
+                           "\"\n    links: [{title: a, url: \"https://example.org/\"}]\n";
+  Diagnostics diagnostics;
+  parse_topics(text, "t.yaml", {}, diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].message.find("400 bytes") != std::string::npos);
+}
+
+TEST_CASE("meetings load in the contract's schema", "[knowledge][meetings]") {
+  const std::string text = R"(meetings:
+  - id: architecture-committee
+    title: Architecture Committee
+    day: thursday
+    time: "13:00"
+    timezone: UTC
+    frequency: biweekly-odd
+    duration_minutes: 45
+    agenda: https://etherpad.opendev.org/p/x
+    reminders: [24h, 15m, 1h30m]
+    skip: [2026-12-24]
+    announce:
+      irc: ["#kata-dev"]
+)";
+  Diagnostics diagnostics;
+  const auto meetings = parse_meetings(text, "meetings.yaml", diagnostics);
+  INFO(Catch::Detail::stringify(messages(diagnostics)));
+  REQUIRE(diagnostics.empty());
+  REQUIRE(meetings.size() == 1);
+  const auto& meeting = meetings[0];
+  CHECK(meeting.day == date::Thursday);
+  CHECK(meeting.time_of_day == std::chrono::hours(13));
+  CHECK(meeting.frequency == Frequency::biweekly_odd);
+  CHECK(meeting.duration == std::chrono::minutes(45));
+  CHECK(meeting.reminders == std::vector<std::chrono::seconds>{std::chrono::hours(24), std::chrono::minutes(15),
+                                                               std::chrono::minutes(90)});
+  CHECK(meeting.skip.at(0) == date::year{2026} / 12 / 24);
+  CHECK_FALSE(meeting.announce_slack.has_value());
+  CHECK(meeting.announce_irc == std::vector<std::string>{"#kata-dev"});
+}
+
+TEST_CASE("meeting validation names the key and the bad value", "[knowledge][meetings]") {
+  const std::string text = R"(meetings:
+  - id: m
+    title: M
+    day: thursdai
+    time: "25:00"
+    timezone: Mars/Olympus
+    frequency: monthly
+    reminders: [soon]
+    skip: [2026-13-01]
+    when: now
+)";
+  Diagnostics diagnostics;
+  parse_meetings(text, "meetings.yaml", diagnostics);
+  const auto found = messages(diagnostics);
+  INFO(Catch::Detail::stringify(found));
+  REQUIRE(found.size() == 7);
+  CHECK(found[0] == "meetings.yaml:10:5: unknown key 'when' in meeting (known keys: id, title, description, day, time, "
+                    "timezone, frequency, duration_minutes, agenda, join, reminders, skip, announce, keywords)");
+  CHECK(found[1] == "meetings.yaml:4:10: 'thursdai' is not a weekday (monday … sunday)");
+  CHECK(found[2].starts_with("meetings.yaml:5:11: time '25:00' is not HH:MM"));
+  CHECK(found[3].starts_with("meetings.yaml:6:15: unknown time zone 'Mars/Olympus'"));
+  CHECK(found[4] == "meetings.yaml:7:16: frequency 'monthly' must be weekly, biweekly-even or biweekly-odd");
+  CHECK(found[5] == "meetings.yaml:8:17: reminder 'soon' is not a duration like 24h, 15m, 1d or 90s");
+  CHECK(found[6] == "meetings.yaml:9:12: skip date '2026-13-01' is not a date like 2026-12-24");
+}
+
+TEST_CASE("durations parse and format both ways", "[knowledge]") {
+  CHECK(parse_duration("24h") == std::chrono::hours(24));
+  CHECK(parse_duration("15m") == std::chrono::minutes(15));
+  CHECK(parse_duration("1d") == std::chrono::hours(24));
+  CHECK(parse_duration("90s") == std::chrono::seconds(90));
+  CHECK(parse_duration("1h30m") == std::chrono::minutes(90));
+  CHECK_FALSE(parse_duration(""));
+  CHECK_FALSE(parse_duration("15"));
+  CHECK_FALSE(parse_duration("m"));
+  CHECK_FALSE(parse_duration("15x"));
+  CHECK(format_duration(std::chrono::minutes(90)) == "1h30m");
+  CHECK(format_duration(std::chrono::minutes(15)) == "15m");
+}
+
+TEST_CASE("URLs are checked", "[knowledge]") {
+  CHECK(is_valid_url("https://github.com/kata-containers"));
+  CHECK(is_valid_url("http://webchat.oftc.net/?channels=kata-dev"));
+  CHECK(is_valid_url("mailto:info@katacontainers.io"));
+  CHECK_FALSE(is_valid_url("github.com/kata-containers"));
+  CHECK_FALSE(is_valid_url("https://"));
+  CHECK_FALSE(is_valid_url("https://exa mple.org"));
+  CHECK_FALSE(is_valid_url("mailto:nobody"));
+}

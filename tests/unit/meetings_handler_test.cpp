@@ -1,0 +1,97 @@
+#include <catch2/catch.hpp>
+
+#include "handlers/meetings_handler.hpp"
+#include "handlers/time_format.hpp"
+#include "test_support.hpp"
+
+using namespace katabot;
+using namespace std::chrono_literals;
+
+namespace {
+
+Meeting architecture_committee() {
+  Meeting meeting;
+  meeting.id = "architecture-committee";
+  meeting.title = "Architecture Committee";
+  meeting.day = date::Thursday;
+  meeting.time_of_day = 13h;
+  meeting.zone = date::locate_zone("UTC");
+  meeting.duration = 60min;
+  meeting.agenda = "https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs";
+  meeting.join = "https://zoom.us/meeting/x/ics";
+  meeting.skip = {date::year{2026} / 12 / 24};
+  return meeting;
+}
+
+const KnowledgeBase knowledge({}, {architecture_committee()});
+
+Request request(std::string args = {}, std::string zone = {}) {
+  return Request{"next", std::move(args), "!", std::move(zone)};
+}
+
+}  // namespace
+
+TEST_CASE("durations read like people say them", "[time]") {
+  CHECK(describe_duration(0s) == "less than a minute");
+  CHECK(describe_duration(59s) == "less than a minute");
+  CHECK(describe_duration(60s) == "1 minute");
+  CHECK(describe_duration(14min + 50s) == "15 minutes");
+  CHECK(describe_duration(65min) == "1 hour 5 minutes");
+  CHECK(describe_duration(2h) == "2 hours");
+  CHECK(describe_duration(24h * 2 + 3h + 10min) == "2 days 3 hours");
+  CHECK(describe_duration(24h * 5 + 10min) == "5 days");
+}
+
+TEST_CASE("next gives the coming Thursday 13:00 UTC with a countdown", "[meetings]") {
+  // Friday 2026-11-27 12:00 UTC → Thursday 2026-12-03 13:00 UTC: 6 days 1 hour.
+  const ManualClock clock(test::at_utc(2026, 11, 27, 12));
+  const auto reply = next_meeting_reply(request(), knowledge, clock);
+  CHECK(reply.text == "Next: Architecture Committee, Thu 03 Dec 2026 13:00 UTC, in 6 days 1 hour. Agenda: "
+                      "https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs");
+  CHECK(reply.links.at(0).url == "https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs");
+  CHECK(reply.links.at(1).url == "https://zoom.us/meeting/x/ics");
+}
+
+TEST_CASE("next says when a meeting is happening now", "[meetings]") {
+  const ManualClock clock(test::at_utc(2026, 12, 3, 13, 20));
+  const auto reply = next_meeting_reply(request(), knowledge, clock);
+  CHECK(reply.text.find("Thu 03 Dec 2026 13:00 UTC, happening now (started 20 minutes ago)") != std::string::npos);
+}
+
+TEST_CASE("next skips the dates with no meeting", "[meetings]") {
+  const ManualClock clock(test::at_utc(2026, 12, 18, 14));
+  const auto reply = next_meeting_reply(request(), knowledge, clock);
+  CHECK(reply.text.find("Thu 31 Dec 2026 13:00 UTC") != std::string::npos);
+}
+
+TEST_CASE("times are shown in the zone asked for, and in the asker's zone", "[meetings]") {
+  const ManualClock clock(test::at_utc(2026, 11, 27, 12));
+  const auto berlin = next_meeting_reply(request("Europe/Berlin"), knowledge, clock);
+  CHECK(berlin.text.find("Thu 03 Dec 2026 13:00 UTC / Thu 03 Dec 2026 14:00 CET (Europe/Berlin)") != std::string::npos);
+  // Summer time in Los Angeles: 13:00 UTC is 06:00 PDT.
+  const ManualClock summer(test::at_utc(2026, 7, 1));
+  const auto los_angeles = meetings_reply(request("america/los_angeles"), knowledge, summer);
+  CHECK(los_angeles.text.find("Thu 02 Jul 2026 06:00 PDT (America/Los_Angeles)") != std::string::npos);
+  // The asker's own zone (Slack users.info) when none is named.
+  const auto asker = next_meeting_reply(request({}, "Asia/Tokyo"), knowledge, clock);
+  CHECK(asker.text.find("Thu 03 Dec 2026 22:00 JST (Asia/Tokyo)") != std::string::npos);
+}
+
+TEST_CASE("an unknown zone gets a clear message", "[meetings]") {
+  const ManualClock clock(test::at_utc(2026, 11, 27, 12));
+  const auto reply = meetings_reply(request("Mars/Olympus"), knowledge, clock);
+  CHECK(reply.text == "I don't know the time zone \"Mars/Olympus\". Use an IANA name such as Europe/Berlin, "
+                      "America/Los_Angeles or Asia/Tokyo.");
+  CHECK(reply.links.empty());
+}
+
+TEST_CASE("meetings lists day, time, agenda and calendar links", "[meetings]") {
+  const ManualClock clock(test::at_utc(2026, 11, 27, 12));
+  const auto reply = meetings_reply(request(), knowledge, clock);
+  CHECK(reply.text.starts_with("Architecture Committee: Thursdays 13:00 UTC, weekly, 60 min. Next: Thu 03 Dec 2026"));
+  CHECK(reply.text.find("Agenda: https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs") !=
+        std::string::npos);
+  CHECK(reply.text.find("Calendar: https://zoom.us/meeting/x/ics") != std::string::npos);
+  CHECK(reply.mrkdwn.starts_with("*Architecture Committee* — Thursdays 13:00 UTC"));
+  CHECK(reply.links.size() == 2);
+}

@@ -1,0 +1,279 @@
+// The reminder scheduler driving fake adapters: on time, exactly once across restarts and a crash
+// in the post→record window, retries while a target is down, skips once the meeting started.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "bot/scheduler/reminder_scheduler.hpp"
+#include "tests/unit/schedule_test_meetings.hpp"
+
+using namespace katabot;
+using katabot::test::at_utc;
+using katabot::test::TempDir;
+
+namespace {
+
+const char* const committee = R"(  - id: ac
+    title: Architecture Committee
+    day: thursday
+    time: "13:00"
+    agenda: https://etherpad.opendev.org/p/ac
+    join: https://zoom.us/j/1
+    reminders: [24h, 15m]
+)";
+
+struct Post {
+  std::string channel;
+  Reply reply;
+  Clock::time_point at;
+};
+
+class FakeAdapter final : public ChatAdapter {
+ public:
+  FakeAdapter(std::string name, const Clock& clock) : name_(std::move(name)), clock_(clock) {}
+  std::string_view name() const override { return name_; }
+  bool ready() const override { return accepting; }
+  boost::asio::awaitable<void> run() override { co_return; }
+  void stop() override {}
+  boost::asio::awaitable<bool> post(std::string channel, Reply reply) override {
+    if (!accepting) co_return false;
+    posts.push_back({std::move(channel), std::move(reply), clock_.now()});
+    if (hang_after_accepting) {
+      // The platform has the message but the process "dies" before the post completes.
+      boost::asio::steady_timer forever(co_await boost::asio::this_coro::executor, std::chrono::hours{1});
+      co_await forever.async_wait(boost::asio::use_awaitable);
+    }
+    co_return true;
+  }
+
+  bool accepting = true;
+  bool hang_after_accepting = false;
+  std::vector<Post> posts;
+
+ private:
+  std::string name_;
+  const Clock& clock_;
+};
+
+// One bot process: its own event loop and scheduler over a shared state dir and fake platforms.
+class Process {
+ public:
+  Process(const std::filesystem::path& state_dir, const Clock& clock, Metrics& metrics, FakeAdapter& irc,
+          FakeAdapter& slack, std::shared_ptr<const KnowledgeBase>& knowledge)
+      : scheduler_(std::make_unique<ReminderScheduler>(
+            io_.get_executor(), [&knowledge] { return knowledge; },
+            ReminderTargets{{"irc", {&irc, {"#kata-dev"}}}, {"slack", {&slack, {"C0123ABCD"}}}}, state_dir, clock,
+            metrics)) {
+    boost::asio::co_spawn(
+        io_,
+        [this]() -> boost::asio::awaitable<void> {
+          co_await scheduler_->run();
+          finished_ = true;
+        },
+        boost::asio::detached);
+    io_.poll();
+  }
+  ~Process() { scheduler_.reset(); }  // before io_, whose services its timer uses
+
+  // Tell the scheduler the clock moved (as a timer expiry or a reload would) and run what is ready.
+  void wake() {
+    scheduler_->reschedule();
+    io_.poll();
+  }
+  void stop() {
+    scheduler_->stop();
+    for (int i = 0; i < 100 && !finished_; ++i) io_.poll();
+  }
+  bool finished() const { return finished_; }
+  boost::asio::io_context& io() { return io_; }
+  ReminderScheduler& scheduler() { return *scheduler_; }
+
+ private:
+  boost::asio::io_context io_;
+  std::unique_ptr<ReminderScheduler> scheduler_;
+  bool finished_ = false;
+};
+
+std::shared_ptr<const KnowledgeBase> knowledge_of(const char* meetings_yaml) {
+  return std::make_shared<const KnowledgeBase>(std::vector<Topic>{}, katabot::test::meetings_from_yaml(meetings_yaml));
+}
+
+struct Fixture {
+  TempDir dir;
+  ManualClock clock{at_utc(2026, 12, 2, 12)};
+  Metrics metrics;
+  FakeAdapter irc{"irc", clock};
+  FakeAdapter slack{"slack", clock};
+  std::shared_ptr<const KnowledgeBase> knowledge = knowledge_of(committee);
+
+  std::unique_ptr<Process> start() { return std::make_unique<Process>(dir.path(), clock, metrics, irc, slack, knowledge); }
+  double sent(const char* platform) const { return metrics.value("katabot_reminders_sent_total", {{"platform", platform}}); }
+};
+
+}  // namespace
+
+TEST_CASE("reminders go out at their time on every target, once, and not again after a restart", "[scheduler]") {
+  Fixture f;
+  auto bot = f.start();
+  CHECK(f.irc.posts.empty());
+
+  f.clock.set(at_utc(2026, 12, 2, 13));
+  bot->wake();
+  REQUIRE(f.irc.posts.size() == 1);
+  REQUIRE(f.slack.posts.size() == 1);
+  CHECK(f.irc.posts[0].channel == "#kata-dev");
+  CHECK(f.slack.posts[0].channel == "C0123ABCD");
+  CHECK(f.irc.posts[0].reply.text.starts_with("Reminder: Architecture Committee starts in 24 hours"));
+
+  f.clock.set(at_utc(2026, 12, 3, 12, 45) + std::chrono::milliseconds{300});
+  bot->wake();
+  REQUIRE(f.irc.posts.size() == 2);
+  CHECK(f.irc.posts[1].reply.text.starts_with("Reminder: Architecture Committee starts in 15 minutes"));
+  CHECK(f.sent("irc") == 2);
+  CHECK(f.sent("slack") == 2);
+
+  bot->wake();  // woken again at the same time: nothing new
+  CHECK(f.irc.posts.size() == 2);
+
+  bot->stop();
+  CHECK(bot->finished());
+  bot = f.start();
+  bot->wake();
+  CHECK(f.irc.posts.size() == 2);
+  CHECK(f.slack.posts.size() == 2);
+  CHECK(bot->scheduler().ledger().size() == 4);
+}
+
+TEST_CASE("a crash between the post and its ledger record repeats that one post, no more", "[scheduler]") {
+  Fixture f;
+  f.clock.set(at_utc(2026, 12, 2, 12, 59, 59));
+  auto bot = f.start();
+  f.irc.hang_after_accepting = true;
+  f.clock.set(at_utc(2026, 12, 2, 13));
+  bot->wake();
+  REQUIRE(f.irc.posts.size() == 1);
+  REQUIRE(f.slack.posts.size() == 1);
+  bot.reset();  // killed: the IRC post was accepted but never recorded; the Slack one was
+
+  f.irc.hang_after_accepting = false;
+  bot = f.start();
+  CHECK(f.irc.posts.size() == 2);  // repeated once, on restart
+  CHECK(f.slack.posts.size() == 1);
+  bot->wake();
+  CHECK(f.irc.posts.size() == 2);
+}
+
+TEST_CASE("catch-up after downtime: late but before the start, marked as late", "[scheduler]") {
+  Fixture f;
+  f.clock.set(at_utc(2026, 12, 2, 13));
+  auto bot = f.start();
+  REQUIRE(f.irc.posts.size() == 1);  // the 24h reminder, due now
+  bot.reset();                       // down from here ...
+
+  f.clock.set(at_utc(2026, 12, 3, 12, 57));  // ... until 3 minutes before the start
+  bot = f.start();
+  REQUIRE(f.irc.posts.size() == 2);
+  CHECK(f.irc.posts[1].reply.text.starts_with("Reminder (late): Architecture Committee is starting in 3 minutes"));
+  CHECK(f.slack.posts[1].reply.mrkdwn.find("is starting in 3 minutes") != std::string::npos);
+}
+
+TEST_CASE("back after the start: the reminders are recorded as skipped, not posted", "[scheduler]") {
+  Fixture f;
+  f.clock.set(at_utc(2026, 12, 3, 13, 5));
+  auto bot = f.start();
+  CHECK(f.irc.posts.empty());
+  CHECK(f.metrics.value("katabot_reminders_skipped_total", {{"platform", "irc"}, {"reason", "meeting_started"}}) == 2);
+  const auto* entry = bot->scheduler().ledger().find(
+      {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::minutes{15}, "irc", "#kata-dev"});
+  REQUIRE(entry != nullptr);
+  CHECK(entry->outcome == ReminderOutcome::skipped);
+  CHECK(entry->reason == "meeting_started");
+}
+
+TEST_CASE("a target that is down gets the reminder when it is back, if the meeting has not started", "[scheduler]") {
+  Fixture f;
+  f.clock.set(at_utc(2026, 12, 3, 12, 44));
+  auto bot = f.start();
+  f.irc.posts.clear();
+  f.slack.posts.clear();
+  f.irc.accepting = false;
+  f.clock.set(at_utc(2026, 12, 3, 12, 45));
+  bot->wake();
+  CHECK(f.irc.posts.empty());
+  CHECK(f.slack.posts.size() == 1);
+
+  SECTION("back two minutes later") {
+    f.clock.advance(std::chrono::seconds{1});
+    bot->wake();  // retry not due yet (backoff starts at 1-2 s): still nothing
+    f.irc.accepting = true;
+    f.clock.advance(std::chrono::minutes{2});
+    bot->wake();
+    REQUIRE(f.irc.posts.size() == 1);
+    CHECK(f.irc.posts[0].reply.text.find("is starting in 13 minutes") != std::string::npos);
+    CHECK(f.slack.posts.size() == 1);
+  }
+  SECTION("still down at the start: skipped with the reason") {
+    for (int minute = 0; minute < 16; ++minute) {
+      f.clock.advance(std::chrono::minutes{1});
+      bot->wake();
+    }
+    CHECK(f.irc.posts.empty());
+    CHECK(f.metrics.value("katabot_reminders_skipped_total", {{"platform", "irc"}, {"reason", "target_unavailable"}}) == 1);
+    f.irc.accepting = true;
+    bot->wake();
+    CHECK(f.irc.posts.empty());
+  }
+}
+
+TEST_CASE("a clock jump backwards does not repeat, a reload adds new meetings", "[scheduler]") {
+  Fixture f;
+  f.clock.set(at_utc(2026, 12, 3, 12, 45));
+  auto bot = f.start();
+  const auto posted = f.irc.posts.size();
+  f.clock.set(at_utc(2026, 12, 3, 12, 40));
+  bot->wake();
+  f.clock.set(at_utc(2026, 12, 3, 12, 45, 30));
+  bot->wake();
+  CHECK(f.irc.posts.size() == posted);
+
+  f.knowledge = knowledge_of(R"(  - {id: other, title: Other, day: thursday, time: "13:30", reminders: [15m]}
+)");
+  f.clock.set(at_utc(2026, 12, 3, 13, 15));
+  bot->wake();
+  REQUIRE(f.irc.posts.size() == posted + 1);
+  CHECK(f.irc.posts.back().reply.text.starts_with("Reminder: Other starts in 15 minutes"));
+}
+
+namespace {
+// The wall clock, shifted so that a reminder falls due a moment from now.
+class ShiftedClock final : public Clock {
+ public:
+  explicit ShiftedClock(time_point pretend_now) : shift_(pretend_now - std::chrono::system_clock::now()) {}
+  time_point now() const override { return std::chrono::system_clock::now() + shift_; }
+
+ private:
+  std::chrono::system_clock::duration shift_;
+};
+}  // namespace
+
+TEST_CASE("with a real timer the reminder is posted within a second of its due time", "[scheduler]") {
+  TempDir dir;
+  const auto due = at_utc(2026, 12, 3, 12, 45);
+  ShiftedClock clock(due - std::chrono::milliseconds{400});
+  Metrics metrics;
+  FakeAdapter irc("irc", clock);
+  FakeAdapter slack("slack", clock);
+  auto knowledge = knowledge_of(R"(  - {id: ac, title: AC, day: thursday, time: "13:00", reminders: [15m]}
+)");
+  Process bot(dir.path(), clock, metrics, irc, slack, knowledge);
+  CHECK(irc.posts.empty());
+  for (int i = 0; i < 50 && irc.posts.empty(); ++i) bot.io().run_for(std::chrono::milliseconds{100});
+  REQUIRE(irc.posts.size() == 1);
+  CHECK(irc.posts[0].at >= due);
+  CHECK(irc.posts[0].at - due < std::chrono::seconds{1});
+  bot.stop();
+}

@@ -1,0 +1,57 @@
+#pragma once
+// Small helpers shared by the unit tests.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+
+#include <unistd.h>
+
+#include <date/date.h>
+
+#include "handlers/command_registry.hpp"
+
+namespace katabot::test {
+
+inline std::filesystem::path source_dir() { return KATABOT_SOURCE_DIR; }
+
+// A fresh directory under the system temp dir, removed when the object goes away.
+class TempDir {
+ public:
+  TempDir() {
+    static int counter = 0;
+    path_ = std::filesystem::temp_directory_path() /
+            ("katabot-unit-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path write(const std::string& name, const std::string& text) const {
+    const auto file = path_ / name;
+    std::ofstream(file, std::ios::binary) << text;
+    return file;
+  }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// The project's real knowledge base, loaded once.
+inline std::shared_ptr<const KnowledgeBase> project_knowledge() {
+  static const auto knowledge = [] {
+    Diagnostics diagnostics;
+    return KnowledgeBase::load(source_dir() / "knowledge", CommandRegistry().reserved_words(), diagnostics);
+  }();
+  return knowledge;
+}
+
+inline std::chrono::system_clock::time_point at_utc(int y, unsigned m, unsigned d, int hour = 0, int minute = 0) {
+  return date::sys_days{date::year{y} / date::month{m} / date::day{d}} + std::chrono::hours(hour) +
+         std::chrono::minutes(minute);
+}
+
+}  // namespace katabot::test
