@@ -125,6 +125,8 @@ class SessionRegistration {
 };
 
 net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, tcp::socket socket) {
+  // Accepted just before stop(), started just after: stop() never saw it, so it must not linger.
+  if (state->stopped) co_return;
   beast::tcp_stream stream(std::move(socket));
   const SessionRegistration registration(*state, stream);
   beast::error_code ignored;

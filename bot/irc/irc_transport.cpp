@@ -25,13 +25,17 @@ std::shared_ptr<asio::ssl::context> make_tls_context(bool verify, const std::str
                        asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 | asio::ssl::context::no_tlsv1_1);
   error_code error;
   context->set_default_verify_paths(error);
-  if (!ca_file.empty() && context->load_verify_file(ca_file, error)) {
-    spdlog::error("irc: cannot load ca_file {}: {}", ca_file, error.message());
-    return nullptr;
+  if (!ca_file.empty()) {
+    context->load_verify_file(ca_file, error);
+    if (error) {
+      spdlog::error("irc: cannot load ca_file {}: {}", ca_file, error.message());
+      return nullptr;
+    }
   }
   if (!client_cert.empty()) {
-    if (context->use_certificate_chain_file(client_cert, error) ||
-        context->use_private_key_file(client_cert, asio::ssl::context::pem, error)) {
+    context->use_certificate_chain_file(client_cert, error);
+    if (!error) context->use_private_key_file(client_cert, asio::ssl::context::pem, error);
+    if (error) {
       spdlog::error("irc: cannot load client_cert {} (PEM with certificate and key): {}", client_cert, error.message());
       return nullptr;
     }

@@ -142,7 +142,8 @@ void SocketModeSession::on_socket_open(const SessionEvent& event, Actions& actio
     state_ = SessionState::awaiting_hello;
   } else if (state_ == SessionState::refresh_connecting && event.link == replacement_) {
     state_ = SessionState::refresh_awaiting_hello;
-  } else {
+  } else if (state_ == SessionState::closing || state_ == SessionState::stopped ||
+             (event.link != primary_ && event.link != replacement_)) {
     actions.push_back({SessionActionType::close, event.link});  // nobody wants this socket any more
   }
 }

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <date/date.h>
+
 #include "bot/cli.hpp"
 
 using namespace katabot;
@@ -37,7 +39,7 @@ TEST_CASE("bad command lines give one clear message", "[cli]") {
 
 TEST_CASE("instants parse in the ISO 8601 forms people write", "[cli]") {
   using namespace std::chrono;
-  const auto midnight = sys_days{date::year{2026} / 12 / 1};
+  const auto midnight = date::sys_days{date::year{2026} / 12 / 1};
   CHECK(parse_instant("2026-12-01") == midnight);
   CHECK(parse_instant("2026-12-01T12:30:00Z") == midnight + 12h + 30min);
   CHECK(parse_instant("2026-12-01T12:30Z") == midnight + 12h + 30min);

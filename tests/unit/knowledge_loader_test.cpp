@@ -2,6 +2,7 @@
 
 #include "knowledge/meetings.hpp"
 #include "knowledge/topics.hpp"
+#include "knowledge/yaml_reader.hpp"
 #include "test_support.hpp"
 
 using namespace katabot;

@@ -59,17 +59,17 @@ bool is_conduct(const std::optional<Reply>& reply) {
 }  // namespace
 
 TEST_CASE_METHOD(RouterFixture, "every command form reaches the topic", "[router]") {
-  CHECK(is_conduct(say(Platform::slack, InboundKind::slash_command, "conduct")));
-  CHECK(is_conduct(say(Platform::slack, InboundKind::slash_command, "  CONDUCT  ")));
-  CHECK(is_conduct(irc("!conduct")));
-  CHECK(is_conduct(irc("!coc")));
-  CHECK(is_conduct(irc("katabot: conduct")));
-  CHECK(is_conduct(irc("KataBot, conduct")));
-  CHECK(is_conduct(irc("@katabot: conduct?")));
-  CHECK(is_conduct(say(Platform::irc, InboundKind::direct_message, "conduct", "alice", "alice")));
-  CHECK(is_conduct(say(Platform::irc, InboundKind::direct_message, "!conduct", "alice", "alice")));
-  CHECK(is_conduct(say(Platform::slack, InboundKind::direct_message, "conduct", "U1", "D1")));
-  CHECK(is_conduct(say(Platform::slack, InboundKind::mention, "conduct", "U1", "C1")));
+  CHECK(is_conduct(say(Platform::slack, InboundKind::slash_command, "conduct", "U1")));
+  CHECK(is_conduct(say(Platform::slack, InboundKind::slash_command, "  CONDUCT  ", "U2")));
+  CHECK(is_conduct(irc("!conduct", "n1")));
+  CHECK(is_conduct(irc("!coc", "n2")));
+  CHECK(is_conduct(irc("katabot: conduct", "n3")));
+  CHECK(is_conduct(irc("KataBot, conduct", "n4")));
+  CHECK(is_conduct(irc("@katabot: conduct?", "n5")));
+  CHECK(is_conduct(say(Platform::irc, InboundKind::direct_message, "conduct", "n6", "n6")));
+  CHECK(is_conduct(say(Platform::irc, InboundKind::direct_message, "!conduct", "n7", "n7")));
+  CHECK(is_conduct(say(Platform::slack, InboundKind::direct_message, "conduct", "U3", "D1")));
+  CHECK(is_conduct(say(Platform::slack, InboundKind::mention, "conduct", "U4", "C1")));
 }
 
 TEST_CASE_METHOD(RouterFixture, "lines not for the bot get no answer", "[router]") {
@@ -105,8 +105,8 @@ TEST_CASE_METHOD(RouterFixture, "an unknown word gets did-you-mean and the help 
 TEST_CASE_METHOD(RouterFixture, "user text echoed to Slack is escaped", "[router]") {
   const auto reply = say(Platform::slack, InboundKind::slash_command, "<!channel>");
   REQUIRE(reply);
-  CHECK(reply->mrkdwn.find("<!channel>") == std::string::npos);
-  CHECK(reply->mrkdwn.find("&lt;!channel&gt;") != std::string::npos);
+  CHECK(reply->mrkdwn.find("<!channel") == std::string::npos);
+  CHECK(reply->mrkdwn.find("\"&lt;!channel\"") != std::string::npos);
 }
 
 TEST_CASE_METHOD(RouterFixture, "an empty slash command shows help", "[router]") {

@@ -215,6 +215,19 @@ TEST_CASE("a request that closes the connection is answered and then closed", "[
   CHECK(received->ends_with("\r\n\r\nok\n"));
 }
 
+TEST_CASE("an HTTP/1.0 request (the Docker HEALTHCHECK's) is answered and closed", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  RawConnection connection(server.port());
+  REQUIRE(connection.connected());
+  connection.send_all("GET /healthz HTTP/1.0\r\n\r\n");
+  const auto received = connection.read_until_closed(deadline_in(5s));
+  REQUIRE(received);
+  CHECK(received->rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
+  CHECK(received->ends_with("\r\n\r\nok\n"));
+}
+
 TEST_CASE("garbage gets 400 and a closed connection; the server keeps serving others", "[http]") {
   StubState state;
   RunningServer server(stub_routes(state));

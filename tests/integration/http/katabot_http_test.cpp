@@ -96,3 +96,20 @@ TEST_CASE("katabot --config serves /healthz, /readyz and /meetings.ics, then exi
 
   std::filesystem::remove_all(directory);
 }
+
+TEST_CASE("deploy/katabot.yaml, the container and Kubernetes config, passes --check-config", "[deploy][binary]") {
+  // Laid out as in the image: /etc/katabot/katabot.yaml beside /etc/katabot/knowledge/.
+  const auto directory = make_temporary_directory();
+  std::filesystem::copy_file(std::filesystem::path(KATABOT_SOURCE_DIR) / "deploy/katabot.yaml",
+                             directory / "katabot.yaml");
+  std::filesystem::create_directory_symlink(std::filesystem::path(KATABOT_SOURCE_DIR) / "knowledge",
+                                            directory / "knowledge");
+
+  // The same placeholder tokens the Dockerfile's build-time check uses.
+  const auto result = run_command({"env", "SLACK_APP_TOKEN=xapp-build-check", "SLACK_BOT_TOKEN=xoxb-build-check",
+                                   "IRC_NICKSERV_PASSWORD=", KATABOT_BINARY, "--check-config", "--config",
+                                   (directory / "katabot.yaml").string()});
+  INFO(result.output);
+  CHECK(result.exit_code == 0);
+  std::filesystem::remove_all(directory);
+}

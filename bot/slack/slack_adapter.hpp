@@ -1,0 +1,68 @@
+#pragma once
+// Slack as a chat adapter: Socket Mode for what users say (slash commands, mentions, DMs, channel
+// lines where the app is subscribed), the Web API for answers and reminders. Envelopes are
+// acknowledged as soon as their frame is read, before any slow work; retried deliveries are
+// answered once. Beast stays in the .cpp files.
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include "bot/adapter.hpp"
+#include "bot/config.hpp"
+#include "bot/inbound.hpp"
+#include "bot/metrics.hpp"
+#include "handlers/clock.hpp"
+
+namespace katabot {
+
+// Liveness and retry timings; production uses the defaults, tests shorten them.
+struct SlackTimings {
+  std::chrono::milliseconds ping_interval{5000};
+  std::chrono::milliseconds silence_timeout{20000};   // no frame and no pong for this long: reconnect
+  std::chrono::milliseconds connect_timeout{10000};   // TCP + TLS + WebSocket handshake, each step
+  std::chrono::milliseconds close_timeout{3000};      // WebSocket close handshake
+  std::chrono::milliseconds first_retry{1000};
+  std::chrono::milliseconds max_retry{180000};
+  std::chrono::milliseconds user_lookup_timeout{2000};  // users.info before answering an event
+  std::chrono::milliseconds post_spacing{1000};         // chat.postMessage per channel
+  std::size_t max_frame_bytes = 1024 * 1024;            // bigger frames are read to their end and dropped
+};
+
+// Time from an envelope's frame read to its ack written, for the last acks.
+struct AckLatency {
+  std::size_t samples = 0;
+  std::chrono::nanoseconds p50{0};
+  std::chrono::nanoseconds p99{0};
+  std::chrono::nanoseconds max{0};
+};
+
+struct SlackAdapterState;
+
+class SlackAdapter final : public ChatAdapter {
+ public:
+  SlackAdapter(boost::asio::any_io_executor executor, SlackConfig config, InboundHandler handler, Metrics& metrics,
+               const Clock& clock, SlackTimings timings = {});
+  ~SlackAdapter() override;
+  SlackAdapter(const SlackAdapter&) = delete;
+  SlackAdapter& operator=(const SlackAdapter&) = delete;
+
+  std::string_view name() const override { return "slack"; }
+  bool ready() const override;
+  boost::asio::awaitable<void> run() override;
+  void stop() override;
+  boost::asio::awaitable<bool> post(std::string channel, Reply reply) override;
+
+  AckLatency ack_latency() const;
+  // The bot's own user id from auth.test; empty until it answered.
+  std::string bot_user_id() const;
+
+ private:
+  std::shared_ptr<SlackAdapterState> state_;
+};
+
+}  // namespace katabot

@@ -1,0 +1,313 @@
+#include "bot/slack/web_api_client.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <map>
+#include <vector>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <spdlog/spdlog.h>
+
+#include "bot/backoff.hpp"
+#include "bot/slack/channel_pacer.hpp"
+#include "bot/slack/redact.hpp"
+#include "bot/slack/tls_connect.hpp"
+#include "bot/slack/url.hpp"
+
+namespace katabot::slack {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+constexpr std::uint64_t kMaxResponseBytes = 1024 * 1024;
+const Labels kSlack = {{"platform", "slack"}};
+
+using Request = http::request<http::string_body>;
+using Response = http::response<http::string_body>;
+
+// One keep-alive HTTP connection, plain or TLS.
+class HttpConnection {
+ public:
+  virtual ~HttpConnection() = default;
+  virtual net::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) = 0;
+  virtual net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout) = 0;
+};
+
+template <class Stream>
+net::awaitable<error_code> exchange_on(Stream& stream, beast::flat_buffer& buffer, Request& request, Response& response,
+                                      std::chrono::milliseconds timeout) {
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  const auto [write_error, written] = co_await http::async_write(stream, request, kNoThrow);
+  if (write_error) co_return write_error;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(kMaxResponseBytes);
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  const auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+  if (read_error) co_return read_error;
+  response = parser.release();
+  beast::get_lowest_layer(stream).expires_never();
+  co_return error_code{};
+}
+
+class PlainConnection final : public HttpConnection {
+ public:
+  explicit PlainConnection(net::any_io_executor executor) : stream_(std::move(executor)) {}
+  net::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) override {
+    co_return co_await connect_tcp(stream_, url, timeout);
+  }
+  net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout) override {
+    co_return co_await exchange_on(stream_, buffer_, request, response, timeout);
+  }
+
+ private:
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+};
+
+class TlsConnection final : public HttpConnection {
+ public:
+  TlsConnection(net::any_io_executor executor, net::ssl::context& tls) : stream_(std::move(executor), tls) {}
+  net::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) override {
+    if (auto error = co_await connect_tcp(beast::get_lowest_layer(stream_), url, timeout)) co_return error;
+    co_return co_await handshake_tls(stream_, url.host, timeout);
+  }
+  net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout) override {
+    co_return co_await exchange_on(stream_, buffer_, request, response, timeout);
+  }
+
+ private:
+  beast::ssl_stream<beast::tcp_stream> stream_;
+  beast::flat_buffer buffer_;
+};
+
+std::string form_encode(const nlohmann::json& fields) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  if (!fields.is_object()) return out;
+  for (const auto& [key, value] : fields.items()) {
+    if (!out.empty()) out += '&';
+    const auto text = value.is_string() ? value.get<std::string>() : value.dump();
+    for (const auto* part : {&key, &text}) {
+      for (const unsigned char c : *part) {
+        if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+          out += static_cast<char>(c);
+        } else {
+          out += '%';
+          out += kHex[c >> 4];
+          out += kHex[c & 15];
+        }
+      }
+      if (part == &key) out += '=';
+    }
+  }
+  return out;
+}
+
+std::optional<std::chrono::milliseconds> parse_retry_after(std::string_view value) {
+  unsigned seconds = 0;
+  const auto [end, error] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+  if (error != std::errc() || end == value.data()) return std::nullopt;
+  return std::chrono::seconds(seconds);
+}
+
+// Slack's ok:false codes that mean "try again later" rather than "this will never work".
+bool retryable_error(std::string_view error) {
+  return error == "internal_error" || error == "service_unavailable" || error == "request_timeout" ||
+         error == "fatal_error" || error == "ratelimited" || error == "rate_limited";
+}
+
+std::string_view hint_for(std::string_view error) {
+  if (error == "not_in_channel") return " (invite the bot first: /invite @katabot)";
+  if (error == "invalid_auth" || error == "not_authed" || error == "token_revoked" || error == "account_inactive") {
+    return " (check SLACK_BOT_TOKEN / SLACK_APP_TOKEN and that the app is installed)";
+  }
+  if (error == "missing_scope") return " (add the scope in deploy/slack-app-manifest.yaml and reinstall)";
+  if (error == "channel_not_found") return " (wrong channel id, or a private channel the bot is not in)";
+  return "";
+}
+
+}  // namespace
+
+struct WebApiClient::State {
+  State(net::any_io_executor executor, std::string api_base, Metrics& metrics, WebApiSettings settings)
+      : executor(std::move(executor)),
+        api_base(std::move(api_base)),
+        metrics(metrics),
+        settings(settings),
+        tls(make_client_tls_context()),
+        pacer(settings.post_spacing) {}
+
+  net::any_io_executor executor;
+  std::string api_base;
+  Metrics& metrics;
+  WebApiSettings settings;
+  net::ssl::context tls;
+  ChannelPacer pacer;
+  std::map<std::string, std::vector<std::unique_ptr<HttpConnection>>> idle;  // by origin
+
+  std::unique_ptr<HttpConnection> make_connection(const Url& url) {
+    if (url.secure()) return std::make_unique<TlsConnection>(executor, tls);
+    return std::make_unique<PlainConnection>(executor);
+  }
+
+  // One HTTP exchange, on a kept-alive connection when there is one. A kept-alive connection the
+  // server closed meanwhile is not a failure: the request is sent again on a fresh one.
+  net::awaitable<std::pair<error_code, Response>> send(const Url& url, Request request) {
+    const auto timeout = settings.request_timeout;
+    for (int fresh_tries = 0; fresh_tries < 2; ++fresh_tries) {
+      std::unique_ptr<HttpConnection> connection;
+      bool reused = false;
+      if (auto& pool = idle[url.origin()]; !pool.empty()) {
+        connection = std::move(pool.back());
+        pool.pop_back();
+        reused = true;
+      } else {
+        connection = make_connection(url);
+        if (auto error = co_await connection->open(url, timeout)) co_return std::pair{error, Response{}};
+      }
+      Response response;
+      const auto error = co_await connection->exchange(request, response, timeout);
+      if (error) {
+        if (reused) continue;
+        co_return std::pair{error, Response{}};
+      }
+      if (response.keep_alive() && idle[url.origin()].size() < settings.max_idle_connections) {
+        idle[url.origin()].push_back(std::move(connection));
+      }
+      co_return std::pair{error_code{}, std::move(response)};
+    }
+    co_return std::pair{error_code(net::error::connection_reset), Response{}};
+  }
+
+  // One POST, retried as the answer asks. `web_api`: the body is Slack JSON whose "ok" decides.
+  static net::awaitable<ApiResult> post_json(std::shared_ptr<State> state, std::string_view what,
+                                             const std::string& url_text, const std::string* token,
+                                             const nlohmann::json& body, Retries retries, bool web_api,
+                                             Encoding encoding);
+};
+
+WebApiClient::WebApiClient(net::any_io_executor executor, std::string api_base, Metrics& metrics, WebApiSettings settings)
+    : state_(std::make_shared<State>(std::move(executor), std::move(api_base), metrics, settings)) {}
+
+WebApiClient::~WebApiClient() = default;
+
+void WebApiClient::close_idle() { state_->idle.clear(); }
+
+
+net::awaitable<ApiResult> WebApiClient::call(std::string method, const std::string& token, nlohmann::json body,
+                                             Retries retries, Encoding encoding) {
+  co_return co_await State::post_json(state_, method, method_url(state_->api_base, method), &token, body, retries, true,
+                                      encoding);
+}
+
+net::awaitable<ApiResult> WebApiClient::post_message(const std::string& token, nlohmann::json message) {
+  const auto channel = message.value("channel", std::string());
+  const auto slot = state_->pacer.reserve(channel, std::chrono::steady_clock::now());
+  if (slot > std::chrono::steady_clock::now()) {
+    net::steady_timer timer(state_->executor);
+    timer.expires_at(slot);
+    co_await timer.async_wait(kNoThrow);
+  }
+  co_return co_await call("chat.postMessage", token, std::move(message));
+}
+
+net::awaitable<ApiResult> WebApiClient::post_to_url(std::string url, nlohmann::json body) {
+  co_return co_await State::post_json(state_, "response_url", url, nullptr, body, Retries::on, false,
+                                      Encoding::json);
+}
+
+net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> state, std::string_view what,
+                                    const std::string& url_text, const std::string* token, const nlohmann::json& body,
+                                    Retries retries, bool web_api, Encoding encoding) {
+  ApiResult result;
+  const auto url = parse_url(url_text);
+  if (!url || (url->scheme != "http" && url->scheme != "https")) {
+    result.error = "bad_url";
+    spdlog::warn("slack: {}: not an http(s) URL: {}", what, redact_secrets(url_text));
+    co_return result;
+  }
+  Request request{http::verb::post, url->target, 11};
+  request.set(http::field::host, url->host);
+  request.set(http::field::user_agent, "katabot");
+  request.set(http::field::content_type, encoding == Encoding::json ? "application/json; charset=utf-8"
+                                                                    : "application/x-www-form-urlencoded");
+  if (token) request.set(http::field::authorization, "Bearer " + *token);
+  request.keep_alive(true);
+  request.body() = encoding == Encoding::json ? body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                                              : form_encode(body);
+  request.prepare_payload();
+
+  Backoff backoff(state->settings.first_retry, state->settings.max_retry);
+  int failures = 0;
+  int rate_limited = 0;
+  net::steady_timer timer(state->executor);
+  for (;;) {
+    result = ApiResult{};
+    auto [error, response] = co_await state->send(*url, request);
+    std::chrono::milliseconds wait{0};
+    if (error) {
+      result.error = error.message();
+      spdlog::warn("slack: {}: {}", what, result.error);
+      wait = backoff.next();
+      ++failures;
+    } else {
+      result.http_status = static_cast<int>(response.result_int());
+      auto parsed = nlohmann::json::parse(response.body(), nullptr, false);
+      if (!parsed.is_discarded()) result.body = std::move(parsed);
+      if (result.body.is_object()) result.error = result.body.value("error", std::string());
+      if (result.http_status == 429) {
+        result.retry_after = parse_retry_after(response[http::field::retry_after]).value_or(std::chrono::seconds(5));
+        if (result.error.empty()) result.error = "ratelimited";
+        spdlog::warn("slack: {}: rate limited, Slack asks to wait {} ms", what, result.retry_after->count());
+        if (retries == Retries::off || ++rate_limited > state->settings.max_rate_limited_waits) co_return result;
+        state->metrics.increment("katabot_rate_limit_waits_total", kSlack);
+        timer.expires_after(std::min(*result.retry_after, state->settings.max_retry_after));
+        co_await timer.async_wait(kNoThrow);
+        continue;
+      }
+      if (result.http_status >= 500) {
+        if (result.error.empty()) result.error = "http_" + std::to_string(result.http_status);
+        spdlog::warn("slack: {}: HTTP {}", what, result.http_status);
+        wait = backoff.next();
+        ++failures;
+      } else if (result.http_status < 200 || result.http_status >= 300) {
+        if (result.error.empty()) result.error = "http_" + std::to_string(result.http_status);
+        spdlog::warn("slack: {} failed: HTTP {} {}", what, result.http_status, result.error);
+        co_return result;
+      } else if (!web_api) {
+        result.ok = true;
+        co_return result;
+      } else if (result.body.is_object() && result.body.value("ok", false)) {
+        result.ok = true;
+        co_return result;
+      } else {
+        if (result.error.empty()) result.error = "invalid_response";
+        spdlog::warn("slack: {} failed: {}{}", what, result.error, hint_for(result.error));
+        if (!retryable_error(result.error)) co_return result;
+        wait = backoff.next();
+        ++failures;
+      }
+    }
+    if (retries == Retries::off || failures >= state->settings.max_attempts) co_return result;
+    timer.expires_after(wait);
+    co_await timer.async_wait(kNoThrow);
+  }
+}
+
+}  // namespace katabot::slack

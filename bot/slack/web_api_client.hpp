@@ -1,0 +1,69 @@
+#pragma once
+// Slack's Web API over HTTP/1.1 with keep-alive: JSON bodies, Bearer tokens, chat.postMessage paced
+// per channel, HTTP 429 answered by waiting Retry-After, 5xx / network errors / retryable ok:false
+// answers retried with backoff, every failure logged once with the method and Slack's error code.
+// https:// in production (SNI, certificate and host name verified); http:// only because tests
+// point api_base at a loopback fake. Beast stays in the .cpp file.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <nlohmann/json.hpp>
+
+#include "bot/metrics.hpp"
+
+namespace katabot::slack {
+
+struct ApiResult {
+  bool ok = false;      // HTTP 2xx and, for Web API methods, "ok": true
+  int http_status = 0;  // 0 when no HTTP answer arrived
+  std::string error;    // Slack's error code, or what went wrong on the way
+  std::optional<std::chrono::milliseconds> retry_after;  // from a 429
+  nlohmann::json body;  // the parsed answer when it was JSON
+};
+
+struct WebApiSettings {
+  std::chrono::milliseconds request_timeout{10000};  // connect + TLS + request + response, each step
+  int max_attempts = 4;                              // for 5xx, network errors, retryable ok:false
+  int max_rate_limited_waits = 5;                    // 429s honoured for one call before giving up
+  std::chrono::milliseconds first_retry{250};
+  std::chrono::milliseconds max_retry{8000};
+  std::chrono::milliseconds max_retry_after{std::chrono::minutes(2)};
+  std::chrono::milliseconds post_spacing{1000};       // chat.postMessage per channel
+  std::size_t max_idle_connections = 4;              // kept alive per origin
+};
+
+enum class Retries { on, off };
+// Slack's read methods (users.info) take form fields; write methods take JSON.
+enum class Encoding { json, form };
+
+class WebApiClient {
+ public:
+  WebApiClient(boost::asio::any_io_executor executor, std::string api_base, Metrics& metrics,
+               WebApiSettings settings = {});
+  ~WebApiClient();
+  WebApiClient(const WebApiClient&) = delete;
+  WebApiClient& operator=(const WebApiClient&) = delete;
+
+  // POST {api_base}{method} with `body` as JSON and `token` as Bearer. With Retries::off one
+  // attempt is made and a 429 is returned to the caller (apps.connections.open: the connection
+  // state machine owns that backoff).
+  boost::asio::awaitable<ApiResult> call(std::string method, const std::string& token, nlohmann::json body,
+                                         Retries retries = Retries::on, Encoding encoding = Encoding::json);
+  // chat.postMessage, waiting for the channel's next free slot (about one per second).
+  boost::asio::awaitable<ApiResult> post_message(const std::string& token, nlohmann::json message);
+  // A slash command's response_url: JSON POST, no token; answers are "ok" text, not Web API JSON.
+  boost::asio::awaitable<ApiResult> post_to_url(std::string url, nlohmann::json body);
+
+  // Drops idle keep-alive connections (shutdown).
+  void close_idle();
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace katabot::slack

@@ -1,0 +1,127 @@
+#include "bot/slack/websocket_link.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <boost/beast/websocket/rfc6455.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/beast/websocket/stream.hpp>
+
+#include "bot/slack/tls_connect.hpp"
+
+namespace katabot::slack {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+constexpr std::size_t kReadChunk = 64 * 1024;
+
+template <class NextLayer>
+class BasicLink final : public WebSocketLink {
+ public:
+  template <class... Args>
+  BasicLink(Url url, std::size_t max_message_bytes, Args&&... args)
+      : url_(std::move(url)), max_message_bytes_(max_message_bytes), ws_(std::forward<Args>(args)...) {
+    // A hard limit far above the soft cap: a single endless message still ends the link.
+    ws_.read_message_max(max_message_bytes_ * 16);
+    ws_.auto_fragment(false);
+    ws_.control_callback([this](websocket::frame_type, beast::string_view) { heard(); });
+  }
+
+  net::awaitable<error_code> connect(std::chrono::milliseconds timeout) override {
+    if (auto error = co_await open_transport(timeout)) co_return error;
+    ws_.set_option(websocket::stream_base::timeout{timeout, websocket::stream_base::none(), false});
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::request_type& request) { request.set(beast::http::field::user_agent, "katabot"); }));
+    const auto host = url_.host + ":" + url_.port;
+    const auto [error] = co_await ws_.async_handshake(host, url_.target, kNoThrow);
+    beast::get_lowest_layer(ws_).expires_never();
+    heard();
+    co_return error;
+  }
+
+  net::awaitable<LinkMessage> read() override {
+    LinkMessage message;
+    buffer_.clear();
+    do {
+      const auto [error, bytes] = co_await ws_.async_read_some(buffer_, kReadChunk, kNoThrow);
+      if (error) {
+        message.error = error;
+        co_return message;
+      }
+      heard();
+      if (buffer_.size() > max_message_bytes_) {
+        message.oversized = true;
+        buffer_.clear();
+      }
+    } while (!ws_.is_message_done());
+    message.text = ws_.got_text();
+    const auto data = buffer_.cdata();
+    message.data = std::string_view(static_cast<const char*>(data.data()), data.size());
+    co_return message;
+  }
+
+  net::awaitable<error_code> write_text(std::string_view text) override {
+    ws_.text(true);
+    const auto [error, written] = co_await ws_.async_write(net::buffer(text.data(), text.size()), kNoThrow);
+    co_return error;
+  }
+
+  net::awaitable<error_code> ping() override {
+    const auto [error] = co_await ws_.async_ping({}, kNoThrow);
+    co_return error;
+  }
+
+  net::awaitable<void> close(std::chrono::milliseconds timeout) override {
+    if (ws_.is_open()) {
+      ws_.set_option(websocket::stream_base::timeout{timeout, websocket::stream_base::none(), false});
+      co_await ws_.async_close(websocket::close_code::normal, kNoThrow);
+    }
+    abort();
+  }
+
+  void abort() override {
+    error_code ignored;
+    beast::get_lowest_layer(ws_).socket().close(ignored);
+  }
+
+  time_point last_heard() const override { return last_heard_; }
+
+ private:
+  void heard() { last_heard_ = std::chrono::steady_clock::now(); }
+
+  net::awaitable<error_code> open_transport(std::chrono::milliseconds timeout) {
+    auto& tcp = beast::get_lowest_layer(ws_);
+    if (auto error = co_await connect_tcp(tcp, url_, timeout)) co_return error;
+    if constexpr (std::is_same_v<NextLayer, beast::ssl_stream<beast::tcp_stream>>) {
+      co_return co_await handshake_tls(ws_.next_layer(), url_.host, timeout);
+    }
+    co_return error_code{};
+  }
+
+  Url url_;
+  std::size_t max_message_bytes_;
+  websocket::stream<NextLayer> ws_;
+  beast::flat_buffer buffer_;
+  time_point last_heard_ = std::chrono::steady_clock::now();
+};
+
+}  // namespace
+
+std::shared_ptr<WebSocketLink> WebSocketLink::make(net::any_io_executor executor, const Url& url, net::ssl::context& tls,
+                                                   std::size_t max_message_bytes) {
+  if (url.secure()) {
+    return std::make_shared<BasicLink<beast::ssl_stream<beast::tcp_stream>>>(url, max_message_bytes, std::move(executor),
+                                                                             tls);
+  }
+  return std::make_shared<BasicLink<beast::tcp_stream>>(url, max_message_bytes, std::move(executor));
+}
+
+}  // namespace katabot::slack

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# Usage: cli_test.sh SCENARIO KATABOT SOURCE_DIR — one black-box scenario against the real binary.
+set -uo pipefail
+scenario=$1 katabot=$2 source_dir=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+expect_contains() {  # haystack needle description
+  [[ "$1" == *"$2"* ]] || fail "$3: expected to find [$2] in:"$'\n'"$1"
+}
+expect_equal() {  # actual expected description
+  [[ "$1" == "$2" ]] || fail "$3: expected [$2], got [$1]"
+}
+
+case "$scenario" in
+version_and_help)
+  out=$("$katabot" --version); expect_equal "$?" 0 "--version exit"
+  [[ "$out" =~ ^katabot\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version printed [$out]"
+  out=$("$katabot" --help); expect_equal "$?" 0 "--help exit"
+  for word in --config --console --check-config --schedule --ics; do expect_contains "$out" "$word" "--help"; done
+  ;;
+bad_flags)
+  err=$("$katabot" --frobnicate 2>&1 >/dev/null); expect_equal "$?" 2 "bad flag exit"
+  expect_equal "$err" "katabot: unknown option '--frobnicate' (see katabot --help)" "bad flag message"
+  err=$("$katabot" --config "$work/missing.yaml" 2>&1 >/dev/null); expect_equal "$?" 2 "missing config exit"
+  expect_equal "$err" "$work/missing.yaml: cannot read file" "missing config message"
+  mkdir "$work/unreadable.yaml"
+  err=$("$katabot" --check-config --config "$work/unreadable.yaml" 2>&1 >/dev/null); expect_equal "$?" 2 "directory as config exit"
+  expect_equal "$(wc -l <<<"$err")" 2 "one problem line plus the count"
+  ;;
+console_demo)
+  # The README's check, from the source tree as a newcomer runs it.
+  out=$(cd "$source_dir" && printf '/kata meetings\n!conduct\nwhen is the meeting?\n/kata nosuch\n' | "$katabot" --console)
+  expect_equal "$?" 0 "console exit at EOF"
+  expect_equal "$(grep -c '^\[' <<<"$out")" 4 "one answer block per input line"
+  expect_contains "$out" "[Slack, only visible to you]"$'\n'"*Architecture Committee" "/kata meetings rendered as Slack"
+  expect_contains "$out" "Thursdays 13:00 UTC" "/kata meetings gives the time"
+  expect_contains "$out" "<https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs|" "/kata meetings agenda link"
+  expect_contains "$out" "[IRC #kata-dev]"$'\n'"<katabot> Code of Conduct" "!conduct rendered as IRC"
+  expect_contains "$out" "https://openinfra.dev/legal/code-of-conduct" "!conduct link"
+  expect_contains "$out" "[#kata-dev]"$'\n'"<katabot> Architecture Committee" "keyword answer to chatter"
+  expect_contains "$out" 'I don'"'"'t know "nosuch".' "unknown word"
+  expect_contains "$out" 'Try `/kata help`' "help pointer"
+  ;;
+console_questions)
+  # Questions people ask, from anywhere (the binary finds the knowledge base of its source tree).
+  out=$(cd "$work" && printf '%s\n' '!security' 'katabot: how do I report a security bug?' '/kata slack' \
+        '/kata next Europe/Berlin' '!next Mars/Olympus' '!help' '/kata reload' | "$katabot" --console)
+  expect_equal "$?" 0 "console exit"
+  expect_contains "$out" "https://github.com/kata-containers/kata-containers/security" "security link"
+  expect_contains "$out" "https://join.slack.com/t/katacontainers/shared_invite" "slack invite"
+  expect_contains "$out" "(Europe/Berlin)" "time in the zone asked for"
+  expect_contains "$out" 'I don'"'"'t know the time zone "Mars/Olympus"' "unknown zone"
+  expect_contains "$out" "Commands: !help !meetings !next" "help generated"
+  expect_contains "$out" "Reloaded:" "reload from the console"
+  ;;
+check_config_valid)
+  out=$("$katabot" --check-config --config "$source_dir/config/console.yaml"); expect_equal "$?" 0 "valid config exit"
+  expect_contains "$out" "are valid" "valid config message"
+  err=$(cd "$work" && env -u SLACK_APP_TOKEN "$katabot" --check-config --config "$source_dir/config/katabot.yaml" 2>&1)
+  expect_equal "$?" 2 "production config without its secrets"
+  expect_contains "$err" "katabot.yaml:15:14: environment variable SLACK_APP_TOKEN is not set" "missing secret named"
+  ;;
+check_config_broken)
+  mkdir -p "$work/knowledge"
+  cp "$source_dir/knowledge/meetings.yaml" "$work/knowledge/"
+  printf 'topics:\n  - id: conduct\n    title: Code\n    summary: ""\n    links: [{title: x, url: "nope"}]\n  - id: conduct\n    title: Again\n    summary: "x"\n    links: [{title: x, url: "https://example.org/"}]\n    colour: red\n' >"$work/knowledge/topics.yaml"
+  printf 'bot:\n  knowledge_dir: knowledge\nirc:\n  enabled: false\nhttp:\n  listen: ""\n' >"$work/katabot.yaml"
+  err=$("$katabot" --check-config --config "$work/katabot.yaml" 2>&1 >/dev/null); expect_equal "$?" 2 "broken knowledge exit"
+  expect_contains "$err" "$work/knowledge/topics.yaml:4:14: topic 'conduct' has an empty summary" "empty summary"
+  expect_contains "$err" "$work/knowledge/topics.yaml:5:29: malformed URL 'nope'" "bad url"
+  expect_contains "$err" "$work/knowledge/topics.yaml:6:9: duplicate id or alias 'conduct' (first defined at line 2)" "duplicate"
+  expect_contains "$err" "$work/knowledge/topics.yaml:10:5: unknown key 'colour'" "unknown key"
+  expect_contains "$err" "4 problems found" "problem count"
+  printf 'meetings:\n  - id: ac\n    title: AC\n    day: thursday\n    time: 13:00\n' >"$work/knowledge/meetings.yaml"
+  printf 'topics: [\n' >"$work/knowledge/topics.yaml"
+  err=$("$katabot" --check-config --config "$work/katabot.yaml" 2>&1 >/dev/null); expect_equal "$?" 2 "broken yaml exit"
+  [[ "$err" =~ topics\.yaml:[0-9]+:[0-9]+:\  ]] || fail "YAML syntax error without line:col: $err"
+  ;;
+schedule_dst)
+  # A Berlin meeting at 13:00 local is 12:00 UTC in winter and 11:00 UTC in summer; Europe moves to
+  # summer time on Sunday 2027-03-28. Expected values computed by hand from those rules.
+  mkdir -p "$work/knowledge"
+  cp "$source_dir/knowledge/topics.yaml" "$work/knowledge/"
+  printf 'meetings:\n  - id: berlin\n    title: Berlin call\n    day: thursday\n    time: "13:00"\n    timezone: Europe/Berlin\n    reminders: [24h, 15m]\n    skip: [2027-03-25]\n' >"$work/knowledge/meetings.yaml"
+  printf 'bot:\n  knowledge_dir: knowledge\nhttp:\n  listen: ""\n' >"$work/katabot.yaml"
+  out=$("$katabot" --schedule --from 2027-03-11T00:00:00Z --count 3 --config "$work/katabot.yaml")
+  expect_equal "$?" 0 "schedule exit"
+  expected='2027-03-11T12:00:00Z  berlin  Berlin call (Thu 11 Mar 2027 13:00 CET)
+    reminder 1d before: 2027-03-10T12:00:00Z
+    reminder 15m before: 2027-03-11T11:45:00Z
+2027-03-18T12:00:00Z  berlin  Berlin call (Thu 18 Mar 2027 13:00 CET)
+    reminder 1d before: 2027-03-17T12:00:00Z
+    reminder 15m before: 2027-03-18T11:45:00Z
+2027-04-01T11:00:00Z  berlin  Berlin call (Thu 01 Apr 2027 13:00 CEST)
+    reminder 1d before: 2027-03-31T11:00:00Z
+    reminder 15m before: 2027-04-01T10:45:00Z'
+  expect_equal "$out" "$expected" "schedule across the spring DST change with a skip date"
+  err=$("$katabot" --schedule --from yesterday 2>&1 >/dev/null); expect_equal "$?" 2 "bad --from exit"
+  ;;
+ics_feed)
+  out=$(cd "$source_dir" && "$katabot" --ics); expect_equal "$?" 0 "ics exit"
+  [[ "$out" == BEGIN:VCALENDAR$'\r'* ]] || fail "ics does not start with BEGIN:VCALENDAR CRLF"
+  expect_contains "$out" "RRULE:FREQ=WEEKLY" "ics recurrence"
+  expect_contains "$out" "END:VCALENDAR" "ics end"
+  ;;
+*)
+  fail "unknown scenario $scenario"
+  ;;
+esac
+
+if ((failures)); then
+  echo "$scenario: $failures check(s) failed"
+  exit 1
+fi
+echo "$scenario: ok"

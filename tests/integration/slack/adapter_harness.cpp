@@ -1,0 +1,114 @@
+#include "adapter_harness.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+
+namespace katabot::test {
+
+using namespace std::chrono_literals;
+
+SlackTimings fast_timings() {
+  SlackTimings timings;
+  timings.ping_interval = 100ms;
+  timings.silence_timeout = 800ms;
+  timings.connect_timeout = 2000ms;
+  timings.close_timeout = 500ms;
+  timings.first_retry = 200ms;
+  timings.max_retry = 1000ms;
+  timings.user_lookup_timeout = 1000ms;
+  timings.post_spacing = 300ms;
+  return timings;
+}
+
+AdapterHarness::AdapterHarness(FakeSlack& fake, SlackTimings timings) {
+  SlackConfig config;
+  config.enabled = true;
+  config.app_token = kAppToken;
+  config.bot_token = kBotToken;
+  config.api_base = fake.api_base();
+  adapter_ = std::make_unique<SlackAdapter>(io_.get_executor(), config,
+                                            [this](const Inbound& inbound) { return answer(inbound); }, metrics_,
+                                            clock_, timings);
+  boost::asio::co_spawn(io_, adapter_->run(), [this](std::exception_ptr) { finished_ = true; });
+  thread_ = std::thread([this] { io_.run(); });
+}
+
+AdapterHarness::~AdapterHarness() {
+  stop(deadline_in(5s));
+  io_.stop();
+  thread_.join();
+}
+
+std::optional<Reply> AdapterHarness::answer(const Inbound& inbound) {
+  {
+    std::lock_guard lock(mutex_);
+    inbounds_.push_back(inbound);
+  }
+  changed_.notify_all();
+  Reply reply;
+  if (inbound.text == "meetings" || inbound.text.find("next meeting") != std::string::npos) {
+    reply.text = "Architecture Committee: Thursday 14:00 (" + inbound.user_timezone + ")";
+    reply.mrkdwn = "*Architecture Committee* — Thursday 14:00 (" + escape_mrkdwn(inbound.user_timezone) + ")";
+    reply.links = {{"Agenda", "https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs"}};
+    return reply;
+  }
+  if (inbound.text == "conduct") {
+    reply.text = "Be kind.";
+    reply.mrkdwn = "*Be kind.*";
+    reply.links = {{"Code of Conduct", "https://openinfra.dev/legal/code-of-conduct"}};
+    reply.visibility = Visibility::in_channel;
+    return reply;
+  }
+  if (inbound.text.starts_with("echo ")) {
+    reply.text = inbound.text.substr(5);
+    reply.mrkdwn = escape_mrkdwn(reply.text);
+    return reply;
+  }
+  if (inbound.kind == InboundKind::channel_line) return std::nullopt;
+  reply.text = "I don't know that one. Try /kata help.";
+  return reply;
+}
+
+std::future<bool> AdapterHarness::post(std::string channel, Reply reply) {
+  auto promise = std::make_shared<std::promise<bool>>();
+  auto result = promise->get_future();
+  boost::asio::post(io_, [this, promise, channel = std::move(channel), reply = std::move(reply)]() mutable {
+    boost::asio::co_spawn(io_, adapter_->post(std::move(channel), std::move(reply)),
+                          [promise](std::exception_ptr failure, bool ok) { promise->set_value(!failure && ok); });
+  });
+  return result;
+}
+
+double AdapterHarness::metric(const std::string& name, const Labels& labels) {
+  return on_io([&] { return metrics_.value(name, labels); });
+}
+
+bool AdapterHarness::ready() {
+  return on_io([&] { return adapter_->ready(); });
+}
+
+bool AdapterHarness::wait_ready(Deadline deadline) {
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (ready()) return true;
+    std::this_thread::sleep_for(10ms);
+  }
+  return false;
+}
+
+std::vector<Inbound> AdapterHarness::inbounds() {
+  std::lock_guard lock(mutex_);
+  return inbounds_;
+}
+
+bool AdapterHarness::wait_inbounds(std::size_t count, Deadline deadline) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_until(lock, deadline, [&] { return inbounds_.size() >= count; });
+}
+
+bool AdapterHarness::stop(Deadline deadline) {
+  if (finished_) return true;
+  boost::asio::post(io_, [this] { adapter_->stop(); });
+  while (!finished_ && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  return finished_;
+}
+
+}  // namespace katabot::test

@@ -1,0 +1,68 @@
+#pragma once
+// Runs a SlackAdapter on its own io_context thread against a FakeSlack, with a stub router that
+// records what it was asked and answers a few fixed words.
+#include <atomic>
+#include <condition_variable>
+#include <optional>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
+#include "bot/metrics.hpp"
+#include "bot/slack/slack_adapter.hpp"
+#include "fake_slack.hpp"
+
+namespace katabot::test {
+
+constexpr const char* kAppToken = "xapp-1-A1-1-fakeappsecret";
+constexpr const char* kBotToken = "xoxb-1-2-fakebotsecret";
+
+SlackTimings fast_timings();
+
+class AdapterHarness {
+ public:
+  explicit AdapterHarness(FakeSlack& fake, SlackTimings timings = fast_timings());
+  ~AdapterHarness();
+
+  // Runs `function` on the adapter's thread and returns its result.
+  template <class F>
+  auto on_io(F function) -> decltype(function()) {
+    std::packaged_task<decltype(function())()> task(std::move(function));
+    auto result = task.get_future();
+    boost::asio::post(io_, [&task] { task(); });
+    return result.get();
+  }
+
+  // SlackAdapter::post on the adapter's thread.
+  std::future<bool> post(std::string channel, Reply reply);
+  double metric(const std::string& name, const Labels& labels = {});
+  bool ready();
+  std::vector<Inbound> inbounds();
+  bool wait_inbounds(std::size_t count, Deadline deadline);
+  // Stops the adapter; true if run() returned before the deadline.
+  bool stop(Deadline deadline);
+  SlackAdapter& adapter() { return *adapter_; }
+  bool wait_ready(Deadline deadline);
+
+ private:
+  std::optional<Reply> answer(const Inbound& inbound);
+
+  boost::asio::io_context io_;
+  Metrics metrics_;
+  SystemClock clock_;
+  std::unique_ptr<SlackAdapter> adapter_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Inbound> inbounds_;
+  std::atomic<bool> finished_{false};
+  std::thread thread_;
+};
+
+}  // namespace katabot::test

@@ -1,0 +1,518 @@
+#include "fake_slack.hpp"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace katabot::test {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+
+std::string url_decode(std::string_view text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '+') {
+      out += ' ';
+    } else if (text[i] == '%' && i + 2 < text.size()) {
+      out += static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+nlohmann::json FakeCall::json() const {
+  if (content_type.find("json") != std::string::npos) return nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json fields = nlohmann::json::object();
+  std::size_t start = 0;
+  while (start < body.size()) {
+    auto end = body.find('&', start);
+    if (end == std::string::npos) end = body.size();
+    const auto pair = std::string_view(body).substr(start, end - start);
+    const auto equals = pair.find('=');
+    if (equals != std::string_view::npos) fields[url_decode(pair.substr(0, equals))] = url_decode(pair.substr(equals + 1));
+    start = end + 1;
+  }
+  return fields;
+}
+
+struct Connection {
+  int id = 0;
+  websocket::stream<beast::tcp_stream> ws;
+  std::deque<std::pair<std::string, bool>> outgoing;  // data, binary
+  bool writing = false;
+  bool silent = false;
+  explicit Connection(tcp::socket socket) : ws(std::move(socket)) {}
+};
+
+struct Pending {
+  nlohmann::json frame;
+  int attempts = 0;
+  std::shared_ptr<net::steady_timer> timer;
+};
+
+struct FakeSlack::Impl {
+  net::io_context io;
+  tcp::acceptor acceptor{io};
+  std::thread thread;
+  std::uint16_t port = 0;
+
+  // Shared with the test thread.
+  mutable std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<FakeAck> acks;
+  std::vector<FakeCall> calls;
+  std::vector<FakeConnectionInfo> infos;
+  int hellos = 0;
+  std::size_t rejected_tickets = 0;
+  std::map<std::string, std::pair<int, int>> rate_limits;  // method → (times, retry_after)
+  int failing_opens = 0;
+  int max_connections = 10;
+  std::chrono::milliseconds redelivery_delay{3000};
+
+  // The io thread's own.
+  int next_ticket = 0;
+  std::map<std::string, bool> tickets;  // ticket → used
+  std::map<int, std::shared_ptr<Connection>> open;
+  std::map<std::string, Pending> pending;
+  int next_connection = 0;
+  int next_ts = 0;
+
+  void notify() { changed.notify_all(); }
+
+  template <class F>
+  void run_on_io(F&& function) {
+    net::post(io, std::forward<F>(function));
+  }
+
+  FakeConnectionInfo& info(int id) { return infos[static_cast<std::size_t>(id - 1)]; }
+
+  std::shared_ptr<Connection> newest() {
+    for (auto it = open.rbegin(); it != open.rend(); ++it) {
+      if (!it->second->silent) return it->second;
+    }
+    return nullptr;
+  }
+
+  void enqueue(const std::shared_ptr<Connection>& connection, std::string data, bool binary = false) {
+    connection->outgoing.emplace_back(std::move(data), binary);
+    if (!connection->writing) net::co_spawn(io, write_loop(connection), net::detached);
+  }
+
+  net::awaitable<void> write_loop(std::shared_ptr<Connection> connection) {
+    connection->writing = true;
+    while (!connection->outgoing.empty() && !connection->silent) {
+      auto [data, binary] = std::move(connection->outgoing.front());
+      connection->outgoing.pop_front();
+      connection->ws.binary(binary);
+      const auto [error, written] = co_await connection->ws.async_write(net::buffer(data), kNoThrow);
+      if (error) break;
+    }
+    connection->writing = false;
+  }
+
+  void send_tracked(nlohmann::json frame) {
+    const auto id = frame.value("envelope_id", std::string());
+    auto connection = newest();
+    if (connection) enqueue(connection, frame.dump());
+    if (id.empty()) return;
+    auto& entry = pending[id];
+    entry.frame = std::move(frame);
+    entry.timer = std::make_shared<net::steady_timer>(io);
+    arm_redelivery(id);
+  }
+
+  void arm_redelivery(const std::string& id) {
+    auto timer = pending[id].timer;
+    timer->expires_after(redelivery_delay);
+    timer->async_wait([this, id](const beast::error_code& error) {
+      if (error) return;
+      const auto found = pending.find(id);
+      if (found == pending.end() || found->second.attempts >= 3) return;
+      auto& entry = found->second;
+      ++entry.attempts;
+      entry.frame["retry_attempt"] = entry.attempts;
+      entry.frame["retry_reason"] = "timeout";
+      if (auto connection = newest()) enqueue(connection, entry.frame.dump());
+      arm_redelivery(id);
+    });
+  }
+
+  // --- accept: HTTP or WebSocket on the same port --------------------------------------------
+  net::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [error, socket] = co_await acceptor.async_accept(kNoThrow);
+      if (error) co_return;
+      net::co_spawn(io, serve(std::move(socket)), net::detached);
+    }
+  }
+
+  net::awaitable<void> serve(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request<http::string_body> request;
+      const auto [error, read] = co_await http::async_read(stream, buffer, request, kNoThrow);
+      if (error) co_return;
+      if (websocket::is_upgrade(request)) {
+        co_await serve_websocket(std::move(stream), std::move(request));
+        co_return;
+      }
+      auto response = answer(request);
+      const auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
+      if (write_error || !response.keep_alive()) co_return;
+    }
+  }
+
+  http::response<http::string_body> answer(const http::request<http::string_body>& request) {
+    const std::string target(request.target());
+    std::string method = target.starts_with("/api/") ? target.substr(5) : (target.starts_with("/response/") ? "response_url" : target);
+    FakeCall call{method, std::string(request[http::field::authorization]), std::string(request[http::field::content_type]),
+                  request.body(), Clock::now()};
+    http::response<http::string_body> response{http::status::ok, request.version()};
+    response.keep_alive(request.keep_alive());
+    response.set(http::field::content_type, "application/json; charset=utf-8");
+    nlohmann::json body = {{"ok", true}};
+    {
+      std::lock_guard lock(mutex);
+      calls.push_back(call);
+      if (auto limit = rate_limits.find(method); limit != rate_limits.end() && limit->second.first > 0) {
+        --limit->second.first;
+        response.result(http::status::too_many_requests);
+        response.set(http::field::retry_after, std::to_string(limit->second.second));
+        response.body() = R"({"ok":false,"error":"ratelimited"})";
+        response.prepare_payload();
+        notify();
+        return response;
+      }
+    }
+    const auto& authorization = call.authorization;
+    const bool app_token = authorization.starts_with("Bearer xapp-");
+    const bool bot_token = authorization.starts_with("Bearer xoxb-");
+    if (method == "apps.connections.open") {
+      std::lock_guard lock(mutex);
+      if (!app_token) {
+        body = {{"ok", false}, {"error", "invalid_auth"}};
+      } else if (failing_opens > 0) {
+        --failing_opens;
+        body = {{"ok", false}, {"error", "internal_error"}};
+      } else {
+        const auto ticket = "t" + std::to_string(++next_ticket);
+        tickets[ticket] = false;
+        body["url"] = "ws://127.0.0.1:" + std::to_string(port) + "/link/?ticket=" + ticket + "&app_id=A1";
+      }
+    } else if (method == "response_url") {
+      response.set(http::field::content_type, "text/plain");
+      response.body() = "ok";
+    } else if (!bot_token) {
+      body = {{"ok", false}, {"error", "invalid_auth"}};
+    } else if (method == "auth.test") {
+      body = {{"ok", true}, {"url", "https://kata.slack.com/"}, {"team", "Kata"}, {"user", "katabot"},
+              {"team_id", "T1"}, {"user_id", "UBOT"}, {"bot_id", "BBOT"}};
+    } else if (method == "chat.postMessage") {
+      const auto sent = call.json();
+      body["channel"] = sent.is_object() ? sent.value("channel", "") : "";
+      body["ts"] = "1700000000." + std::to_string(100000 + ++next_ts);
+    } else if (method == "chat.postEphemeral") {
+      body["message_ts"] = "1700000000.000001";
+    } else if (method == "users.info") {
+      const auto fields = call.json();
+      const auto user = fields.is_object() ? fields.value("user", "") : "";
+      body["user"] = {{"id", user}, {"tz", "Europe/Berlin"}, {"is_bot", false}};
+    } else {
+      body = {{"ok", false}, {"error", "unknown_method"}};
+      response.result(http::status::not_found);
+    }
+    if (response.body().empty()) response.body() = body.dump();
+    response.prepare_payload();
+    notify();
+    return response;
+  }
+
+  net::awaitable<void> serve_websocket(beast::tcp_stream stream, http::request<http::string_body> request) {
+    const std::string target(request.target());
+    const auto ticket_at = target.find("ticket=");
+    const auto ticket = ticket_at == std::string::npos ? "" : target.substr(ticket_at + 7, target.find('&', ticket_at) - ticket_at - 7);
+    {
+      std::lock_guard lock(mutex);
+      const auto found = tickets.find(ticket);
+      if (found == tickets.end() || found->second) {
+        ++rejected_tickets;
+        notify();
+        http::response<http::string_body> refused{http::status::unauthorized, 11};
+        refused.body() = "invalid ticket";
+        refused.prepare_payload();
+        co_await http::async_write(stream, refused, kNoThrow);
+        co_return;
+      }
+      found->second = true;  // single use
+    }
+    stream.expires_never();
+    auto connection = std::make_shared<Connection>(stream.release_socket());
+    connection->id = ++next_connection;
+    const auto [accept_error] = co_await connection->ws.async_accept(request, kNoThrow);
+    if (accept_error) co_return;
+    bool too_many = false;
+    {
+      std::lock_guard lock(mutex);
+      FakeConnectionInfo info;
+      info.id = connection->id;
+      info.open = true;
+      info.opened = Clock::now();
+      infos.push_back(info);
+      too_many = static_cast<int>(open.size()) >= max_connections;
+      if (!too_many) {
+        ++hellos;
+        this->info(connection->id).hello_sent = true;
+      }
+      notify();
+    }
+    open[connection->id] = connection;
+    if (too_many) {
+      enqueue(connection, R"({"type":"disconnect","reason":"too_many_websockets","debug_info":{"host":"fake"}})");
+    } else {
+      enqueue(connection, R"({"type":"hello","num_connections":)" + std::to_string(open.size()) +
+                              R"(,"debug_info":{"host":"fake-1","build_number":1,"approximate_connection_time":18060},"connection_info":{"app_id":"A1"}})");
+    }
+    beast::flat_buffer buffer;
+    for (;;) {
+      const auto [error, bytes] = co_await connection->ws.async_read(buffer, kNoThrow);
+      if (error) {
+        std::lock_guard lock(mutex);
+        if (error == websocket::error::closed) info(connection->id).closed_by_client = true;
+        break;
+      }
+      if (connection->silent) break;
+      const auto text = beast::buffers_to_string(buffer.data());
+      buffer.consume(buffer.size());
+      auto frame = nlohmann::json::parse(text, nullptr, false);
+      if (!frame.is_object() || !frame.contains("envelope_id")) continue;
+      FakeAck ack;
+      ack.envelope_id = frame.value("envelope_id", "");
+      if (frame.contains("payload")) ack.payload = frame["payload"];
+      ack.connection = connection->id;
+      ack.at = Clock::now();
+      if (auto found = pending.find(ack.envelope_id); found != pending.end()) {
+        found->second.timer->cancel();
+        pending.erase(found);
+      }
+      std::lock_guard lock(mutex);
+      acks.push_back(std::move(ack));
+      notify();
+    }
+    if (!connection->silent) {
+      open.erase(connection->id);
+      beast::error_code ignored;
+      beast::get_lowest_layer(connection->ws).socket().close(ignored);
+      std::lock_guard lock(mutex);
+      info(connection->id).open = false;
+      info(connection->id).closed = Clock::now();
+      notify();
+    }
+  }
+};
+
+FakeSlack::FakeSlack() : impl_(std::make_unique<Impl>()) {
+  auto& impl = *impl_;
+  const tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), 0);
+  impl.acceptor.open(endpoint.protocol());
+  impl.acceptor.set_option(net::socket_base::reuse_address(true));
+  impl.acceptor.bind(endpoint);
+  impl.acceptor.listen();
+  impl.port = impl.acceptor.local_endpoint().port();
+  net::co_spawn(impl.io, impl.accept_loop(), net::detached);
+  impl.thread = std::thread([&impl] { impl.io.run(); });
+}
+
+FakeSlack::~FakeSlack() {
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+std::uint16_t FakeSlack::port() const { return impl_->port; }
+std::string FakeSlack::api_base() const { return "http://127.0.0.1:" + std::to_string(impl_->port) + "/api/"; }
+
+void FakeSlack::send_envelope(const nlohmann::json& frame) {
+  impl_->run_on_io([impl = impl_.get(), frame] { impl->send_tracked(frame); });
+}
+
+void FakeSlack::send_text(const std::string& text) {
+  impl_->run_on_io([impl = impl_.get(), text] {
+    if (auto connection = impl->newest()) impl->enqueue(connection, text);
+  });
+}
+
+void FakeSlack::send_binary(const std::string& data) {
+  impl_->run_on_io([impl = impl_.get(), data] {
+    if (auto connection = impl->newest()) impl->enqueue(connection, data, true);
+  });
+}
+
+void FakeSlack::send_disconnect(const std::string& reason) {
+  send_text(nlohmann::json({{"type", "disconnect"}, {"reason", reason}, {"debug_info", {{"host", "fake-1"}}}}).dump());
+}
+
+void FakeSlack::drop_newest() {
+  impl_->run_on_io([impl = impl_.get()] {
+    if (auto connection = impl->newest()) {
+      beast::error_code ignored;
+      beast::get_lowest_layer(connection->ws).socket().close(ignored);
+    }
+  });
+}
+
+void FakeSlack::silence_newest() {
+  impl_->run_on_io([impl = impl_.get()] {
+    if (auto connection = impl->newest()) {
+      connection->silent = true;
+      beast::error_code ignored;
+      beast::get_lowest_layer(connection->ws).socket().cancel(ignored);
+    }
+  });
+}
+
+void FakeSlack::rate_limit_next(const std::string& method, int retry_after_seconds, int times) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->rate_limits[method] = {times, retry_after_seconds};
+}
+
+void FakeSlack::fail_next_opens(int times) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->failing_opens = times;
+}
+
+void FakeSlack::set_max_connections(int cap) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->max_connections = cap;
+}
+
+void FakeSlack::set_redelivery_delay(std::chrono::milliseconds delay) {
+  impl_->run_on_io([impl = impl_.get(), delay] { impl->redelivery_delay = delay; });
+}
+
+std::optional<FakeAck> FakeSlack::wait_ack(const std::string& envelope_id, Deadline deadline) {
+  std::unique_lock lock(impl_->mutex);
+  std::optional<FakeAck> found;
+  impl_->changed.wait_until(lock, deadline, [&] {
+    for (const auto& ack : impl_->acks) {
+      if (ack.envelope_id == envelope_id) {
+        found = ack;
+        return true;
+      }
+    }
+    return false;
+  });
+  return found;
+}
+
+std::size_t FakeSlack::ack_count(const std::string& envelope_id) const {
+  std::lock_guard lock(impl_->mutex);
+  return static_cast<std::size_t>(std::count_if(impl_->acks.begin(), impl_->acks.end(),
+                                                [&](const FakeAck& ack) { return ack.envelope_id == envelope_id; }));
+}
+
+std::vector<FakeCall> FakeSlack::calls(const std::string& method) const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<FakeCall> matching;
+  for (const auto& call : impl_->calls) {
+    if (call.method == method) matching.push_back(call);
+  }
+  return matching;
+}
+
+std::vector<FakeCall> FakeSlack::wait_calls(const std::string& method, std::size_t count, Deadline deadline) {
+  {
+    std::unique_lock lock(impl_->mutex);
+    impl_->changed.wait_until(lock, deadline, [&] {
+      return static_cast<std::size_t>(std::count_if(impl_->calls.begin(), impl_->calls.end(), [&](const FakeCall& call) {
+               return call.method == method;
+             })) >= count;
+    });
+  }
+  return calls(method);
+}
+
+bool FakeSlack::wait_hellos(int count, Deadline deadline) {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->changed.wait_until(lock, deadline, [&] { return impl_->hellos >= count; });
+}
+
+int FakeSlack::hellos() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->hellos;
+}
+
+int FakeSlack::open_connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return static_cast<int>(std::count_if(impl_->infos.begin(), impl_->infos.end(),
+                                        [](const FakeConnectionInfo& info) { return info.open; }));
+}
+
+bool FakeSlack::wait_open_connections(int count, Deadline deadline) {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->changed.wait_until(lock, deadline, [&] {
+    return static_cast<int>(std::count_if(impl_->infos.begin(), impl_->infos.end(),
+                                          [](const FakeConnectionInfo& info) { return info.open; })) == count;
+  });
+}
+
+std::vector<FakeConnectionInfo> FakeSlack::connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->infos;
+}
+
+std::size_t FakeSlack::tickets_rejected() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->rejected_tickets;
+}
+
+nlohmann::json slash_command_envelope(const std::string& envelope_id, const std::string& text, const std::string& user,
+                                      const std::string& channel, const std::string& response_url) {
+  return {{"envelope_id", envelope_id},
+          {"type", "slash_commands"},
+          {"accepts_response_payload", true},
+          {"payload",
+           {{"token", "deprecated"}, {"team_id", "T1"}, {"team_domain", "kata"}, {"channel_id", channel},
+            {"channel_name", "general"}, {"user_id", user}, {"user_name", "ann"}, {"command", "/kata"},
+            {"text", text}, {"api_app_id", "A1"}, {"response_url", response_url}, {"trigger_id", "13345.1"}}}};
+}
+
+nlohmann::json event_envelope(const std::string& envelope_id, const std::string& event_id, nlohmann::json event,
+                              int retry_attempt) {
+  return {{"envelope_id", envelope_id},
+          {"type", "events_api"},
+          {"accepts_response_payload", false},
+          {"retry_attempt", retry_attempt},
+          {"retry_reason", retry_attempt > 0 ? "timeout" : ""},
+          {"payload",
+           {{"token", "x"}, {"team_id", "T1"}, {"api_app_id", "A1"}, {"type", "event_callback"}, {"event_id", event_id},
+            {"event_time", 1700000000}, {"event", std::move(event)}}}};
+}
+
+}  // namespace katabot::test

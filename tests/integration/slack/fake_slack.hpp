@@ -1,0 +1,97 @@
+#pragma once
+// A fake Slack on loopback for the integration tests: the Web API over HTTP (apps.connections.open,
+// auth.test, chat.postMessage, chat.postEphemeral, users.info, response_url) and Socket Mode over
+// ws:// on the same port, as shared/reference/slack-socket-mode.md describes Slack: hello at
+// connect, single-use connection URLs, too_many_websockets past the cap, redelivery of unacked
+// envelopes after 3 s with retry_attempt+1, disconnect frames, a silent mode, 429 with
+// Retry-After, garbage frames. It runs on its own thread; every method may be called from the test
+// thread, and every wait has a deadline.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace katabot::test {
+
+using Deadline = std::chrono::steady_clock::time_point;
+inline Deadline deadline_in(std::chrono::milliseconds span) { return std::chrono::steady_clock::now() + span; }
+
+struct FakeAck {
+  std::string envelope_id;
+  std::optional<nlohmann::json> payload;
+  int connection = 0;
+  std::chrono::steady_clock::time_point at;
+};
+
+struct FakeCall {
+  std::string method;         // "chat.postMessage", … or "response_url"
+  std::string authorization;  // the whole header
+  std::string content_type;
+  std::string body;
+  std::chrono::steady_clock::time_point at;
+  nlohmann::json json() const;  // the body parsed (form bodies as an object of strings)
+};
+
+struct FakeConnectionInfo {
+  int id = 0;
+  bool open = false;
+  bool hello_sent = false;
+  bool closed_by_client = false;  // the client sent a close frame
+  std::chrono::steady_clock::time_point opened;
+  std::chrono::steady_clock::time_point closed;
+};
+
+class FakeSlack {
+ public:
+  FakeSlack();
+  ~FakeSlack();
+  FakeSlack(const FakeSlack&) = delete;
+  FakeSlack& operator=(const FakeSlack&) = delete;
+
+  std::uint16_t port() const;
+  std::string api_base() const;  // http://127.0.0.1:PORT/api/
+
+  // --- scripting ---
+  // Sends an envelope frame to the newest open connection, tracking it for redelivery.
+  void send_envelope(const nlohmann::json& frame);
+  void send_text(const std::string& text);    // raw text frame, no tracking
+  void send_binary(const std::string& data);
+  void send_disconnect(const std::string& reason);
+  void drop_newest();         // TCP closed without a close frame
+  void silence_newest();      // stop reading (no pongs) and writing, keep TCP open
+  void rate_limit_next(const std::string& method, int retry_after_seconds, int times = 1);
+  void fail_next_opens(int times);  // apps.connections.open answers ok:false internal_error
+  void set_max_connections(int cap);
+  void set_redelivery_delay(std::chrono::milliseconds delay);
+
+  // --- observing ---
+  std::optional<FakeAck> wait_ack(const std::string& envelope_id, Deadline deadline);
+  // Waits until `method` was called at least `count` times; returns all its calls.
+  std::vector<FakeCall> wait_calls(const std::string& method, std::size_t count, Deadline deadline);
+  std::vector<FakeCall> calls(const std::string& method) const;
+  std::size_t ack_count(const std::string& envelope_id) const;
+  // Waits until `count` connections (ever) received hello.
+  bool wait_hellos(int count, Deadline deadline);
+  int hellos() const;
+  int open_connections() const;
+  std::vector<FakeConnectionInfo> connections() const;
+  bool wait_open_connections(int count, Deadline deadline);
+  std::size_t tickets_rejected() const;  // a URL used twice or unknown
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Envelope builders with Slack's field names.
+nlohmann::json slash_command_envelope(const std::string& envelope_id, const std::string& text,
+                                      const std::string& user, const std::string& channel,
+                                      const std::string& response_url);
+nlohmann::json event_envelope(const std::string& envelope_id, const std::string& event_id, nlohmann::json event,
+                              int retry_attempt = 0);
+
+}  // namespace katabot::test

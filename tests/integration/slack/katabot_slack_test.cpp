@@ -1,0 +1,210 @@
+// The real katabot binary (katabot --config FILE, tokens from SLACK_APP_TOKEN / SLACK_BOT_TOKEN)
+// against the fake Slack.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "fake_slack.hpp"
+
+using namespace katabot::test;
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kAppToken = "xapp-1-A1-1-binarysecretapp";
+constexpr const char* kBotToken = "xoxb-1-2-binarysecretbot";
+
+class KatabotProcess {
+ public:
+  explicit KatabotProcess(const FakeSlack& fake) {
+    dir_ = std::filesystem::temp_directory_path() / ("katabot-slack-" + std::to_string(::getpid()) + "-" +
+                                                     std::to_string(++counter_));
+    std::filesystem::create_directories(dir_ / "state");
+    const auto config = dir_ / "katabot.yaml";
+    std::ofstream(config) << "bot:\n"
+                          << "  name: katabot\n"
+                          << "  knowledge_dir: " << KATABOT_SOURCE_DIR << "/knowledge\n"
+                          << "  state_dir: " << (dir_ / "state").string() << "\n"
+                          << "  log_level: debug\n"
+                          << "slack:\n"
+                          << "  enabled: true\n"
+                          << "  app_token: ${SLACK_APP_TOKEN}\n"
+                          << "  bot_token: ${SLACK_BOT_TOKEN}\n"
+                          << "  api_base: " << fake.api_base() << "\n"
+                          << "  command: /kata\n"
+                          << "irc:\n"
+                          << "  enabled: false\n"
+                          << "http:\n"
+                          << "  listen: \"\"\n";
+    log_ = dir_ / "katabot.log";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      ::setenv("SLACK_APP_TOKEN", kAppToken, 1);
+      ::setenv("SLACK_BOT_TOKEN", kBotToken, 1);
+      const std::string config_path = config.string();
+      ::execl(KATABOT_BINARY, KATABOT_BINARY, "--config", config_path.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  ~KatabotProcess() {
+    if (pid_ > 0 && !exited_) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+    std::error_code ignored;
+    std::filesystem::remove_all(dir_, ignored);
+  }
+  // The exit status once the process ended, polling until the deadline.
+  std::optional<int> wait_exit(Deadline deadline) {
+    while (std::chrono::steady_clock::now() < deadline) {
+      int status = 0;
+      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
+        exited_ = true;
+        return status;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+    return std::nullopt;
+  }
+  void signal(int number) const { ::kill(pid_, number); }
+  std::string log() const {
+    std::ifstream in(log_);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+
+ private:
+  static inline int counter_ = 0;
+  std::filesystem::path dir_;
+  std::filesystem::path log_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+};
+
+json mention(const std::string& text, const std::string& ts) {
+  return {{"type", "app_mention"}, {"channel", "C1"}, {"user", "U2"}, {"text", text}, {"ts", ts}};
+}
+
+std::string answer_text(const FakeSlack& fake, const FakeAck& ack, std::size_t response_index) {
+  if (ack.payload) return ack.payload->dump();
+  const auto responses = fake.calls("response_url");
+  return responses.size() > response_index ? responses[response_index].body : std::string();
+}
+
+void check_no_tokens(const KatabotProcess& bot) {
+  const auto log = bot.log();
+  CHECK(log.find("binarysecret") == std::string::npos);
+  CHECK(log.find("ticket=t") == std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("katabot binary: commands, mentions, retries, bots and garbage over Socket Mode", "[slack][binary]") {
+  FakeSlack fake;
+  KatabotProcess bot(fake);
+  REQUIRE(fake.wait_hellos(1, deadline_in(10s)));
+  REQUIRE(fake.wait_calls("auth.test", 1, deadline_in(5s)).size() == 1);
+  CHECK(fake.calls("apps.connections.open").at(0).authorization == std::string("Bearer ") + kAppToken);
+  const auto response_url = "http://127.0.0.1:" + std::to_string(fake.port()) + "/response/";
+
+  // /kata meetings: a new asker, so the answer comes through response_url with their time zone.
+  fake.send_envelope(slash_command_envelope("b-s1", "meetings", "U7", "C1", response_url + "1"));
+  const auto meetings_ack = fake.wait_ack("b-s1", deadline_in(3s));
+  REQUIRE(meetings_ack);
+  REQUIRE(fake.wait_calls("response_url", 1, deadline_in(5s)).size() == 1);
+  CHECK(answer_text(fake, *meetings_ack, 0).find("Architecture Committee") != std::string::npos);
+
+  // /kata conduct: the same asker, answered in the ack.
+  fake.send_envelope(slash_command_envelope("b-s2", "conduct", "U7", "C1", response_url + "2"));
+  const auto conduct_ack = fake.wait_ack("b-s2", deadline_in(3s));
+  REQUIRE(conduct_ack);
+  REQUIRE(conduct_ack->payload);
+  CHECK(conduct_ack->payload->dump().find("onduct") != std::string::npos);
+
+  // A mention, retried by Slack: answered once, in the thread.
+  fake.send_envelope(event_envelope("b-m1", "EvB1", mention("<@UBOT> when is the next meeting?", "1700.0001")));
+  fake.send_envelope(event_envelope("b-m2", "EvB1", mention("<@UBOT> when is the next meeting?", "1700.0001"), 1));
+  REQUIRE(fake.wait_ack("b-m2", deadline_in(3s)));
+  auto posts = fake.wait_calls("chat.postMessage", 1, deadline_in(5s));
+  REQUIRE(posts.size() == 1);
+  CHECK(posts[0].json()["thread_ts"] == "1700.0001");
+  CHECK(posts[0].json()["channel"] == "C1");
+
+  // Our own message and another bot's: acked, never answered.
+  auto own = mention("<@UBOT> conduct", "1700.0002");
+  own["user"] = "UBOT";
+  auto other_bot = mention("<@UBOT> conduct", "1700.0003");
+  other_bot["bot_id"] = "B77";
+  fake.send_envelope(event_envelope("b-own", "EvOwn", own));
+  fake.send_envelope(event_envelope("b-bot", "EvBot", other_bot));
+
+  // Garbage of every kind.
+  fake.send_text("not json");
+  fake.send_binary(std::string("\x00\xff", 2));
+  fake.send_text(std::string(2 * 1024 * 1024, '{'));
+  fake.send_text(R"({"envelope_id":"b-g1","type":"events_api"})");
+
+  // 429 on the next post: waits Retry-After, then posts.
+  fake.rate_limit_next("chat.postMessage", 1);
+  fake.send_envelope(event_envelope("b-m3", "EvB3", mention("<@UBOT> conduct", "1700.0004")));
+  REQUIRE(fake.wait_ack("b-g1", deadline_in(3s)));
+  posts = fake.wait_calls("chat.postMessage", 3, deadline_in(6s));
+  REQUIRE(posts.size() == 3);  // EvB1, the refused one, its retry
+  CHECK(posts[2].json()["thread_ts"] == "1700.0004");
+  CHECK(fake.ack_count("b-own") == 1);
+  CHECK(fake.ack_count("b-bot") == 1);
+  CHECK(fake.hellos() == 1);
+
+  bot.signal(SIGTERM);
+  const auto status = bot.wait_exit(deadline_in(5s));
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  CHECK(fake.calls("chat.postMessage").size() == 3);
+  check_no_tokens(bot);
+}
+
+TEST_CASE("katabot binary: refresh, dropped socket, SIGTERM", "[slack][binary]") {
+  FakeSlack fake;
+  KatabotProcess bot(fake);
+  REQUIRE(fake.wait_hellos(1, deadline_in(10s)));
+
+  fake.send_disconnect("warning");
+  fake.send_disconnect("refresh_requested");
+  REQUIRE(fake.wait_hellos(2, deadline_in(5s)));
+  REQUIRE(fake.wait_open_connections(1, deadline_in(5s)));
+  auto connections = fake.connections();
+  CHECK(connections[0].closed_by_client);
+  CHECK(connections[1].opened < connections[0].closed);
+
+  fake.drop_newest();
+  REQUIRE(fake.wait_hellos(3, deadline_in(5s)));
+  fake.send_envelope(event_envelope("b-after", "EvAfter", mention("<@UBOT> conduct", "1700.0100")));
+  REQUIRE(fake.wait_ack("b-after", deadline_in(3s)));
+  CHECK(fake.wait_calls("chat.postMessage", 1, deadline_in(5s)).size() == 1);
+  CHECK(fake.tickets_rejected() == 0);
+
+  const auto asked = std::chrono::steady_clock::now();
+  bot.signal(SIGTERM);
+  const auto status = bot.wait_exit(deadline_in(5s));
+  REQUIRE(status);
+  CHECK(std::chrono::steady_clock::now() - asked < 5s);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  REQUIRE(fake.wait_open_connections(0, deadline_in(2s)));
+  CHECK(fake.connections().back().closed_by_client);
+  check_no_tokens(bot);
+}

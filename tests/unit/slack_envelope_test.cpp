@@ -1,0 +1,99 @@
+#include <catch2/catch.hpp>
+
+#include "bot/slack/envelope.hpp"
+
+using namespace katabot::slack;
+
+TEST_CASE("slack envelope: hello and disconnect", "[slack][envelope]") {
+  const auto hello = parse_frame(
+      R"({"type":"hello","num_connections":2,"debug_info":{"host":"applink-7","approximate_connection_time":18060},"connection_info":{"app_id":"A1"}})");
+  REQUIRE(std::holds_alternative<Hello>(hello));
+  CHECK(std::get<Hello>(hello).num_connections == 2);
+  CHECK(std::get<Hello>(hello).approximate_connection_time == std::chrono::seconds(18060));
+
+  for (const auto& [text, reason] : std::vector<std::pair<std::string, DisconnectReason>>{
+           {"warning", DisconnectReason::warning},
+           {"refresh_requested", DisconnectReason::refresh_requested},
+           {"too_many_websockets", DisconnectReason::too_many_websockets},
+           {"link_disabled", DisconnectReason::link_disabled},
+           {"something_new", DisconnectReason::unknown}}) {
+    const auto frame = parse_frame(R"({"type":"disconnect","reason":")" + text + R"(","debug_info":{"host":"x"}})");
+    REQUIRE(std::holds_alternative<Disconnect>(frame));
+    CHECK(std::get<Disconnect>(frame).reason == reason);
+  }
+}
+
+TEST_CASE("slack envelope: envelopes keep their id, flags and payload", "[slack][envelope]") {
+  const auto frame = parse_frame(
+      R"({"envelope_id":"e-1","type":"slash_commands","accepts_response_payload":true,"payload":{"command":"/kata","text":"meetings","user_id":"U1","user_name":"ann","channel_id":"C1","response_url":"http://127.0.0.1:9/r"}})");
+  REQUIRE(std::holds_alternative<Envelope>(frame));
+  const auto& envelope = std::get<Envelope>(frame);
+  CHECK(envelope.envelope_id == "e-1");
+  CHECK(envelope.type == EnvelopeType::slash_commands);
+  CHECK(envelope.accepts_response_payload);
+  const auto command = parse_slash_command(envelope.payload);
+  REQUIRE(command);
+  CHECK(command->text == "meetings");
+  CHECK(command->channel_id == "C1");
+  CHECK(command->response_url == "http://127.0.0.1:9/r");
+
+  const auto event_frame = parse_frame(
+      R"({"envelope_id":"e-2","type":"events_api","accepts_response_payload":false,"retry_attempt":2,"retry_reason":"timeout","payload":{"type":"event_callback","event_id":"Ev9","event":{"type":"app_mention","channel":"C1","user":"U2","text":"<@UBOT> when is the next meeting?","ts":"1.2","thread_ts":"1.0"}}})");
+  REQUIRE(std::holds_alternative<Envelope>(event_frame));
+  CHECK(std::get<Envelope>(event_frame).retry_attempt == 2);
+  const auto event = parse_chat_event(std::get<Envelope>(event_frame).payload);
+  REQUIRE(event);
+  CHECK(event->event_id == "Ev9");
+  CHECK(event->type == "app_mention");
+  CHECK(event->reply_thread() == "1.0");
+}
+
+TEST_CASE("slack envelope: bad frames are dropped with a reason, acked when they have an id", "[slack][envelope]") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", ""},
+      {"not json at all", ""},
+      {"{\"type\":", ""},
+      {"[1,2,3]", ""},
+      {"\"hello\"", ""},
+      {"{}", ""},
+      {R"({"type":"mystery"})", ""},
+      {R"({"envelope_id":"e-3","type":"mystery","payload":{}})", "e-3"},
+      {R"({"envelope_id":"e-4","type":"events_api"})", "e-4"},
+      {R"({"envelope_id":"e-5","type":"events_api","payload":"text"})", "e-5"},
+      {R"({"envelope_id":42,"type":"events_api","payload":{}})", ""},
+      {"\xff\xfe{\"type\":\"hello\"}", ""},
+  };
+  for (const auto& [text, ack_id] : cases) {
+    INFO(text);
+    const auto frame = parse_frame(text);
+    REQUIRE(std::holds_alternative<Dropped>(frame));
+    CHECK_FALSE(std::get<Dropped>(frame).reason.empty());
+    CHECK(std::get<Dropped>(frame).envelope_id == ack_id);
+  }
+}
+
+TEST_CASE("slack envelope: payloads with missing or mistyped fields", "[slack][envelope]") {
+  CHECK_FALSE(parse_slash_command(nlohmann::json::parse(R"({"text":"x"})")));
+  CHECK_FALSE(parse_chat_event(nlohmann::json::parse(R"({"event":"x"})")));
+  CHECK_FALSE(parse_chat_event(nlohmann::json::parse(R"({"event":{"type":"message","channel":"C1"}})")));
+  const auto odd = parse_chat_event(nlohmann::json::parse(R"({"event":{"type":"message","channel":"C1","ts":"1.0","text":7,"user":null}})"));
+  REQUIRE(odd);
+  CHECK(odd->text.empty());
+  CHECK(odd->user.empty());
+}
+
+TEST_CASE("slack envelope: ack frames", "[slack][envelope]") {
+  CHECK(make_ack("e-1") == R"({"envelope_id":"e-1"})");
+  const nlohmann::json payload = {{"text", "hi"}};
+  CHECK(nlohmann::json::parse(make_ack("e-2", &payload)) ==
+        nlohmann::json::parse(R"({"envelope_id":"e-2","payload":{"text":"hi"}})"));
+}
+
+TEST_CASE("slack envelope: mention removal and entity decoding", "[slack][envelope]") {
+  CHECK(remove_mention("<@UBOT> when is the next meeting?", "UBOT") == "when is the next meeting?");
+  CHECK(remove_mention("hey <@UBOT|katabot>   conduct", "UBOT") == "hey    conduct");
+  CHECK(remove_mention("<@UBOT2> hi", "UBOT") == "<@UBOT2> hi");
+  CHECK(remove_mention("<@UBOT", "UBOT") == "<@UBOT");
+  CHECK(remove_mention("plain", "") == "plain");
+  CHECK(decode_entities("a &lt;b&gt; &amp;amp; c &") == "a <b> &amp; c &");
+}
