@@ -1,10 +1,20 @@
 #include "bot/adapters.hpp"
 
+#include "bot/irc/irc_adapter.hpp"
+#include "bot/slack/slack_adapter.hpp"
+
 namespace katabot {
 
-std::vector<std::unique_ptr<ChatAdapter>> make_adapters(boost::asio::any_io_executor, const Config&,
-                                                        const InboundHandler&, Metrics&, const Clock&) {
+std::vector<std::unique_ptr<ChatAdapter>> make_adapters(boost::asio::any_io_executor executor, const Config& config,
+                                                        const InboundHandler& handler, Metrics& metrics,
+                                                        const Clock& clock) {
   std::vector<std::unique_ptr<ChatAdapter>> adapters;
+  if (config.slack.enabled) {
+    adapters.push_back(std::make_unique<SlackAdapter>(executor, config.slack, handler, metrics, clock));
+  }
+  if (config.irc.enabled) {
+    adapters.push_back(std::make_unique<IrcAdapter>(executor, config.irc, config.bot.name, handler, metrics));
+  }
   return adapters;
 }
 

@@ -16,6 +16,7 @@
 #include "bot/http/http_server.hpp"
 #include "bot/knowledge_store.hpp"
 #include "bot/router.hpp"
+#include "bot/scheduler/reminder_scheduler.hpp"
 #include "knowledge/ics.hpp"
 
 namespace katabot {
@@ -57,6 +58,7 @@ class App {
   std::unique_ptr<Router> router_;
   std::vector<std::unique_ptr<ChatAdapter>> adapters_;
   std::unique_ptr<HttpServer> http_;
+  std::unique_ptr<ReminderScheduler> scheduler_;
   asio::signal_set signals_;
   asio::steady_timer shutdown_timer_;
   bool stopping_ = false;
@@ -90,6 +92,14 @@ bool App::start() {
   adapters_ = make_adapters(io_.get_executor(), config_, [this](const Inbound& inbound) { return handle(inbound); },
                             metrics_, clock_);
   for (auto& adapter : adapters_) spawn(adapter->run(), std::string(adapter->name()));
+  ReminderTargets targets;
+  for (auto& adapter : adapters_) {
+    const auto& defaults = adapter->name() == "slack" ? config_.slack.reminder_channels : config_.irc.reminder_channels;
+    targets[std::string(adapter->name())] = {adapter.get(), defaults};
+  }
+  scheduler_ = std::make_unique<ReminderScheduler>(io_.get_executor(), [this] { return store_.snapshot(); },
+                                                   std::move(targets), config_.bot.state_dir, clock_, metrics_);
+  spawn(scheduler_->run(), "reminders");
   spawn(handle_signals(), "signals");
   spdlog::info("katabot {} started: {} topics, {} meetings", KATABOT_VERSION, store_.snapshot()->topics().size(),
                store_.snapshot()->meetings().size());
@@ -113,8 +123,9 @@ void App::spawn(asio::awaitable<void> task, std::string name) {
 
 std::optional<Reply> App::handle(const Inbound& inbound) {
   auto reply = router_->route(inbound);
-  if (reply) {
+  if (reply && reply->action == Action::reload_knowledge) {
     for (const auto& problem : carry_out(*reply, store_)) spdlog::error("reload: {}", problem.to_string());
+    scheduler_->reschedule();
   }
   return reply;
 }
@@ -124,6 +135,7 @@ void App::reload() {
   for (const auto& problem : problems) spdlog::error("reload: {}", problem.to_string());
   if (problems.empty()) {
     spdlog::info("reloaded: {} topics, {} meetings", store_.snapshot()->topics().size(), store_.snapshot()->meetings().size());
+    scheduler_->reschedule();
   } else {
     spdlog::warn("reload failed; the previous knowledge base stays in use");
   }
@@ -154,6 +166,7 @@ asio::awaitable<void> App::handle_signals() {
 
 void App::shutdown() {
   stopping_ = true;
+  scheduler_->stop();
   for (auto& adapter : adapters_) adapter->stop();
   if (http_) http_->stop();
   signals_.cancel();

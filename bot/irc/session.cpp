@@ -81,7 +81,9 @@ Session::Session(SessionSettings settings, ChannelSet& channels, time_point now)
 }
 
 void Session::send(SessionEvents& out, std::string line, bool urgent, bool secret) {
-  out.lines.push_back(OutgoingLine{std::move(line), urgent, secret});
+  // Before 001 the handful of registration lines go unpaced: hybrid-family servers give new
+  // connections a burst allowance, and pacing CAP/NICK/USER only delays joining.
+  out.lines.push_back(OutgoingLine{std::move(line), urgent || !registered_, secret});
 }
 
 std::string Session::own_prefix() const {

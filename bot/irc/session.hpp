@@ -38,7 +38,7 @@ struct SessionSettings {
 
 struct OutgoingLine {
   std::string line;      // without CR LF
-  bool urgent = false;   // PONG, keepalive PING: skips the queue and the flood buckets
+  bool urgent = false;   // PONG, keepalive PING, registration: skips the queue and the flood buckets
   bool secret = false;   // carries a password: never logged
 };
 

@@ -160,7 +160,7 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
 }
 
 void run_or_fail(const std::string& command) {
-  if (std::system((command + " >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error("command failed: " + command);
+  if (std::system(("(" + command + ") >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error("command failed: " + command);
 }
 
 std::string read_file(const fs::path& file) {
@@ -421,6 +421,10 @@ BotRunner::~BotRunner() {
   state_->io.stop();
   state_->thread.join();
 }
+
+IrcAdapter& BotRunner::adapter() { return *state_->adapter; }
+
+boost::asio::any_io_executor BotRunner::call_executor() { return state_->io.get_executor(); }
 
 void BotRunner::post_task(std::function<void()> task) { boost::asio::post(state_->io, std::move(task)); }
 

@@ -152,6 +152,9 @@ class BotRunner {
     return result.get();
   }
   bool wait_ready(std::chrono::milliseconds timeout);
+  // Only for use inside call(): the adapter and its executor.
+  IrcAdapter& adapter();
+  boost::asio::any_io_executor call_executor();
   double metric(const std::string& name);
   std::vector<Inbound> inbounds();
   // Stops the adapter and waits for run() to return; true if it did so within `timeout`.

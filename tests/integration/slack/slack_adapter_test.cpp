@@ -166,7 +166,8 @@ TEST_CASE("slack: own messages and other bots are ignored", "[slack]") {
   joined["subtype"] = "channel_join";
   int n = 0;
   for (const auto& event : {own, bot, classic, edited, joined}) {
-    c.fake.send_envelope(event_envelope("env-i" + std::to_string(++n), "EvI" + std::to_string(n), event));
+    ++n;
+    c.fake.send_envelope(event_envelope("env-i" + std::to_string(n), "EvI" + std::to_string(n), event));
   }
   // A sentinel after them: when it is answered, the ignored ones were processed too.
   c.fake.send_envelope(event_envelope("env-sentinel", "EvS", channel_message("meetings", "1700.0499", "im")));

@@ -1,0 +1,237 @@
+// The IRC adapter against a scripted fake server, for what real servers rarely produce: OFTC-style
+// NickServ identification, REGAIN, SASL, account tags, garbage lines, ERROR, 465 and a dead link.
+#include <catch2/catch.hpp>
+
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <sstream>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "tests/integration/irc/irc_fixture.hpp"
+
+using namespace katabot;
+using namespace katabot::test;
+
+namespace {
+
+// Reads what the bot sent until a line starts with `prefix`; fails the test on timeout.
+std::string expect_line(LineSocket& bot, const std::string& prefix, std::chrono::milliseconds timeout = 5s) {
+  const auto line = bot.wait_for([&](const std::string& l) { return l.rfind(prefix, 0) == 0; }, timeout);
+  INFO("waiting for: " << prefix);
+  REQUIRE(line);
+  return *line;
+}
+
+// No line starting with `prefix` arrives within `window`.
+bool stays_silent_about(LineSocket& bot, const std::string& prefix, std::chrono::milliseconds window) {
+  return !bot.wait_for([&](const std::string& l) { return l.rfind(prefix, 0) == 0; }, window);
+}
+
+// Accepts the bot and completes registration (no CAP), leaving it ready to join.
+LineSocket accept_registered(Listener& server, const std::string& nick = "katabot") {
+  auto bot = server.accept(5s);
+  REQUIRE(bot);
+  expect_line(*bot, "USER ");
+  bot->send_line(":fake.server 001 " + nick + " :Welcome");
+  bot->send_line(":fake.server 005 " + nick + " CASEMAPPING=rfc1459 CHANTYPES=# NICKLEN=30 :are supported");
+  bot->send_line(":fake.server 376 " + nick + " :End of MOTD");
+  return std::move(*bot);
+}
+
+// Captures the log (debug level, raw protocol included) for the lifetime of the object.
+struct LogCapture {
+  LogCapture() {
+    previous = spdlog::default_logger();
+    auto logger = std::make_shared<spdlog::logger>("capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(text));
+    logger->set_level(spdlog::level::debug);
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous); }
+  std::ostringstream text;
+  std::shared_ptr<spdlog::logger> previous;
+};
+
+}  // namespace
+
+TEST_CASE("irc scripted: NickServ identification the OFTC way, before joining", "[integration][irc][scripted]") {
+  LogCapture log;
+  Listener server;
+  auto config = plain_config(server.port(), {"#kata-dev"});
+  config.nickserv_password = "s3cret-pw";
+  BotRunner bot(config, fast_tuning());
+  auto link = server.accept(5s);
+  REQUIRE(link);
+  CHECK(expect_line(*link, "CAP ") == "CAP LS 302");
+  CHECK(expect_line(*link, "NICK ") == "NICK katabot");
+  expect_line(*link, "USER katabot 0 * :");
+  link->send_line(":fake.server CAP * LS :multi-prefix");
+  CHECK(expect_line(*link, "CAP REQ") == "CAP REQ multi-prefix");
+  link->send_line(":fake.server CAP katabot ACK :multi-prefix");
+  expect_line(*link, "CAP END");
+  link->send_line("PING :before-welcome");
+  CHECK(expect_line(*link, "PONG") == "PONG before-welcome");
+  link->send_line(":fake.server 001 katabot :Welcome");
+  link->send_line(":fake.server 376 katabot :End of MOTD");
+  CHECK(expect_line(*link, "NICKSERV") == "NICKSERV IDENTIFY s3cret-pw");  // password first, as a server command
+  CHECK(stays_silent_about(*link, "JOIN", 500ms));                    // waits for services
+  link->send_line(":NickServ!services@services.oftc.net NOTICE katabot :You are successfully identified as katabot.");
+  CHECK(expect_line(*link, "JOIN") == "JOIN #kata-dev");
+  link->send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
+  REQUIRE(bot.wait_ready(2s));
+  REQUIRE(bot.stop());
+  CHECK(log.text.str().find("irc -> NICKSERV <redacted>") != std::string::npos);
+  CHECK(log.text.str().find("s3cret-pw") == std::string::npos);
+}
+
+TEST_CASE("irc scripted: nick in use walks the alt nicks, then REGAINs with the password", "[integration][irc][scripted]") {
+  Listener server;
+  auto config = plain_config(server.port(), {"#kata-dev"});
+  config.nickserv_password = "pw";
+  BotRunner bot(config, fast_tuning());
+  auto link = server.accept(5s);
+  REQUIRE(link);
+  expect_line(*link, "USER ");
+  link->send_line(":fake.server 433 * katabot :Nickname is already in use");
+  CHECK(expect_line(*link, "NICK") == "NICK katabot_");
+  link->send_line(":fake.server 436 * katabot_ :Nickname collision");
+  CHECK(expect_line(*link, "NICK") == "NICK katabot__");
+  link->send_line(":fake.server 001 katabot__ :Welcome");
+  CHECK(expect_line(*link, "NICKSERV") == "NICKSERV IDENTIFY pw katabot");
+  CHECK(expect_line(*link, "NICKSERV") == "NICKSERV REGAIN katabot pw");
+  link->send_line(":katabot__!~katabot@127.0.0.1 NICK :katabot");
+  link->send_line(":NickServ!services@services.oftc.net NOTICE katabot :You are successfully identified as katabot.");
+  expect_line(*link, "JOIN #kata-dev");
+  CHECK(bot.call([&] { return true; }));
+}
+
+TEST_CASE("irc scripted: SASL PLAIN when the server offers it", "[integration][irc][scripted]") {
+  Listener server;
+  auto config = plain_config(server.port(), {"#kata-dev"});
+  config.nickserv_password = "pw";
+  BotRunner bot(config, fast_tuning());
+  auto link = server.accept(5s);
+  REQUIRE(link);
+  expect_line(*link, "USER ");
+  link->send_line(":fake.server CAP * LS * :multi-prefix account-tag");
+  link->send_line(":fake.server CAP * LS :sasl=PLAIN,EXTERNAL message-tags");
+  CHECK(expect_line(*link, "CAP REQ") == "CAP REQ :multi-prefix account-tag sasl message-tags");
+  link->send_line(":fake.server CAP katabot ACK :multi-prefix account-tag sasl message-tags");
+  CHECK(expect_line(*link, "AUTHENTICATE") == "AUTHENTICATE PLAIN");
+  link->send_line("AUTHENTICATE +");
+  CHECK(expect_line(*link, "AUTHENTICATE") == "AUTHENTICATE a2F0YWJvdABrYXRhYm90AHB3");  // katabot\0katabot\0pw
+  link->send_line(":fake.server 900 katabot katabot!k@h katabot :You are now logged in as katabot");
+  link->send_line(":fake.server 903 katabot :SASL authentication successful");
+  expect_line(*link, "CAP END");
+  link->send_line(":fake.server 001 katabot :Welcome");
+  link->send_line(":fake.server 376 katabot :End");
+  CHECK(expect_line(*link, "JOIN") == "JOIN #kata-dev");  // identified by SASL: no NickServ, no wait
+  // The account tag reaches the router.
+  link->send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
+  link->send_line("@account=alice;time=2026-11-27T10:00:00.000Z :alice!~a@host PRIVMSG #kata-dev :!conduct");
+  CHECK(expect_line(*link, "PRIVMSG #kata-dev :").find("CODE_OF_CONDUCT") != std::string::npos);
+  const auto inbounds = bot.inbounds();
+  REQUIRE(inbounds.size() == 1);
+  CHECK(inbounds[0].account == "alice");
+}
+
+TEST_CASE("irc scripted: garbage lines never crash or stall the bot", "[integration][irc][scripted]") {
+  Listener server;
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning());
+  auto link = accept_registered(server);
+  expect_line(link, "JOIN #kata-dev");
+  link.send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
+  using namespace std::string_literals;
+  link.send_raw("\r\n\n\n   \r\n"s + ":\r\n@\r\n@a=b\r\n::::\r\n12 x\r\n\0\0\0\r\n"s + ":fake.server 001\r\n:fake.server 005\r\n" +
+                 ":fake.server 474\r\n:x KICK\r\n:x PRIVMSG\r\n:x!y@z PRIVMSG #kata-dev\r\n" + std::string(20000, 'A') +
+                 "\r\n@" + std::string(9000, 't') + " :x!y@z PRIVMSG #kata-dev :!conduct\r\n" +
+                 ":bob!b@h PRIVMSG #kata-dev :caf\xE9 \xFF\xFE invalid utf-8\r\n" + ":bob!b@h PRIVMSG katabot :\x01\r\n" +
+                 ":bob!b@h PRIVMSG katabot :\x01\x01\x01\r\n:fake.server 353 katabot = #kata-dev :@bob katabot\r\n" +
+                 ":bob!b@h PRIVMSG #kata-dev :line with a lone \r carriage return\r\n" + ":bob!b@h PRIV");
+  link.send_raw("MSG #kata-dev :!con");  // a line split across TCP segments
+  std::this_thread::sleep_for(50ms);
+  link.send_raw("duct\r\n");
+  const auto reply = expect_line(link, "PRIVMSG #kata-dev :");
+  CHECK(reply.find("CODE_OF_CONDUCT") != std::string::npos);
+  const auto inbounds = bot.inbounds();
+  REQUIRE(inbounds.size() == 3);
+  CHECK(inbounds[0].text == "caf\xC3\xA9 \xC3\xBF\xC3\xBE invalid utf-8");  // Latin-1 fallback
+  CHECK(inbounds[1].text == "line with a lone \r carriage return");
+  CHECK(bot.wait_ready(1s));
+  CHECK(bot.metric("katabot_reconnects_total") == 0);
+}
+
+TEST_CASE("irc scripted: ERROR ends the link and the bot reconnects with backoff", "[integration][irc][scripted]") {
+  Listener server;
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning());
+  {
+    auto link = accept_registered(server);
+    expect_line(link, "JOIN #kata-dev");
+    link.send_line("ERROR :Closing Link: 127.0.0.1 (Excess Flood)");
+  }
+  const auto dropped_at = Clock::now();
+  auto again = accept_registered(server);
+  CHECK(Clock::now() - dropped_at < 2s);  // first retry within 2 s
+  CHECK(expect_line(again, "JOIN") == "JOIN #kata-dev");  // the wanted channels are replayed
+  CHECK(bot.metric("katabot_reconnects_total") == 1);
+}
+
+TEST_CASE("irc scripted: 465 (banned) holds off reconnecting", "[integration][irc][scripted]") {
+  Listener server;
+  auto tuning = fast_tuning();
+  tuning.after_ban = 3s;
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), tuning);
+  {
+    auto link = server.accept(5s);
+    REQUIRE(link);
+    expect_line(*link, "USER ");
+    link->send_line(":fake.server 465 katabot :You are banned from this server");
+  }
+  CHECK_FALSE(server.accept(1500ms));
+  CHECK(server.accept(5s));
+}
+
+TEST_CASE("irc scripted: a silent link is pinged, then dropped and reconnected", "[integration][irc][scripted]") {
+  Listener server;
+  auto tuning = fast_tuning();
+  tuning.session.idle_ping = 300ms;
+  tuning.session.ping_timeout = 300ms;
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), tuning);
+  auto link = accept_registered(server);
+  expect_line(link, "JOIN #kata-dev");
+  const auto ping = expect_line(link, "PING :katabot-", 2s);
+  link.send_line(":fake.server PONG fake.server :" + ping.substr(6));
+  expect_line(link, "PING :katabot-", 2s);  // answered: the link stays; the next idle period pings again
+  // Now stay silent: the bot gives up and reconnects.
+  CHECK(server.accept(3s));
+}
+
+TEST_CASE("irc scripted: post() delivers reminders only when registered", "[integration][irc][scripted]") {
+  Listener server;
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning());
+  auto link = server.accept(5s);
+  REQUIRE(link);
+  expect_line(*link, "USER ");
+  auto post = [&](const std::string& text) {
+    Reply reply;
+    reply.text = text;
+    std::promise<bool> result;
+    auto future = result.get_future();
+    bot.call([&] {
+      // post() is a coroutine; run it on the bot's io_context and report through the promise.
+      boost::asio::co_spawn(
+          bot.call_executor(), [&]() -> boost::asio::awaitable<void> { result.set_value(co_await bot.adapter().post("#kata-dev", reply)); },
+          boost::asio::detached);
+      return true;
+    });
+    return future.get();
+  };
+  CHECK_FALSE(post("too early"));
+  link->send_line(":fake.server 001 katabot :Welcome");
+  link->send_line(":fake.server 376 katabot :End");
+  expect_line(*link, "JOIN #kata-dev");
+  CHECK(post("Architecture Committee starts in 15 minutes"));
+  CHECK(expect_line(*link, "PRIVMSG") == "PRIVMSG #kata-dev :Architecture Committee starts in 15 minutes");
+}
