@@ -81,7 +81,15 @@ bool App::start() {
   if (!config_.http.listen.empty()) {
     HttpRoutes routes;
     routes.readiness = [this] { return readiness(); };
-    routes.metrics = [this] { return metrics_.render_prometheus(); };
+    routes.metrics = [this] {
+      for (const auto& adapter : adapters_) {
+        metrics_.set_gauge("katabot_adapter_ready", {{"platform", std::string(adapter->name())}}, adapter->ready() ? 1 : 0);
+      }
+      const auto knowledge = store_.snapshot();
+      metrics_.set_gauge("katabot_knowledge_topics", {}, static_cast<double>(knowledge->topics().size()));
+      metrics_.set_gauge("katabot_knowledge_meetings", {}, static_cast<double>(knowledge->meetings().size()));
+      return metrics_.render_prometheus();
+    };
     routes.calendar = [this] {
       return render_ics(store_.snapshot()->meetings(), std::chrono::floor<std::chrono::seconds>(clock_.now()));
     };
@@ -101,6 +109,8 @@ bool App::start() {
                                                    std::move(targets), config_.bot.state_dir, clock_, metrics_);
   spawn(scheduler_->run(), "reminders");
   spawn(handle_signals(), "signals");
+  metrics_.set_gauge("katabot_start_time_seconds", {},
+                     static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count()));
   spdlog::info("katabot {} started: {} topics, {} meetings", KATABOT_VERSION, store_.snapshot()->topics().size(),
                store_.snapshot()->meetings().size());
   return true;

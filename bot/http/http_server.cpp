@@ -1,6 +1,10 @@
 #include "bot/http/http_server.hpp"
 
+#include <chrono>
+#include <cstdint>
 #include <exception>
+#include <optional>
+#include <string>
 #include <unordered_set>
 #include <utility>
 
@@ -151,7 +155,8 @@ net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, tcp::
     }
     const auto& request = parser.get();
     const auto answer = answer_http_request(request.method_string(), request.target(), state->routes);
-    auto response = make_response(answer, request.version(), request.keep_alive(), request.method() == http::verb::head);
+    const bool head_only = request.method() == http::verb::head;
+    auto response = make_response(answer, request.version(), request.keep_alive(), head_only);
     stream.expires_after(state->limits.request_timeout);
     const auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
     if (write_error || !response.keep_alive() || state->stopped) break;

@@ -51,7 +51,7 @@ boost::asio::awaitable<void> ReminderScheduler::run() {
   ledger_.compact(now_seconds() - ledger_retention);
   while (!stopping_) {
     const auto now = now_seconds();
-    std::optional<std::chrono::sys_seconds> wake_at;
+    std::optional<Clock::time_point> wake_at;
     if (const auto snapshot = snapshot_()) {
       const auto plan = plan_reminders(snapshot->meetings(), defaults_, now,
                                        [this](const ReminderKey& key) { return ledger_.contains(key); });
@@ -74,7 +74,7 @@ boost::asio::awaitable<void> ReminderScheduler::run() {
 }
 
 void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys_seconds now,
-                               std::optional<std::chrono::sys_seconds>& wake_at) {
+                               std::optional<Clock::time_point>& wake_at) {
   const auto& key = reminder.key;
   if (in_flight_.contains(key)) return;
   const auto retry = retries_.find(key);
@@ -82,14 +82,16 @@ void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys
     record_skip(key, retry != retries_.end() ? "target_unavailable" : "meeting_started", now);
     return;
   }
-  if (retry != retries_.end() && retry->second.at > now) {
+  if (retry != retries_.end() && retry->second.at > clock_.now()) {
     wake_at = wake_at ? std::min(*wake_at, retry->second.at) : retry->second.at;
     return;
   }
   const auto target = targets_.find(key.platform);
   if (target == targets_.end() || target->second.adapter == nullptr) return;
   const bool late = reminder.action == ReminderAction::post_late;
-  if (late) spdlog::info("reminder {} is late by {}s", describe(key), (now - reminder.due).count());
+  if (late && retry == retries_.end()) {
+    spdlog::info("reminder {} is late by {}s", describe(key), (now - reminder.due).count());
+  }
   in_flight_.insert(key);
   boost::asio::co_spawn(executor_, deliver(key, reminder_reply(*reminder.meeting, key.occurrence, now, late),
                                            target->second.adapter),
@@ -104,18 +106,17 @@ boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply r
     spdlog::warn("reminder {}: post failed: {}", describe(key), error.what());
   }
   in_flight_.erase(key);
-  const auto now = now_seconds();
   if (posted) {
     // The post counts as done only once this record is on disk (see reminder_ledger.hpp).
-    ledger_.record(key, {ReminderOutcome::sent, "", now});
+    ledger_.record(key, {ReminderOutcome::sent, "", now_seconds()});
     retries_.erase(key);
     metrics_.increment("katabot_reminders_sent_total", {{"platform", key.platform}});
     spdlog::info("reminder {} posted", describe(key));
   } else {
     auto& retry = retries_[key];
-    retry.at = now + std::chrono::ceil<std::chrono::seconds>(retry.backoff.next());
-    spdlog::warn("reminder {}: {} could not take it, retrying at {}", describe(key), key.platform,
-                 date::format("%FT%TZ", retry.at));
+    const auto delay = retry.backoff.next();
+    retry.at = clock_.now() + delay;
+    spdlog::warn("reminder {}: {} could not take it, retrying in {} ms", describe(key), key.platform, delay.count());
   }
   wake_.cancel();
 }

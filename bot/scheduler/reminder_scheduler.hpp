@@ -58,14 +58,14 @@ class ReminderScheduler {
   const ReminderLedger& ledger() const { return ledger_; }
 
  private:
+  // A target that refused a post is asked again soon (it may be finishing a reconnect), then less often.
   struct Retry {
-    Backoff backoff{std::chrono::seconds{2}, std::chrono::seconds{60}};
-    std::chrono::sys_seconds at;
+    Backoff backoff{std::chrono::milliseconds{500}, std::chrono::seconds{30}};
+    Clock::time_point at;
   };
 
   // Starts, retries or skips one due reminder; lowers `wake_at` to its retry time if it waits.
-  void handle(const PlannedReminder& reminder, std::chrono::sys_seconds now,
-              std::optional<std::chrono::sys_seconds>& wake_at);
+  void handle(const PlannedReminder& reminder, std::chrono::sys_seconds now, std::optional<Clock::time_point>& wake_at);
   boost::asio::awaitable<void> deliver(ReminderKey key, Reply reply, ChatAdapter* adapter);
   void record_skip(const ReminderKey& key, const std::string& reason, std::chrono::sys_seconds now);
   std::chrono::sys_seconds now_seconds() const;

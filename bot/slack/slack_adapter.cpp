@@ -32,7 +32,21 @@ namespace {
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 const Labels kSlack = {{"platform", "slack"}};
 constexpr std::size_t kAckSamples = 1024;
+constexpr std::size_t kAcksPerSummary = 64;
+// Socket Mode switched off in the app settings: nothing works until someone turns it back on.
+constexpr std::chrono::milliseconds kLinkDisabledRetry = std::chrono::minutes(5);
 constexpr std::size_t kMaxCachedTimezones = 5000;
+
+AckLatency summarize_acks(std::vector<std::chrono::nanoseconds> samples) {
+  AckLatency latency;
+  latency.samples = samples.size();
+  if (samples.empty()) return latency;
+  std::sort(samples.begin(), samples.end());
+  latency.p50 = samples[samples.size() / 2];
+  latency.p99 = samples[std::min(samples.size() - 1, samples.size() * 99 / 100)];
+  latency.max = samples.back();
+  return latency;
+}
 
 // Message subtypes that still carry what a person typed; every other subtype (bot_message,
 // message_changed, channel_join, …) is not for us.
@@ -61,7 +75,7 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
         api(executor, this->config.api_base, metrics,
             WebApiSettings{.post_spacing = timings.post_spacing}),
         tls(make_client_tls_context()),
-        session(SessionTimings{timings.first_retry, timings.max_retry, std::max(timings.max_retry, std::chrono::milliseconds(300000))},
+        session(SessionTimings{timings.first_retry, timings.max_retry, std::max(timings.max_retry, kLinkDisabledRetry)},
                 std::random_device{}()),
         dedupe(clock),
         backoff_timer(executor),
@@ -84,18 +98,23 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
   bool running = false;
   bool stopping = false;
   bool ever_connected = false;
+  bool identifying = false;
   std::string bot_user_id;
-  std::string bot_id;
   std::unordered_map<std::string, std::string> timezones;  // user id → IANA zone ("" = unknown for good)
   std::vector<std::chrono::nanoseconds> ack_samples;
   std::size_t next_ack_sample = 0;
+  std::size_t acks_since_summary = 0;
 
   using Self = std::shared_ptr<SlackAdapterState>;
 
   // --- tasks -------------------------------------------------------------------------------
-  void spawn(net::awaitable<void> task, const char* what) {
-    ++tasks;
-    net::co_spawn(executor, std::move(task), [self = shared_from_this(), what](std::exception_ptr failure) {
+  // Tasks that hold a socket or an answer in flight keep run() from returning (graceful stop
+  // flushes them); lookups (auth.test, users.info) are background work and do not.
+  enum class Holds { shutdown, nothing };
+  void spawn(net::awaitable<void> task, const char* what, Holds holds = Holds::shutdown) {
+    const bool counted = holds == Holds::shutdown;
+    if (counted) ++tasks;
+    net::co_spawn(executor, std::move(task), [self = shared_from_this(), what, counted](std::exception_ptr failure) {
       if (failure) {
         try {
           std::rethrow_exception(failure);
@@ -103,7 +122,7 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
           spdlog::error("slack: {} failed: {}", what, redact_secrets(error.what()));
         }
       }
-      --self->tasks;
+      if (counted) --self->tasks;
       self->wake.cancel();
     });
   }
@@ -149,7 +168,7 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
     if (ever_connected) metrics.increment("katabot_reconnects_total", kSlack);
     ever_connected = true;
     spdlog::info("slack: connected (Socket Mode)");
-    if (bot_user_id.empty()) spawn(identify(shared_from_this()), "auth.test");
+    if (bot_user_id.empty() && !identifying) spawn(identify(shared_from_this()), "auth.test", Holds::nothing);
   }
 
   static net::awaitable<void> wait_backoff(Self self) {
@@ -158,10 +177,11 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
   }
 
   static net::awaitable<void> identify(Self self) {
+    self->identifying = true;
     const auto result = co_await self->api.call("auth.test", self->config.bot_token, nlohmann::json::object());
+    self->identifying = false;
     if (!result.ok) co_return;  // logged by the client; tried again at the next connection
     self->bot_user_id = result.body.value("user_id", std::string());
-    self->bot_id = result.body.value("bot_id", std::string());
     spdlog::info("slack: authenticated as {} (user {}, team {})", result.body.value("user", std::string("?")),
                  self->bot_user_id, result.body.value("team", std::string("?")));
   }
@@ -202,7 +222,9 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
       spdlog::warn("slack: WebSocket connect failed: {}", error.message());
     } else {
       self->apply({SessionEventType::socket_open, id});
-      self->spawn(watch_link(self, id, link), "watchdog");
+      // The watchdog sleeps between pings; it is woken when the link ends so stop() need not wait.
+      const auto watchdog = std::make_shared<net::steady_timer>(self->executor);
+      self->spawn(watch_link(self, id, link, watchdog), "watchdog");
       for (;;) {
         const auto message = co_await link->read();
         if (message.error) {
@@ -211,6 +233,7 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
         }
         co_await self->on_message(id, *link, message);
       }
+      watchdog->cancel();
     }
     link->abort();
     self->links.erase(id);
@@ -218,14 +241,13 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
   }
 
   // Our own pings, and a link that shows no sign of life for the silence timeout is dropped.
-  static net::awaitable<void> watch_link(Self self, LinkId id, std::shared_ptr<WebSocketLink> link) {
-    net::steady_timer timer(self->executor);
+  static net::awaitable<void> watch_link(Self self, LinkId id, std::shared_ptr<WebSocketLink> link,
+                                        std::shared_ptr<net::steady_timer> timer) {
     auto ping_pending = std::make_shared<bool>(false);
     for (;;) {
-      timer.expires_after(self->timings.ping_interval);
-      co_await timer.async_wait(kNoThrow);
-      const auto current = self->links.find(id);
-      if (current == self->links.end() || current->second != link) co_return;
+      timer->expires_after(self->timings.ping_interval);
+      const auto [cancelled] = co_await timer->async_wait(kNoThrow);
+      if (cancelled || !self->links.contains(id)) co_return;
       if (Steady::now() - link->last_heard() > self->timings.silence_timeout) {
         spdlog::warn("slack: no frame and no pong for {} ms; reconnecting", self->timings.silence_timeout.count());
         self->apply({SessionEventType::silence, id});
@@ -296,6 +318,15 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
       ack_samples[next_ack_sample] = took;
     }
     next_ack_sample = (next_ack_sample + 1) % kAckSamples;
+    // /metrics shows the recent median and p99; refreshed now and then, after the ack is out.
+    if (++acks_since_summary >= kAcksPerSummary || ack_samples.size() == 1) {
+      acks_since_summary = 0;
+      const auto latency = summarize_acks(ack_samples);
+      metrics.set_gauge("katabot_slack_ack_latency_seconds", {{"quantile", "0.5"}},
+                        std::chrono::duration<double>(latency.p50).count());
+      metrics.set_gauge("katabot_slack_ack_latency_seconds", {{"quantile", "0.99"}},
+                        std::chrono::duration<double>(latency.p99).count());
+    }
   }
 
   // --- envelopes -------------------------------------------------------------------------
@@ -424,7 +455,7 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
     if (const auto found = timezones.find(user); found != timezones.end()) co_return found->second;
     auto done = std::make_shared<net::steady_timer>(executor);
     done->expires_after(timings.user_lookup_timeout);
-    spawn(look_up_user(shared_from_this(), user, done), "users.info");
+    spawn(look_up_user(shared_from_this(), user, done), "users.info", Holds::nothing);
     co_await done->async_wait(kNoThrow);
     const auto found = timezones.find(user);
     co_return found == timezones.end() ? std::string() : found->second;
@@ -455,9 +486,9 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
       spdlog::error("slack: app_token and bot_token are required");
       co_return;
     }
-    self->spawn(identify(self), "auth.test");
+    if (self->stopping) co_return;
+    self->spawn(identify(self), "auth.test", Holds::nothing);
     self->apply({SessionEventType::start});
-    if (self->stopping) self->apply({SessionEventType::stop});
     while (self->session.state() != SessionState::stopped || self->tasks > 0) {
       self->wake.expires_at(Steady::time_point::max());
       co_await self->wake.async_wait(kNoThrow);
@@ -497,17 +528,7 @@ net::awaitable<bool> SlackAdapter::post(std::string channel, Reply reply) {
   co_return result.ok;
 }
 
-AckLatency SlackAdapter::ack_latency() const {
-  AckLatency latency;
-  auto samples = state_->ack_samples;
-  latency.samples = samples.size();
-  if (samples.empty()) return latency;
-  std::sort(samples.begin(), samples.end());
-  latency.p50 = samples[samples.size() / 2];
-  latency.p99 = samples[std::min(samples.size() - 1, samples.size() * 99 / 100)];
-  latency.max = samples.back();
-  return latency;
-}
+AckLatency SlackAdapter::ack_latency() const { return summarize_acks(state_->ack_samples); }
 
 std::string SlackAdapter::bot_user_id() const { return state_->bot_user_id; }
 

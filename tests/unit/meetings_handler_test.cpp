@@ -10,14 +10,7 @@ using namespace std::chrono_literals;
 namespace {
 
 Meeting architecture_committee() {
-  Meeting meeting;
-  meeting.id = "architecture-committee";
-  meeting.title = "Architecture Committee";
-  meeting.day = date::Thursday;
-  meeting.time_of_day = 13h;
-  meeting.zone = date::locate_zone("UTC");
-  meeting.duration = 60min;
-  meeting.agenda = "https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs";
+  auto meeting = test::architecture_committee();
   meeting.join = "https://zoom.us/meeting/x/ics";
   meeting.skip = {date::year{2026} / 12 / 24};
   return meeting;

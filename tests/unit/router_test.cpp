@@ -13,13 +13,7 @@ std::shared_ptr<const KnowledgeBase> small_knowledge() {
                 {{"CoC", "https://openinfra.dev/legal/code-of-conduct"}}};
   Topic security{"security", "Reporting vulnerabilities", {"vulnerability"}, {"security bug", "cve"},
                  "Report privately on GitHub.", "", {{"Security", "https://github.com/kata-containers/kata-containers/security"}}};
-  Meeting ac;
-  ac.id = "architecture-committee";
-  ac.title = "Architecture Committee";
-  ac.day = date::Thursday;
-  ac.time_of_day = 13h;
-  ac.zone = date::locate_zone("UTC");
-  ac.agenda = "https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs";
+  auto ac = test::architecture_committee();
   ac.keywords = {"when is the meeting"};
   return std::make_shared<const KnowledgeBase>(std::vector<Topic>{conduct, security}, std::vector<Meeting>{ac});
 }

@@ -150,7 +150,7 @@ TEST_CASE("reminders go out at their time on every target, once, and not again a
 
 TEST_CASE("a crash between the post and its ledger record repeats that one post, no more", "[scheduler]") {
   Fixture f;
-  f.clock.set(at_utc(2026, 12, 2, 12, 59, 59));
+  f.clock.set(at_utc(2026, 12, 2, 12, 59) + std::chrono::seconds{59});
   auto bot = f.start();
   f.irc.hang_after_accepting = true;
   f.clock.set(at_utc(2026, 12, 2, 13));
@@ -236,7 +236,7 @@ TEST_CASE("a clock jump backwards does not repeat, a reload adds new meetings", 
   const auto posted = f.irc.posts.size();
   f.clock.set(at_utc(2026, 12, 3, 12, 40));
   bot->wake();
-  f.clock.set(at_utc(2026, 12, 3, 12, 45, 30));
+  f.clock.set(at_utc(2026, 12, 3, 12, 45) + std::chrono::seconds{30});
   bot->wake();
   CHECK(f.irc.posts.size() == posted);
 

@@ -54,4 +54,16 @@ inline std::chrono::system_clock::time_point at_utc(int y, unsigned m, unsigned 
          std::chrono::minutes(minute);
 }
 
+// The Architecture Committee as the community page describes it: Thursdays 13:00 UTC, one hour.
+inline Meeting architecture_committee() {
+  Meeting meeting;
+  meeting.id = "architecture-committee";
+  meeting.title = "Architecture Committee";
+  meeting.day = date::Thursday;
+  meeting.time_of_day = std::chrono::hours(13);
+  meeting.zone = date::locate_zone("UTC");
+  meeting.agenda = "https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs";
+  return meeting;
+}
+
 }  // namespace katabot::test

@@ -132,6 +132,32 @@ class HybridServer {
   Process process_;
 };
 
+// inspircd 3 with the IRCv3 modules (message-tags, server-time, account-tag), on a loopback port.
+class InspircdServer {
+ public:
+  InspircdServer();
+  ~InspircdServer();
+  std::uint16_t port() const { return port_; }
+  std::string log() const;
+
+ private:
+  TempDir dir_;
+  std::uint16_t port_;
+  Process process_;
+};
+
+// Captures the log at debug level (raw protocol included) while it lives.
+class LogCapture {
+ public:
+  LogCapture();
+  ~LogCapture();
+  std::string text() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 // Registers a scripted user on a real server and joins channels; the server's lines stay readable.
 LineSocket connect_member(std::uint16_t port, const std::string& nick, const std::vector<std::string>& channels);
 

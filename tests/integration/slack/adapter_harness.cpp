@@ -82,6 +82,14 @@ double AdapterHarness::metric(const std::string& name, const Labels& labels) {
   return on_io([&] { return metrics_.value(name, labels); });
 }
 
+bool AdapterHarness::wait_metric(const std::string& name, const Labels& labels, double value, Deadline deadline) {
+  while (metric(name, labels) < value) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return metric(name, labels) == value;
+}
+
 bool AdapterHarness::ready() {
   return on_io([&] { return adapter_->ready(); });
 }

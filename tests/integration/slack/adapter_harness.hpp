@@ -43,6 +43,8 @@ class AdapterHarness {
   // SlackAdapter::post on the adapter's thread.
   std::future<bool> post(std::string channel, Reply reply);
   double metric(const std::string& name, const Labels& labels = {});
+  // Waits until the metric reaches `value` (the fake can see a frame before the adapter counted it).
+  bool wait_metric(const std::string& name, const Labels& labels, double value, Deadline deadline);
   bool ready();
   std::vector<Inbound> inbounds();
   bool wait_inbounds(std::size_t count, Deadline deadline);

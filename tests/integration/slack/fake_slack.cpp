@@ -92,6 +92,7 @@ struct FakeSlack::Impl {
   std::vector<FakeConnectionInfo> infos;
   int hellos = 0;
   std::size_t rejected_tickets = 0;
+  std::size_t http_connection_count = 0;
   std::map<std::string, std::pair<int, int>> rate_limits;  // method → (times, retry_after)
   int failing_opens = 0;
   int max_connections = 10;
@@ -177,13 +178,17 @@ struct FakeSlack::Impl {
   net::awaitable<void> serve(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
-    for (;;) {
+    for (bool first = true;; first = false) {
       http::request<http::string_body> request;
       const auto [error, read] = co_await http::async_read(stream, buffer, request, kNoThrow);
       if (error) co_return;
       if (websocket::is_upgrade(request)) {
         co_await serve_websocket(std::move(stream), std::move(request));
         co_return;
+      }
+      if (first) {
+        std::lock_guard lock(mutex);
+        ++http_connection_count;
       }
       auto response = answer(request);
       const auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
@@ -379,6 +384,26 @@ void FakeSlack::send_disconnect(const std::string& reason) {
   send_text(nlohmann::json({{"type", "disconnect"}, {"reason", reason}, {"debug_info", {{"host", "fake-1"}}}}).dump());
 }
 
+void FakeSlack::script_refresh(std::chrono::milliseconds grace) {
+  impl_->run_on_io([impl = impl_.get(), grace] {
+    auto connection = impl->newest();
+    if (!connection) return;
+    for (const auto* reason : {"warning", "refresh_requested"}) {
+      impl->enqueue(connection, nlohmann::json({{"type", "disconnect"}, {"reason", reason}, {"debug_info", {{"host", "fake-1"}}}}).dump());
+    }
+    auto timer = std::make_shared<net::steady_timer>(impl->io, grace);
+    timer->async_wait([impl, connection, timer](const beast::error_code& error) {
+      if (error || !impl->open.contains(connection->id)) return;
+      {
+        std::lock_guard lock(impl->mutex);
+        impl->info(connection->id).closed_by_server = true;
+      }
+      beast::error_code ignored;
+      beast::get_lowest_layer(connection->ws).socket().close(ignored);
+    });
+  });
+}
+
 void FakeSlack::drop_newest() {
   impl_->run_on_io([impl = impl_.get()] {
     if (auto connection = impl->newest()) {
@@ -491,6 +516,11 @@ std::vector<FakeConnectionInfo> FakeSlack::connections() const {
 std::size_t FakeSlack::tickets_rejected() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->rejected_tickets;
+}
+
+std::size_t FakeSlack::http_connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->http_connection_count;
 }
 
 nlohmann::json slash_command_envelope(const std::string& envelope_id, const std::string& text, const std::string& user,

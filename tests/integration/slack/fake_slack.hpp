@@ -41,6 +41,7 @@ struct FakeConnectionInfo {
   bool open = false;
   bool hello_sent = false;
   bool closed_by_client = false;  // the client sent a close frame
+  bool closed_by_server = false;  // the fake closed it (refresh grace over)
   std::chrono::steady_clock::time_point opened;
   std::chrono::steady_clock::time_point closed;
 };
@@ -61,6 +62,9 @@ class FakeSlack {
   void send_text(const std::string& text);    // raw text frame, no tracking
   void send_binary(const std::string& data);
   void send_disconnect(const std::string& reason);
+  // Slack's refresh: warning and refresh_requested on the newest connection, which the server
+  // closes itself after `grace` unless the client did first.
+  void script_refresh(std::chrono::milliseconds grace = std::chrono::seconds(2));
   void drop_newest();         // TCP closed without a close frame
   void silence_newest();      // stop reading (no pongs) and writing, keep TCP open
   void rate_limit_next(const std::string& method, int retry_after_seconds, int times = 1);
@@ -81,6 +85,7 @@ class FakeSlack {
   std::vector<FakeConnectionInfo> connections() const;
   bool wait_open_connections(int count, Deadline deadline);
   std::size_t tickets_rejected() const;  // a URL used twice or unknown
+  std::size_t http_connections() const;  // TCP connections that carried Web API requests
 
  private:
   struct Impl;

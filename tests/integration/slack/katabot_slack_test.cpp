@@ -5,6 +5,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <sstream>
 #include <thread>
 
@@ -79,6 +80,14 @@ class KatabotProcess {
     return std::nullopt;
   }
   void signal(int number) const { ::kill(pid_, number); }
+  // Resident set size in KiB, from /proc.
+  long rss_kib() const {
+    std::ifstream status("/proc/" + std::to_string(pid_) + "/status");
+    for (std::string line; std::getline(status, line);) {
+      if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
+    }
+    return -1;
+  }
   std::string log() const {
     std::ifstream in(log_);
     std::stringstream text;
@@ -167,6 +176,7 @@ TEST_CASE("katabot binary: commands, mentions, retries, bots and garbage over So
   CHECK(fake.ack_count("b-own") == 1);
   CHECK(fake.ack_count("b-bot") == 1);
   CHECK(fake.hellos() == 1);
+  std::cout << "katabot RSS with Slack connected: " << bot.rss_kib() << " KiB\n";
 
   bot.signal(SIGTERM);
   const auto status = bot.wait_exit(deadline_in(5s));
@@ -182,12 +192,12 @@ TEST_CASE("katabot binary: refresh, dropped socket, SIGTERM", "[slack][binary]")
   KatabotProcess bot(fake);
   REQUIRE(fake.wait_hellos(1, deadline_in(10s)));
 
-  fake.send_disconnect("warning");
-  fake.send_disconnect("refresh_requested");
+  fake.script_refresh();
   REQUIRE(fake.wait_hellos(2, deadline_in(5s)));
   REQUIRE(fake.wait_open_connections(1, deadline_in(5s)));
   auto connections = fake.connections();
   CHECK(connections[0].closed_by_client);
+  CHECK_FALSE(connections[0].closed_by_server);
   CHECK(connections[1].opened < connections[0].closed);
 
   fake.drop_newest();
@@ -201,7 +211,9 @@ TEST_CASE("katabot binary: refresh, dropped socket, SIGTERM", "[slack][binary]")
   bot.signal(SIGTERM);
   const auto status = bot.wait_exit(deadline_in(5s));
   REQUIRE(status);
-  CHECK(std::chrono::steady_clock::now() - asked < 5s);
+  const auto took = std::chrono::steady_clock::now() - asked;
+  std::cout << "katabot exit after SIGTERM: " << std::chrono::duration<double, std::milli>(took).count() << " ms\n";
+  CHECK(took < 5s);
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 0);
   REQUIRE(fake.wait_open_connections(0, deadline_in(2s)));
