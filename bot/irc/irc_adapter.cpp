@@ -75,7 +75,9 @@ class IrcAdapter::Connection {
   const irc::Session& session() const { return session_; }
   bool banned() const { return banned_; }
 
+  // Registered: QUIT and wait briefly for the server to close. Still connecting: just close.
   void quit(std::string_view reason) {
+    if (!session_.registered()) return close();
     enqueue("QUIT :" + std::string(reason), true, false, {});
     quit_deadline_ = steady::now() + adapter_.tuning_.quit_grace;
   }

@@ -46,14 +46,13 @@ std::shared_ptr<asio::ssl::context> make_tls_context(bool verify, const std::str
 }
 
 Transport::Transport(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls_context)
-    : executor_(executor), tls_context_(std::move(tls_context)), socket_(executor) {}
+    : executor_(executor), tls_context_(std::move(tls_context)), resolver_(executor), socket_(executor) {}
 
 asio::awaitable<error_code> Transport::connect(const TransportSettings& settings) {
   asio::steady_timer timer(executor_);
-  asio::ip::tcp::resolver resolver(executor_);
 
   timer.expires_after(settings.resolve_timeout);
-  auto resolved = co_await (resolver.async_resolve(settings.host, std::to_string(settings.port), use_tuple) ||
+  auto resolved = co_await (resolver_.async_resolve(settings.host, std::to_string(settings.port), use_tuple) ||
                             timer.async_wait(use_tuple));
   if (resolved.index() == 1) {
     spdlog::warn("irc: resolving {} timed out", settings.host);
@@ -111,6 +110,7 @@ asio::awaitable<std::tuple<error_code, std::size_t>> Transport::write(asio::cons
 }
 
 void Transport::close() {
+  resolver_.cancel();
   error_code ignored;
   socket_.shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
   socket_.close(ignored);

@@ -37,13 +37,14 @@ class Transport {
   boost::asio::awaitable<boost::system::error_code> connect(const TransportSettings& settings);
   boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(boost::asio::mutable_buffer buffer);
   boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(boost::asio::const_buffer buffer);
-  // Closes the socket: pending reads and writes complete with an error.
+  // Cancels a pending resolve and closes the socket: every pending operation completes with an error.
   void close();
   bool is_open() const;
 
  private:
   boost::asio::any_io_executor executor_;
   std::shared_ptr<boost::asio::ssl::context> tls_context_;
+  boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
 };

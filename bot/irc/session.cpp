@@ -186,6 +186,7 @@ void Session::on_message(const Message& message, time_point now, SessionEvents& 
     sasl_mechanism_.clear();
     end_cap(out);
   }
+  try_regain(now, out);
   maybe_join(now, out);
 }
 
@@ -260,7 +261,6 @@ void Session::on_welcome(const Message& message, time_point now, SessionEvents& 
     awaiting_identification_ = true;
     identify_deadline_ = now + settings_.identify_timeout;
   }
-  try_regain(now, out);
 }
 
 void Session::on_nick_rejected(SessionEvents& out) {
@@ -288,7 +288,13 @@ void Session::on_identified() {
 
 void Session::try_regain(time_point now, SessionEvents& out) {
   if (!registered_ || support_.fold(nick_) == support_.fold(settings_.nick) || now < next_regain_) return;
+  // After the MOTD the 005 lines are in, so NICKLEN and CASEMAPPING are the server's.
+  if (!motd_done_ && now - registered_at_ < settings_.motd_timeout) return;
   next_regain_ = now + settings_.regain_interval;
+  if (settings_.nick.size() > support_.nicklen) {
+    spdlog::warn("irc: nick {} is longer than this server's NICKLEN {}; keeping {}", settings_.nick, support_.nicklen, nick_);
+    return;
+  }
   if (!settings_.nickserv_password.empty()) {
     spdlog::info("irc: asking NickServ to regain {}", settings_.nick);
     send(out, make_line("NICKSERV", {"REGAIN", settings_.nick, settings_.nickserv_password}), false, true);

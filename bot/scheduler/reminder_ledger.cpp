@@ -224,6 +224,8 @@ bool ReminderLedger::record(const ReminderKey& key, const LedgerEntry& entry) {
   const bool ok = write_all(fd, line) && ::fsync(fd) == 0;
   if (!ok) spdlog::error("reminder ledger: cannot write {}: {}", path().string(), errno_text());
   ::close(fd);
+  // The first append may have created the file: its directory entry must be durable too.
+  if (ok && !directory_synced_) directory_synced_ = fsync_directory(state_dir_);
   ++appended_;
   return ok;
 }
@@ -256,7 +258,8 @@ bool ReminderLedger::rewrite(const std::map<ReminderKey, LedgerEntry>& entries) 
     std::filesystem::remove(temp, ignored);
     return false;
   }
-  if (!fsync_directory(state_dir_)) spdlog::warn("reminder ledger: cannot fsync {}", state_dir_.string());
+  directory_synced_ = fsync_directory(state_dir_);
+  if (!directory_synced_) spdlog::warn("reminder ledger: cannot fsync {}", state_dir_.string());
   appended_ = 0;
   return true;
 }

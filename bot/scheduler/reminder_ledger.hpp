@@ -63,6 +63,7 @@ class ReminderLedger {
   std::map<ReminderKey, LedgerEntry> entries_;
   std::vector<std::string> problems_;
   std::size_t appended_ = 0;
+  bool directory_synced_ = false;
 };
 
 // One ledger line (without the trailing '\n') and its inverse; nullopt when malformed or the

@@ -57,6 +57,10 @@ boost::asio::awaitable<void> ReminderScheduler::run() {
                                        [this](const ReminderKey& key) { return ledger_.contains(key); });
       wake_at = plan.next_due;
       for (const auto& reminder : plan.due) handle(reminder, now, wake_at);
+      // Retries of reminders no longer due (meeting removed by a reload, clock set back) are dropped.
+      std::erase_if(retries_, [&plan](const auto& retry) {
+        return std::none_of(plan.due.begin(), plan.due.end(), [&](const auto& due) { return due.key == retry.first; });
+      });
     }
     if (ledger_.appended_since_compaction() >= compact_after_appends) ledger_.compact(now - ledger_retention);
 

@@ -11,6 +11,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/error.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/read.hpp>
@@ -95,6 +96,11 @@ class TlsConnection final : public HttpConnection {
   beast::ssl_stream<beast::tcp_stream> stream_;
   beast::flat_buffer buffer_;
 };
+
+bool closed_by_peer(const error_code& error) {
+  return error == http::error::end_of_stream || error == net::error::eof || error == net::error::connection_reset ||
+         error == net::error::broken_pipe;
+}
 
 std::string form_encode(const nlohmann::json& fields) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -184,7 +190,8 @@ struct WebApiClient::State {
       Response response;
       const auto error = co_await connection->exchange(request, response, timeout);
       if (error) {
-        if (reused) continue;
+        // Only "the server had already closed it" is safe to repeat; a timeout may mean it was processed.
+        if (reused && closed_by_peer(error)) continue;
         co_return std::pair{error, Response{}};
       }
       if (response.keep_alive() && idle[url.origin()].size() < settings.max_idle_connections) {
@@ -283,7 +290,7 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
       }
       if (result.http_status >= 500) {
         if (result.error.empty()) result.error = "http_" + std::to_string(result.http_status);
-        spdlog::warn("slack: {}: HTTP {}", what, result.http_status);
+        spdlog::warn("slack: {}: HTTP {} {}", what, result.http_status, result.error);
         wait = backoff.next();
         ++failures;
       } else if (result.http_status < 200 || result.http_status >= 300) {

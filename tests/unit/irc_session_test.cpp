@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <random>
 
+#include "bot/irc/line_framer.hpp"
 #include "bot/irc/reply_lines.hpp"
 #include "bot/irc/session.hpp"
 
@@ -155,14 +157,27 @@ TEST_CASE("irc session walks alt nicks, then generated ones, then regains its ni
   REQUIRE(generated.size() == 1);
   CHECK(generated.front().rfind("NICK katabot", 0) == 0);
   CHECK(generated.front().size() == 5 + 9);
-  const auto welcome = harness.feed({":srv 001 katabot42 :Welcome"});
+  const auto welcome = harness.feed({":srv 001 katabot42 :Welcome", ":srv 005 katabot42 NICKLEN=30 :are supported",
+                                      ":srv 376 katabot42 :End of MOTD"});
   CHECK(welcome == std::vector<std::string>{"NICKSERV IDENTIFY pw katabot", "NICKSERV REGAIN katabot pw"});
+  CHECK(harness.events.lines[0].secret);
+  CHECK(harness.events.lines[1].secret);
   CHECK(harness.session.nick() == "katabot42");
   const auto later = harness.tick(1min);
   CHECK(std::none_of(later.begin(), later.end(), [](const auto& line) { return line.find("REGAIN") != std::string::npos; }));
   harness.feed({":katabot42!u@h NICK :katabot"});
   CHECK(harness.session.nick() == "katabot");
   CHECK(harness.feed({":srv 433 katabot other :in use"}).empty());  // after registration: ignored
+}
+
+TEST_CASE("irc session does not try to regain a nick longer than the server's NICKLEN", "[irc][session]") {
+  SessionSettings settings;
+  settings.nick = "katabot-community-bot";
+  Harness harness(settings);
+  harness.feed({":srv 433 * katabot-community-bot :in use"});
+  const auto sent = harness.feed({":srv 001 katabot-c10 :Welcome", ":srv 005 katabot-c10 NICKLEN=15 :are supported",
+                                  ":srv 376 katabot-c10 :End of MOTD"});
+  CHECK(std::none_of(sent.begin(), sent.end(), [](const auto& line) { return line.rfind("NICK ", 0) == 0; }));
 }
 
 TEST_CASE("irc session uses ISUPPORT casemapping for channels and itself", "[irc][session]") {
@@ -307,4 +322,30 @@ TEST_CASE("irc reply lines fit 512 bytes and spill long channel answers privatel
   const auto direct = katabot::irc::plan_reply_lines({":colon", "\x01VERSION\x01"}, {address.own_prefix, "", "alice"});
   CHECK(direct == std::vector<std::string>{"PRIVMSG alice ::colon", "PRIVMSG alice :VERSION"});
   CHECK(katabot::irc::plan_reply_lines({"x"}, {address.own_prefix, "", "bad nick"}).empty());
+}
+
+TEST_CASE("irc framer and session survive random bytes", "[irc][session][robustness]") {
+  std::mt19937 random(7);
+  Harness harness;
+  harness.register_plain();
+  katabot::irc::LineFramer framer(600);
+  const std::string interesting = std::string("\r\n\0\x01\x02\x03: @;=!#,\\ \xFF\xC3", 18) + "PRIVMSGKICKJOIN001433005CAP";
+  for (int round = 0; round < 20000; ++round) {
+    std::string bytes;
+    const auto length = std::uniform_int_distribution<int>(0, 80)(random);
+    for (int i = 0; i < length; ++i) {
+      bytes += std::uniform_int_distribution<int>(0, 3)(random) == 0
+                   ? static_cast<char>(std::uniform_int_distribution<int>(0, 255)(random))
+                   : interesting[std::uniform_int_distribution<std::size_t>(0, interesting.size() - 1)(random)];
+    }
+    framer.feed(bytes);
+    while (auto line = framer.next_line()) {
+      SessionEvents events;
+      harness.session.on_line(*line, harness.now, events);
+      for (const auto& out : events.lines) {
+        REQUIRE(out.line.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos);
+        REQUIRE(out.line.size() <= 510);
+      }
+    }
+  }
 }

@@ -97,3 +97,30 @@ TEST_CASE("slack envelope: mention removal and entity decoding", "[slack][envelo
   CHECK(remove_mention("plain", "") == "plain");
   CHECK(decode_entities("a &lt;b&gt; &amp;amp; c &") == "a <b> &amp; c &");
 }
+
+TEST_CASE("slack envelope: mangled frames never throw", "[slack][envelope]") {
+  const std::string valid =
+      R"({"envelope_id":"e-2","type":"events_api","retry_attempt":1,"payload":{"event_id":"Ev9","event":{"type":"app_mention","channel":"C1","user":"U2","text":"<@UBOT> hi","ts":"1.2"}}})";
+  constexpr char kNoise[] = "{}[],:0\"\\";
+  std::uint32_t seed = 12345;
+  const auto next = [&seed] { return seed = seed * 1103515245u + 12345u; };
+  for (int round = 0; round < 20000; ++round) {
+    auto text = valid;
+    const int edits = 1 + static_cast<int>(next() % 4);
+    for (int i = 0; i < edits; ++i) {
+      const auto at = next() % text.size();
+      switch (next() % 3) {
+        case 0: text[at] = static_cast<char>(next() & 0xff); break;
+        case 1: text.erase(at, 1 + next() % 8); break;
+        default: text = text.substr(0, at) + kNoise[next() % (sizeof(kNoise) - 1)] + text.substr(at); break;
+      }
+      if (text.empty()) text = "{";
+    }
+    const auto frame = parse_frame(text);
+    if (const auto* envelope = std::get_if<Envelope>(&frame)) {
+      (void)parse_chat_event(envelope->payload);
+      (void)parse_slash_command(envelope->payload);
+    }
+  }
+  SUCCEED();
+}

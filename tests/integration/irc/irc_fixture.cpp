@@ -315,6 +315,7 @@ class {
 };
 listen { host = "127.0.0.1"; port = )" + std::to_string(port_) + R"(; };
 )" + tls_listen + R"(auth { user = "*@*"; class = "users"; };
+operator { name = "op"; user = "*@127.0.0.1"; password = "op"; encrypted = no; class = "users"; };
 channel { max_channels = 25; default_join_flood_count = 100; default_join_flood_time = 1 second; };
 general {
   # Per-channel and per-target message counting (10 a second on OFTC) is raised so that bursts of

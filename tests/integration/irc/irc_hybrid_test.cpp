@@ -158,8 +158,12 @@ TEST_CASE("irc hybrid: TLS with a test CA, and a wrong-name certificate refused"
     config.client_cert = certs.client_pem.string();
     BotRunner bot(config, fast_tuning());
     REQUIRE(bot.wait_ready(15s));
+    member.send_line("OPER op op");  // hybrid shows certificate fingerprints to operators
+    REQUIRE(member.wait_for(" 381 alice ", 5s));
     member.send_line("WHOIS katabot");
     CHECK(member.wait_for(" 671 alice katabot ", 5s));  // RPL_WHOISSECURE: the bot is on TLS
+    // RPL_WHOISCERTFP: the bot presented its client certificate (what OFTC's CertFP identifies).
+    CHECK(member.wait_for(" 276 alice katabot ", 5s));
     member.send_line("PRIVMSG #kata-dev :!conduct");
     CHECK(member.wait_for([](const std::string& l) { return from_bot(l, "PRIVMSG", "#kata-dev"); }, 5s));
   }

@@ -81,6 +81,7 @@ TEST_CASE("irc scripted: nick in use walks the alt nicks, then REGAINs with the 
   link->send_line(":fake.server 436 * katabot_ :Nickname collision");
   CHECK(expect_line(*link, "NICK") == "NICK katabot__");
   link->send_line(":fake.server 001 katabot__ :Welcome");
+  link->send_line(":fake.server 376 katabot__ :End of MOTD");
   CHECK(expect_line(*link, "NICKSERV") == "NICKSERV IDENTIFY pw katabot");
   CHECK(expect_line(*link, "NICKSERV") == "NICKSERV REGAIN katabot pw");
   link->send_line(":katabot__!~katabot@127.0.0.1 NICK :katabot");
@@ -216,4 +217,19 @@ TEST_CASE("irc scripted: post() delivers reminders only when registered", "[inte
   expect_line(*link, "JOIN #kata-dev");
   CHECK(post("Architecture Committee starts in 15 minutes"));
   CHECK(expect_line(*link, "PRIVMSG") == "PRIVMSG #kata-dev :Architecture Committee starts in 15 minutes");
+}
+
+TEST_CASE("irc scripted: a TLS handshake that never completes times out, and stop() is prompt", "[integration][irc][scripted]") {
+  Listener server;
+  auto config = plain_config(server.port(), {"#kata-dev"});
+  config.tls = true;
+  auto tuning = fast_tuning();
+  tuning.handshake_timeout = 300ms;
+  BotRunner bot(config, tuning);
+  auto silent = server.accept(5s);  // TCP accepted, but no TLS ever spoken
+  REQUIRE(silent);
+  CHECK(server.accept(3s));  // gave up on the handshake and tried again
+  const auto stopping = Clock::now();
+  CHECK(bot.stop(3s));
+  CHECK(Clock::now() - stopping < 1s);
 }

@@ -93,8 +93,14 @@ struct FakeSlack::Impl {
   int hellos = 0;
   std::size_t rejected_tickets = 0;
   std::size_t http_connection_count = 0;
-  std::map<std::string, std::pair<int, int>> rate_limits;  // method → (times, retry_after)
+  struct Scripted {
+    int status = 200;
+    std::string error;
+    int retry_after = -1;  // seconds; -1: no header
+  };
+  std::map<std::string, std::deque<Scripted>> scripted;  // method → the next answers
   int failing_opens = 0;
+  std::optional<nlohmann::json> before_hello;
   int max_connections = 10;
   std::chrono::milliseconds redelivery_delay{3000};
 
@@ -208,11 +214,12 @@ struct FakeSlack::Impl {
     {
       std::lock_guard lock(mutex);
       calls.push_back(call);
-      if (auto limit = rate_limits.find(method); limit != rate_limits.end() && limit->second.first > 0) {
-        --limit->second.first;
-        response.result(http::status::too_many_requests);
-        response.set(http::field::retry_after, std::to_string(limit->second.second));
-        response.body() = R"({"ok":false,"error":"ratelimited"})";
+      if (auto next = scripted.find(method); next != scripted.end() && !next->second.empty()) {
+        const auto answer = next->second.front();
+        next->second.pop_front();
+        response.result(static_cast<http::status>(answer.status));
+        if (answer.retry_after >= 0) response.set(http::field::retry_after, std::to_string(answer.retry_after));
+        response.body() = nlohmann::json({{"ok", false}, {"error", answer.error}}).dump();
         response.prepare_payload();
         notify();
         return response;
@@ -300,6 +307,12 @@ struct FakeSlack::Impl {
       notify();
     }
     open[connection->id] = connection;
+    std::optional<nlohmann::json> early;
+    {
+      std::lock_guard lock(mutex);
+      early.swap(before_hello);
+    }
+    if (early) enqueue(connection, early->dump());
     if (too_many) {
       enqueue(connection, R"({"type":"disconnect","reason":"too_many_websockets","debug_info":{"host":"fake"}})");
     } else {
@@ -425,7 +438,12 @@ void FakeSlack::silence_newest() {
 
 void FakeSlack::rate_limit_next(const std::string& method, int retry_after_seconds, int times) {
   std::lock_guard lock(impl_->mutex);
-  impl_->rate_limits[method] = {times, retry_after_seconds};
+  for (int i = 0; i < times; ++i) impl_->scripted[method].push_back({429, "ratelimited", retry_after_seconds});
+}
+
+void FakeSlack::fail_next(const std::string& method, int status, const std::string& error, int times) {
+  std::lock_guard lock(impl_->mutex);
+  for (int i = 0; i < times; ++i) impl_->scripted[method].push_back({status, error, -1});
 }
 
 void FakeSlack::fail_next_opens(int times) {
@@ -436,6 +454,11 @@ void FakeSlack::fail_next_opens(int times) {
 void FakeSlack::set_max_connections(int cap) {
   std::lock_guard lock(impl_->mutex);
   impl_->max_connections = cap;
+}
+
+void FakeSlack::send_before_next_hello(const nlohmann::json& frame) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->before_hello = frame;
 }
 
 void FakeSlack::set_redelivery_delay(std::chrono::milliseconds delay) {

@@ -68,8 +68,12 @@ class FakeSlack {
   void drop_newest();         // TCP closed without a close frame
   void silence_newest();      // stop reading (no pongs) and writing, keep TCP open
   void rate_limit_next(const std::string& method, int retry_after_seconds, int times = 1);
+  // The next `times` calls of `method` answer HTTP `status` with {"ok":false,"error":error}.
+  void fail_next(const std::string& method, int status, const std::string& error, int times = 1);
   void fail_next_opens(int times);  // apps.connections.open answers ok:false internal_error
   void set_max_connections(int cap);
+  // The next connection gets `frame` before its hello (Slack never does; clients must cope).
+  void send_before_next_hello(const nlohmann::json& frame);
   void set_redelivery_delay(std::chrono::milliseconds delay);
 
   // --- observing ---

@@ -194,7 +194,8 @@ TEST_CASE("slack: garbage frames are dropped and the connection carries on", "[s
   c.fake.send_text(R"({"envelope_id":"env-g3","type":"events_api","payload":{"event":"x"}})");
   c.fake.send_text(R"({"envelope_id":"env-g4","type":"slash_commands","payload":{"text":7}})");
   c.fake.send_text(R"({"type":"hello"})");  // a second hello changes nothing
-  for (const auto* id : {"env-g1", "env-g2", "env-g3", "env-g4"}) CHECK(c.fake.wait_ack(id, deadline_in(3s)));
+  c.fake.send_text(R"({"envelope_id":"env-g5","type":"interactive","payload":{"type":"block_actions"}})");
+  for (const auto* id : {"env-g1", "env-g2", "env-g3", "env-g4", "env-g5"}) CHECK(c.fake.wait_ack(id, deadline_in(3s)));
   const auto response_url = "http://127.0.0.1:" + std::to_string(c.fake.port()) + "/response/2";
   c.fake.send_envelope(slash_command_envelope("env-after", "meetings", "U8", "C1", response_url));
   CHECK(c.fake.wait_ack("env-after", deadline_in(3s)));
@@ -246,6 +247,15 @@ TEST_CASE("slack: too_many_websockets instead of hello on a new connection", "[s
   REQUIRE(fake.wait_hellos(1, deadline_in(5s)));
   CHECK(bot.wait_ready(deadline_in(3s)));
   CHECK(fake.open_connections() == 1);
+}
+
+TEST_CASE("slack: an envelope before hello is acked and answered", "[slack]") {
+  FakeSlack fake;
+  fake.send_before_next_hello(event_envelope("env-early", "EvEarly", mention("<@UBOT> conduct", "1700.0800")));
+  AdapterHarness bot(fake);
+  REQUIRE(fake.wait_ack("env-early", deadline_in(5s)));
+  CHECK(fake.wait_calls("chat.postMessage", 1, deadline_in(5s)).size() == 1);
+  CHECK(bot.wait_ready(deadline_in(3s)));
 }
 
 TEST_CASE("slack: a dropped socket is reconnected within a second", "[slack]") {
@@ -334,6 +344,20 @@ TEST_CASE("slack: Web API calls share kept-alive connections", "[slack]") {
   }
   CHECK(c.fake.http_connections() - before <= 1);
   CHECK(c.fake.calls("chat.postMessage").size() == 5);
+}
+
+TEST_CASE("slack: 5xx and retryable errors are retried; terminal errors are not", "[slack]") {
+  Connected c;
+  c.fake.fail_next("chat.postMessage", 503, "service_unavailable");
+  c.fake.fail_next("chat.postMessage", 200, "internal_error");
+  Reply reply;
+  reply.text = "third time lucky";
+  CHECK(c.bot->post("C1", reply).get());
+  CHECK(c.fake.calls("chat.postMessage").size() == 3);
+
+  c.fake.fail_next("chat.postMessage", 200, "not_in_channel");
+  CHECK_FALSE(c.bot->post("C2", reply).get());
+  CHECK(c.fake.calls("chat.postMessage").size() == 4);  // not retried
 }
 
 TEST_CASE("slack: a failed post reports false", "[slack]") {
