@@ -156,7 +156,10 @@ bool parse_ledger_line(std::string_view line, ReminderKey& key, LedgerEntry& ent
   return true;
 }
 
-ReminderLedger::ReminderLedger(std::filesystem::path state_dir) : state_dir_(std::move(state_dir)) { load(); }
+ReminderLedger::ReminderLedger(std::filesystem::path state_dir) : state_dir_(std::move(state_dir)) {
+  load();
+  for (const auto& problem : problems_) spdlog::warn("reminder ledger: {}", problem);
+}
 
 const LedgerEntry* ReminderLedger::find(const ReminderKey& key) const {
   const auto found = entries_.find(key);
@@ -180,7 +183,6 @@ void ReminderLedger::load() {
   std::ifstream file(path(), std::ios::binary);
   if (!file || !std::filesystem::is_regular_file(path(), error)) {
     problems_.push_back(path().string() + ": cannot read the ledger; reminders already posted may repeat");
-    for (const auto& problem : problems_) spdlog::error("reminder ledger: {}", problem);
     return;
   }
   std::stringstream buffer;
@@ -208,7 +210,6 @@ void ReminderLedger::load() {
     }
     start = end + 1;
   }
-  for (const auto& problem : problems_) spdlog::warn("reminder ledger: {}", problem);
   // Appending after a torn line would glue the next record onto it: repair the file first.
   if (damaged && rewrite(entries_)) spdlog::warn("reminder ledger: rewrote {} without the bad records", path().string());
 }

@@ -60,7 +60,7 @@ class ReminderScheduler {
  private:
   // A target that refused a post is asked again soon (it may be finishing a reconnect), then less often.
   struct Retry {
-    Backoff backoff{std::chrono::milliseconds{500}, std::chrono::seconds{30}};
+    Backoff backoff{std::chrono::milliseconds{500}, std::chrono::seconds{10}};
     Clock::time_point at;
   };
 
