@@ -90,8 +90,11 @@ int run_console_mode(const Config& config, std::istream& in, std::ostream& out, 
   for (const auto& diagnostic : store.reload()) err << diagnostic.to_string() << "\n";
   if (!store.snapshot()) return 2;
 
-  // The console is one person trying things out: no rate limits or cooldowns in the way.
+  // The console is one person trying things out: no rate limits or cooldowns in the way, and
+  // whoever types at it runs the process, so admin commands are theirs.
   auto settings = router_settings(config);
+  settings.admins.slack_users.push_back(console_user);
+  settings.admins.irc_accounts.push_back(console_user);
   settings.user_burst = 1e9;
   settings.keyword_channel_cooldown = std::chrono::seconds(0);
   settings.keyword_user_cooldown = std::chrono::seconds(0);

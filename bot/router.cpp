@@ -195,7 +195,7 @@ std::optional<Reply> Router::listen_for_keywords(const Inbound& inbound, const K
 
 bool Router::is_admin(const Inbound& inbound) const {
   switch (inbound.platform) {
-    case Platform::console: return true;  // whoever types at the console runs the process
+    case Platform::console: return true;  // only the console adapter produces these
     case Platform::slack: return contains(settings_.admins.slack_users, inbound.user_id);
     case Platform::irc: return !inbound.account.empty() && contains(settings_.admins.irc_accounts, inbound.account);
   }

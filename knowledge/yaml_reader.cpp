@@ -2,14 +2,16 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 namespace katabot {
 
 std::optional<YAML::Node> YamlReader::load_file() {
+  std::error_code error;
   std::ifstream in(file_, std::ios::binary);
-  if (!in) {
+  if (!in || !std::filesystem::is_regular_file(file_, error)) {
     diagnostics_.push_back({file_, 0, 0, "cannot read file"});
     return std::nullopt;
   }

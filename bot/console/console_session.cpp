@@ -9,7 +9,8 @@ namespace katabot {
 
 Inbound console_inbound(const ConsoleSettings& settings, const std::string& line) {
   Inbound inbound;
-  inbound.user_id = "console";
+  inbound.user_id = console_user;
+  inbound.account = console_user;
   inbound.user_name = "you";
   const auto& command = settings.slack_command;
   if (line == command || line.starts_with(command + " ")) {

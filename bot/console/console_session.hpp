@@ -9,6 +9,9 @@
 
 namespace katabot {
 
+// The user id (and IRC account) of whoever types at the console.
+inline constexpr const char* console_user = "console";
+
 struct ConsoleSettings {
   std::string slack_command = "/kata";
   std::string irc_prefix = "!";

@@ -24,7 +24,8 @@ std::string rejoin(const std::vector<std::string>& pieces) {
 }  // namespace
 
 TEST_CASE("irc sanitizers remove CR, LF, NUL and CTCP markers", "[irc][outgoing]") {
-  const std::string hostile("hi\r\nQUIT :pwned\0\x01VERSION\x01", 27);
+  using namespace std::string_literals;
+  const auto hostile = "hi\r\nQUIT :pwned\0\x01VERSION\x01"s;
   CHECK(katabot::irc::sanitize_param(hostile) == "hiQUIT :pwned\x01VERSION\x01");
   CHECK(katabot::irc::sanitize_text(hostile) == "hiQUIT :pwnedVERSION");
   CHECK(katabot::irc::is_valid_middle_param("#kata-dev"));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Usage: cli_test.sh SCENARIO KATABOT SOURCE_DIR — one black-box scenario against the real binary.
 set -uo pipefail
-scenario=$1 katabot=$2 source_dir=$3
+scenario=$1 katabot=$(realpath "$2") source_dir=$(realpath "$3")
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 failures=0
