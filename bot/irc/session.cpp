@@ -135,7 +135,10 @@ void Session::on_message(const Message& message, time_point now, SessionEvents& 
   } else if (command == "AUTHENTICATE") {
     handle_authenticate(message, out);
   } else if (command == "ERROR") {
-    out.disconnect = "server closed the link: " + std::string(message.param(0));
+    const auto reason = message.param(0);
+    out.disconnect = "server closed the link: " + std::string(reason);
+    // K-/D-/G-lines are bans too: hammering the server with reconnects escalates them.
+    out.banned = contains(reason, "-lined") || contains(reason, "-Lined") || contains(reason, "banned");
   } else if (command == "JOIN" && is_me(source_nick)) {
     const auto userhost = split_userhost(message.source);
     if (!userhost.user.empty() && !userhost.host.empty()) user_host_ = userhost.user + "@" + userhost.host;

@@ -117,7 +117,7 @@ TEST_CASE("biweekly meetings are split where ISO week 53 breaks INTERVAL=2", "[i
         std::vector<std::string>{"EXDATE;TZID=Europe/Berlin:20270107T130000"});
 }
 
-TEST_CASE("a zone with DST gets a VTIMEZONE with its real transitions; UTC gets none", "[ics]") {
+TEST_CASE("a zone with DST gets a VTIMEZONE with its real transitions and UTC gets none", "[ics]") {
   const auto lines = content_lines(render_ics(meetings_from_yaml(meetings_yaml), utc(2026, 11, 27, 18, 30)));
   CHECK(with_prefix(lines, "BEGIN:VTIMEZONE").size() == 1);
   CHECK(with_prefix(lines, "TZID:").size() == 1);

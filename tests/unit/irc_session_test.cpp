@@ -250,9 +250,13 @@ TEST_CASE("irc session treats ERROR and 465 as the end of the link", "[irc][sess
   Harness error;
   error.feed({"ERROR :Closing Link: 127.0.0.1 (Excess Flood)"});
   CHECK(error.events.disconnect == "server closed the link: Closing Link: 127.0.0.1 (Excess Flood)");
+  CHECK_FALSE(error.events.banned);
   Harness banned;
   banned.feed({":srv 465 katabot :You are banned from this server"});
   CHECK(banned.events.banned);
+  Harness klined;
+  klined.feed({"ERROR :Closing Link: 127.0.0.1 (You have been K-lined)"});
+  CHECK(klined.events.banned);
 }
 
 TEST_CASE("irc session turns PRIVMSG into chat messages, decoded and stripped", "[irc][session]") {

@@ -142,7 +142,10 @@ TEST_CASE("irc hybrid: takes an alternative nick when its nick is in use, then r
   // Without a password the bot retries NICK every regain interval.
   REQUIRE(watcher.wait_for(":katabot_!", 8s));
   CHECK(watcher.seen.back().find("NICK") != std::string::npos);
-  CHECK(bot.call([&] { return true; }));
+  const auto deadline = Clock::now() + 2s;  // the bot reads its NICK echo about when the watcher does
+  auto nick = [&] { return bot.call([&] { return bot.adapter().current_nick(); }); };
+  while (nick() != "katabot" && Clock::now() < deadline) std::this_thread::sleep_for(20ms);
+  CHECK(nick() == "katabot");
 }
 
 TEST_CASE("irc hybrid: TLS with a test CA, and a wrong-name certificate refused", "[integration][irc][hybrid][tls]") {

@@ -87,7 +87,7 @@ TEST_CASE("irc scripted: nick in use walks the alt nicks, then REGAINs with the 
   link->send_line(":katabot__!~katabot@127.0.0.1 NICK :katabot");
   link->send_line(":NickServ!services@services.oftc.net NOTICE katabot :You are successfully identified as katabot.");
   expect_line(*link, "JOIN #kata-dev");
-  CHECK(bot.call([&] { return true; }));
+  CHECK(bot.call([&] { return bot.adapter().current_nick(); }) == "katabot");
 }
 
 TEST_CASE("irc scripted: SASL PLAIN when the server offers it", "[integration][irc][scripted]") {

@@ -119,7 +119,7 @@ TEST_CASE("slack: a mention is answered in its thread with the mention removed",
   CHECK(more[1].json()["thread_ts"] == "1700.0005");
 }
 
-TEST_CASE("slack: a DM is a direct message; channel lines go to the keyword listener", "[slack]") {
+TEST_CASE("slack: a DM is a direct message, channel lines go to the keyword listener", "[slack]") {
   Connected c;
   c.fake.send_envelope(event_envelope("env-d1", "EvD1", channel_message("meetings", "1700.0100", "im")));
   const auto posts = c.fake.wait_calls("chat.postMessage", 1, deadline_in(3s));
@@ -346,7 +346,7 @@ TEST_CASE("slack: Web API calls share kept-alive connections", "[slack]") {
   CHECK(c.fake.calls("chat.postMessage").size() == 5);
 }
 
-TEST_CASE("slack: 5xx and retryable errors are retried; terminal errors are not", "[slack]") {
+TEST_CASE("slack: 5xx and retryable errors are retried but terminal errors are not", "[slack]") {
   Connected c;
   c.fake.fail_next("chat.postMessage", 503, "service_unavailable");
   c.fake.fail_next("chat.postMessage", 200, "internal_error");
