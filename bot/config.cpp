@@ -52,6 +52,18 @@ bool read_bool(YamlReader& reader, const YAML::Node& map, const char* key, bool 
   return reader.optional_bool(map, key).value_or(fallback);
 }
 
+// An optional file name, relative to the config file, that must exist when given.
+std::string read_file_path(YamlReader& reader, const YAML::Node& map, const char* key, const std::filesystem::path& base,
+                           std::string_view section) {
+  const auto name = reader.optional_string(map, key);
+  if (name.empty()) return name;
+  const auto path = (base / name).string();
+  if (!std::filesystem::exists(path)) {
+    reader.error(map[key], std::string(section) + "." + key + " '" + path + "' does not exist");
+  }
+  return path;
+}
+
 void read_bot(YamlReader& reader, const YAML::Node& node, const std::filesystem::path& base, BotConfig& bot) {
   if (!node || !reader.expect_map(node, "'bot'")) return;
   reader.reject_unknown_keys(node, {"name", "knowledge_dir", "state_dir", "log_level", "admins"}, "bot");
@@ -73,14 +85,17 @@ void read_bot(YamlReader& reader, const YAML::Node& node, const std::filesystem:
   }
 }
 
-void read_slack(YamlReader& reader, const YAML::Node& node, ConfigUse use, SlackConfig& slack) {
+void read_slack(YamlReader& reader, const YAML::Node& node, const std::filesystem::path& base, ConfigUse use,
+                SlackConfig& slack) {
   if (!node || !reader.expect_map(node, "'slack'")) return;
-  reader.reject_unknown_keys(node, {"enabled", "app_token", "bot_token", "api_base", "command", "reminder_channels"},
+  reader.reject_unknown_keys(node,
+                             {"enabled", "app_token", "bot_token", "api_base", "ca_file", "command", "reminder_channels"},
                              "slack");
   slack.enabled = read_bool(reader, node, "enabled", true);
   slack.app_token = reader.optional_string(node, "app_token");
   slack.bot_token = reader.optional_string(node, "bot_token");
   slack.api_base = reader.optional_string(node, "api_base", slack.api_base);
+  slack.ca_file = read_file_path(reader, node, "ca_file", base, "slack");
   slack.command = reader.optional_string(node, "command", slack.command);
   slack.reminder_channels = reader.string_list(node, "reminder_channels");
   if (!slack.api_base.ends_with('/')) slack.api_base += '/';
@@ -116,12 +131,8 @@ void read_irc(YamlReader& reader, const YAML::Node& node, const std::filesystem:
   }
   irc.tls = read_bool(reader, node, "tls", irc.tls);
   irc.tls_verify = read_bool(reader, node, "tls_verify", irc.tls_verify);
-  for (auto [key, target] : {std::pair{"ca_file", &irc.ca_file}, {"client_cert", &irc.client_cert}}) {
-    *target = reader.optional_string(node, key);
-    if (target->empty()) continue;
-    *target = (base / *target).string();
-    if (!std::filesystem::exists(*target)) reader.error(node[key], std::string("irc.") + key + " '" + *target + "' does not exist");
-  }
+  irc.ca_file = read_file_path(reader, node, "ca_file", base, "irc");
+  irc.client_cert = read_file_path(reader, node, "client_cert", base, "irc");
   irc.nick = reader.optional_string(node, "nick", irc.nick);
   irc.alt_nicks = reader.string_list(node, "alt_nicks");
   irc.username = reader.optional_string(node, "username", irc.username);
@@ -167,7 +178,7 @@ std::optional<Config> read_config(YamlReader& reader, YAML::Node root, const std
   config.bot.knowledge_dir = base / "knowledge";
   config.bot.state_dir = base / "state";
   read_bot(reader, root["bot"], base, config.bot);
-  read_slack(reader, root["slack"], use, config.slack);
+  read_slack(reader, root["slack"], base, use, config.slack);
   read_irc(reader, root["irc"], base, config.irc);
   read_http(reader, root["http"], config.http);
   if (config.irc.enabled && config.irc.nick.empty()) config.irc.nick = config.bot.name;

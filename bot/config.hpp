@@ -31,6 +31,7 @@ struct SlackConfig {
   std::string app_token;  // secret
   std::string bot_token;  // secret
   std::string api_base = "https://slack.com/api/";
+  std::string ca_file;  // extra trust anchor for https/wss (tests use a self-signed CA); system store otherwise
   std::string command = "/kata";
   std::vector<std::string> reminder_channels;
 };

@@ -133,3 +133,20 @@ TEST_CASE("the shipped configurations are valid", "[config]") {
     CHECK(config);
   }
 }
+
+TEST_CASE("certificate files must exist and are relative to the config file", "[config]") {
+  test::TempDir dir;
+  dir.write("ca.pem", "not checked here");
+  const std::string text = "slack:\n  enabled: false\n  ca_file: ca.pem\nirc:\n  enabled: false\n  client_cert: missing.pem\n";
+  Diagnostics diagnostics;
+  const auto config = parse_config(text, dir.path() / "katabot.yaml", environment({}), diagnostics);
+  CHECK_FALSE(config);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].to_string() == (dir.path() / "katabot.yaml").string() + ":6:16: irc.client_cert '" +
+                                          (dir.path() / "missing.pem").string() + "' does not exist");
+  Diagnostics fixed;
+  const auto loaded = parse_config("slack:\n  enabled: false\n  ca_file: ca.pem\n", dir.path() / "katabot.yaml",
+                                   environment({}), fixed);
+  REQUIRE(loaded);
+  CHECK(loaded->slack.ca_file == (dir.path() / "ca.pem").string());
+}
