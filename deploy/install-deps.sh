@@ -2,6 +2,8 @@
 # Installs, as root on Debian 12, exactly the packages katabot needs to build and test.
 # Idempotent: packages already present are left alone, and apt is only asked when one is missing.
 set -euo pipefail
+# apt needs root: a normal user is asked for their sudo password once.
+if [ "$(id -u)" -ne 0 ]; then exec sudo bash "$0" "$@"; fi
 
 build_packages=(
   g++ cmake ninja-build ccache pkg-config git
