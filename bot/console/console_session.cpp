@@ -3,6 +3,7 @@
 #include <istream>
 #include <ostream>
 
+#include "bot/irc/reply_lines.hpp"
 #include "bot/render.hpp"
 
 namespace katabot {
@@ -39,9 +40,17 @@ std::string render_for_console(const ConsoleSettings& settings, const Inbound& i
     block += render_slack_mrkdwn(reply) + "\n";
     return block;
   }
-  const auto where = inbound.platform == Platform::irc ? "[IRC " + inbound.channel + "]\n" : "[" + inbound.channel + "]\n";
-  block = where;
-  for (const auto& line : render_irc_lines(reply)) block += "<" + settings.bot_name + "> " + line + "\n";
+  block = inbound.platform == Platform::irc ? "[IRC " + inbound.channel + "]\n" : "[" + inbound.channel + "]\n";
+  // The lines the IRC adapter would send: split to 512 bytes, capped in the channel, the rest private.
+  const irc::ReplyAddress address{settings.bot_name + "!" + settings.bot_name + "@katabot.example", inbound.channel,
+                                  inbound.user_name};
+  const auto channel_target = "PRIVMSG " + inbound.channel + " :";
+  for (const auto& wire : irc::plan_reply_lines(render_irc_lines(reply), address)) {
+    const auto text_at = wire.find(" :");
+    const auto text = text_at == std::string::npos ? wire : wire.substr(text_at + 2);
+    block += (wire.starts_with(channel_target) ? "" : "(privately to " + inbound.user_name + ") ") + "<" +
+             settings.bot_name + "> " + text + "\n";
+  }
   return block;
 }
 

@@ -43,3 +43,22 @@ TEST_CASE("the console prints one block per line, rendered per platform", "[cons
         "[IRC #kata-dev]\n<katabot> Code of Conduct: be kind. — https://openinfra.dev/legal/code-of-conduct\n\n"
         "[#kata-dev]\n(katabot stays quiet: nothing here is for the bot)\n\n");
 }
+
+TEST_CASE("IRC answers in the console are split and capped as the IRC adapter sends them", "[console]") {
+  ConsoleSettings settings;
+  Inbound inbound = console_inbound(settings, "!long");
+  inbound.user_name = "alice";
+  Reply reply;
+  for (int i = 1; i <= 6; ++i) reply.text += "line " + std::to_string(i) + " " + std::string(600, 'x') + "\n";
+  const auto block = render_for_console(settings, inbound, reply);
+  std::size_t in_channel = 0;
+  std::size_t in_private = 0;
+  std::istringstream lines(block);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.starts_with("<katabot> ")) ++in_channel;
+    if (line.starts_with("(privately to alice) <katabot> ")) ++in_private;
+    CHECK(line.size() < 512);
+  }
+  CHECK(in_channel == 3);
+  CHECK(in_private > 0);
+}
