@@ -72,9 +72,9 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
         metrics(metrics),
         clock(clock),
         timings(timings),
-        api(executor, this->config.api_base, metrics,
+        tls(make_client_tls_context(this->config.ca_file)),
+        api(executor, this->config.api_base, metrics, tls,
             WebApiSettings{.post_spacing = timings.post_spacing}),
-        tls(make_client_tls_context()),
         session(SessionTimings{timings.first_retry, timings.max_retry, std::max(timings.max_retry, kLinkDisabledRetry)},
                 std::random_device{}()),
         dedupe(clock),
@@ -87,8 +87,8 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
   Metrics& metrics;
   const Clock& clock;
   SlackTimings timings;
+  std::shared_ptr<net::ssl::context> tls;  // one trust configuration for the Web API and Socket Mode
   WebApiClient api;
-  net::ssl::context tls;
   SocketModeSession session;
   EventDedupe dedupe;
   net::steady_timer backoff_timer;
@@ -207,7 +207,7 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
       net::post(executor, [self = shared_from_this(), id] { self->apply({SessionEventType::link_lost, id}); });
       return;
     }
-    auto link = WebSocketLink::make(executor, *url, tls, timings.max_frame_bytes);
+    auto link = WebSocketLink::make(executor, *url, *tls, timings.max_frame_bytes);
     links[id] = link;
     spawn(run_link(shared_from_this(), id, link), "socket");
   }

@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
 
 namespace katabot::slack {
 
@@ -18,13 +19,21 @@ using tcp = net::ip::tcp;
 using boost::system::error_code;
 using namespace net::experimental::awaitable_operators;
 
-net::ssl::context make_client_tls_context() {
-  net::ssl::context context(net::ssl::context::tls_client);
-  context.set_default_verify_paths();
+std::shared_ptr<net::ssl::context> make_client_tls_context(const std::string& extra_ca_file) {
+  auto shared = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+  auto& context = *shared;
   context.set_verify_mode(net::ssl::verify_peer);
+  error_code error;
+  if (!extra_ca_file.empty()) context.load_verify_file(extra_ca_file, error);
+  if (error) {
+    spdlog::error("slack: cannot load slack.ca_file {}: {}; every https/wss connection will fail verification",
+                  extra_ca_file, error.message());
+  } else {
+    context.set_default_verify_paths();
+  }
   context.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
                       net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1);
-  return context;
+  return shared;
 }
 
 net::awaitable<error_code> connect_tcp(beast::tcp_stream& stream, const Url& url, std::chrono::milliseconds timeout) {

@@ -3,6 +3,8 @@
 // with SNI and host name verification against the system CA store. Beast-heavy: include it only
 // from the .cpp files of bot/slack/.
 #include <chrono>
+#include <memory>
+#include <string>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -13,7 +15,10 @@
 
 namespace katabot::slack {
 
-boost::asio::ssl::context make_client_tls_context();
+// Trusts the system store plus `extra_ca_file` when given. A CA file that cannot be loaded is
+// logged and leaves the context trusting nothing, so every connection fails its handshake
+// instead of quietly running without the anchor the operator asked for.
+std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(const std::string& extra_ca_file);
 
 // Resolves url.host (IP literals skip the resolver) and connects, no_delay on.
 boost::asio::awaitable<boost::system::error_code> connect_tcp(boost::beast::tcp_stream& stream, const Url& url,

@@ -151,24 +151,25 @@ std::string_view hint_for(std::string_view error) {
 }  // namespace
 
 struct WebApiClient::State {
-  State(net::any_io_executor executor, std::string api_base, Metrics& metrics, WebApiSettings settings)
+  State(net::any_io_executor executor, std::string api_base, Metrics& metrics, std::shared_ptr<net::ssl::context> tls,
+        WebApiSettings settings)
       : executor(std::move(executor)),
         api_base(std::move(api_base)),
         metrics(metrics),
         settings(settings),
-        tls(make_client_tls_context()),
+        tls(std::move(tls)),
         pacer(settings.post_spacing) {}
 
   net::any_io_executor executor;
   std::string api_base;
   Metrics& metrics;
   WebApiSettings settings;
-  net::ssl::context tls;
+  std::shared_ptr<net::ssl::context> tls;
   ChannelPacer pacer;
   std::map<std::string, std::vector<std::unique_ptr<HttpConnection>>> idle;  // by origin
 
   std::unique_ptr<HttpConnection> make_connection(const Url& url) {
-    if (url.secure()) return std::make_unique<TlsConnection>(executor, tls);
+    if (url.secure()) return std::make_unique<TlsConnection>(executor, *tls);
     return std::make_unique<PlainConnection>(executor);
   }
 
@@ -209,8 +210,9 @@ struct WebApiClient::State {
                                              Encoding encoding);
 };
 
-WebApiClient::WebApiClient(net::any_io_executor executor, std::string api_base, Metrics& metrics, WebApiSettings settings)
-    : state_(std::make_shared<State>(std::move(executor), std::move(api_base), metrics, settings)) {}
+WebApiClient::WebApiClient(net::any_io_executor executor, std::string api_base, Metrics& metrics,
+                           std::shared_ptr<net::ssl::context> tls, WebApiSettings settings)
+    : state_(std::make_shared<State>(std::move(executor), std::move(api_base), metrics, std::move(tls), settings)) {}
 
 WebApiClient::~WebApiClient() = default;
 

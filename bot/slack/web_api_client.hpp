@@ -15,6 +15,10 @@
 
 #include "bot/metrics.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace katabot::slack {
 
 struct ApiResult {
@@ -42,8 +46,9 @@ enum class Encoding { json, form };
 
 class WebApiClient {
  public:
+  // `tls` (from make_client_tls_context) is shared with the Socket Mode links.
   WebApiClient(boost::asio::any_io_executor executor, std::string api_base, Metrics& metrics,
-               WebApiSettings settings = {});
+               std::shared_ptr<boost::asio::ssl::context> tls, WebApiSettings settings = {});
   ~WebApiClient();
   WebApiClient(const WebApiClient&) = delete;
   WebApiClient& operator=(const WebApiClient&) = delete;

@@ -1,5 +1,6 @@
 #include "fake_slack.hpp"
 
+#include <array>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -9,15 +10,18 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/buffers_to_string.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
 
 namespace katabot::test {
@@ -82,7 +86,10 @@ struct FakeSlack::Impl {
   net::io_context io;
   tcp::acceptor acceptor{io};
   std::thread thread;
-  std::uint16_t port = 0;
+  std::uint16_t port = 0;  // the one in URLs: the TLS front's in TLS mode
+  std::unique_ptr<net::ssl::context> tls;
+  tcp::acceptor tls_acceptor{io};
+  std::uint16_t plain_port = 0;
 
   // Shared with the test thread.
   mutable std::mutex mutex;
@@ -93,6 +100,8 @@ struct FakeSlack::Impl {
   int hellos = 0;
   std::size_t rejected_tickets = 0;
   std::size_t http_connection_count = 0;
+  std::size_t tls_handshake_count = 0;
+  std::size_t tls_failure_count = 0;
   struct Scripted {
     int status = 200;
     std::string error;
@@ -181,6 +190,52 @@ struct FakeSlack::Impl {
     }
   }
 
+  // --- TLS front: handshake, then relay bytes both ways to the plain port ---------------------
+  net::awaitable<void> tls_accept_loop() {
+    for (;;) {
+      auto [error, socket] = co_await tls_acceptor.async_accept(kNoThrow);
+      if (error) co_return;
+      net::co_spawn(io, relay(std::move(socket)), net::detached);
+    }
+  }
+
+  using SecureStream = beast::ssl_stream<beast::tcp_stream>;
+
+  // Whichever direction ends first closes both sockets, which ends the other.
+  template <class From, class To>
+  static net::awaitable<void> pump(std::shared_ptr<SecureStream> secure, std::shared_ptr<tcp::socket> plain, From& from,
+                                   To& to) {
+    std::array<char, 16384> chunk;
+    for (;;) {
+      const auto [read_error, read] = co_await from.async_read_some(net::buffer(chunk), kNoThrow);
+      if (read_error) break;
+      const auto [write_error, written] = co_await net::async_write(to, net::buffer(chunk.data(), read), kNoThrow);
+      if (write_error) break;
+    }
+    beast::error_code ignored;
+    beast::get_lowest_layer(*secure).socket().close(ignored);
+    plain->close(ignored);
+  }
+
+  net::awaitable<void> relay(tcp::socket socket) {
+    auto secure = std::make_shared<SecureStream>(std::move(socket), *tls);
+    beast::get_lowest_layer(*secure).expires_after(std::chrono::seconds(5));
+    const auto [handshake_error] = co_await secure->async_handshake(net::ssl::stream_base::server, kNoThrow);
+    {
+      std::lock_guard lock(mutex);
+      ++(handshake_error ? tls_failure_count : tls_handshake_count);
+      notify();
+    }
+    if (handshake_error) co_return;
+    beast::get_lowest_layer(*secure).expires_never();
+    auto plain = std::make_shared<tcp::socket>(io);
+    const auto [connect_error] =
+        co_await plain->async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), plain_port), kNoThrow);
+    if (connect_error) co_return;
+    net::co_spawn(io, pump(secure, plain, *secure, *plain), net::detached);
+    net::co_spawn(io, pump(secure, plain, *plain, *secure), net::detached);
+  }
+
   net::awaitable<void> serve(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -238,7 +293,7 @@ struct FakeSlack::Impl {
       } else {
         const auto ticket = "t" + std::to_string(++next_ticket);
         tickets[ticket] = false;
-        body["url"] = "ws://127.0.0.1:" + std::to_string(port) + "/link/?ticket=" + ticket + "&app_id=A1";
+        body["url"] = std::string(tls ? "wss" : "ws") + "://127.0.0.1:" + std::to_string(port) + "/link/?ticket=" + ticket + "&app_id=A1";
       }
     } else if (method == "response_url") {
       response.set(http::field::content_type, "text/plain");
@@ -357,15 +412,33 @@ struct FakeSlack::Impl {
   }
 };
 
+namespace {
+std::uint16_t listen_on_loopback(tcp::acceptor& acceptor) {
+  const tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), 0);
+  acceptor.open(endpoint.protocol());
+  acceptor.set_option(net::socket_base::reuse_address(true));
+  acceptor.bind(endpoint);
+  acceptor.listen();
+  return acceptor.local_endpoint().port();
+}
+}  // namespace
+
 FakeSlack::FakeSlack() : impl_(std::make_unique<Impl>()) {
   auto& impl = *impl_;
-  const tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), 0);
-  impl.acceptor.open(endpoint.protocol());
-  impl.acceptor.set_option(net::socket_base::reuse_address(true));
-  impl.acceptor.bind(endpoint);
-  impl.acceptor.listen();
-  impl.port = impl.acceptor.local_endpoint().port();
+  impl.port = impl.plain_port = listen_on_loopback(impl.acceptor);
   net::co_spawn(impl.io, impl.accept_loop(), net::detached);
+  impl.thread = std::thread([&impl] { impl.io.run(); });
+}
+
+FakeSlack::FakeSlack(const FakeSlackTls& tls) : impl_(std::make_unique<Impl>()) {
+  auto& impl = *impl_;
+  impl.tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  impl.tls->use_certificate_chain_file(tls.cert_file);
+  impl.tls->use_private_key_file(tls.key_file, net::ssl::context::pem);
+  impl.plain_port = listen_on_loopback(impl.acceptor);
+  impl.port = listen_on_loopback(impl.tls_acceptor);
+  net::co_spawn(impl.io, impl.accept_loop(), net::detached);
+  net::co_spawn(impl.io, impl.tls_accept_loop(), net::detached);
   impl.thread = std::thread([&impl] { impl.io.run(); });
 }
 
@@ -375,7 +448,9 @@ FakeSlack::~FakeSlack() {
 }
 
 std::uint16_t FakeSlack::port() const { return impl_->port; }
-std::string FakeSlack::api_base() const { return "http://127.0.0.1:" + std::to_string(impl_->port) + "/api/"; }
+std::string FakeSlack::api_base() const {
+  return std::string(impl_->tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(impl_->port) + "/api/";
+}
 
 void FakeSlack::send_envelope(const nlohmann::json& frame) {
   impl_->run_on_io([impl = impl_.get(), frame] { impl->send_tracked(frame); });
@@ -544,6 +619,21 @@ std::size_t FakeSlack::tickets_rejected() const {
 std::size_t FakeSlack::http_connections() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->http_connection_count;
+}
+
+std::size_t FakeSlack::tls_handshakes() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->tls_handshake_count;
+}
+
+std::size_t FakeSlack::tls_failures() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->tls_failure_count;
+}
+
+bool FakeSlack::wait_tls_failures(std::size_t count, Deadline deadline) {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->changed.wait_until(lock, deadline, [&] { return impl_->tls_failure_count >= count; });
 }
 
 nlohmann::json slash_command_envelope(const std::string& envelope_id, const std::string& text, const std::string& user,

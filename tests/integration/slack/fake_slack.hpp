@@ -46,15 +46,23 @@ struct FakeConnectionInfo {
   std::chrono::steady_clock::time_point closed;
 };
 
+// TLS mode: a TLS front on the public port, relaying to the plain fake, so the Web API is
+// https:// and apps.connections.open hands out wss:// URLs.
+struct FakeSlackTls {
+  std::string cert_file;  // PEM, its SAN must match 127.0.0.1 for the bot to accept it
+  std::string key_file;
+};
+
 class FakeSlack {
  public:
   FakeSlack();
+  explicit FakeSlack(const FakeSlackTls& tls);
   ~FakeSlack();
   FakeSlack(const FakeSlack&) = delete;
   FakeSlack& operator=(const FakeSlack&) = delete;
 
   std::uint16_t port() const;
-  std::string api_base() const;  // http://127.0.0.1:PORT/api/
+  std::string api_base() const;  // http(s)://127.0.0.1:PORT/api/
 
   // --- scripting ---
   // Sends an envelope frame to the newest open connection, tracking it for redelivery.
@@ -90,6 +98,9 @@ class FakeSlack {
   bool wait_open_connections(int count, Deadline deadline);
   std::size_t tickets_rejected() const;  // a URL used twice or unknown
   std::size_t http_connections() const;  // TCP connections that carried Web API requests
+  std::size_t tls_handshakes() const;    // completed server-side handshakes (TLS mode)
+  std::size_t tls_failures() const;      // handshakes the client aborted or that failed
+  bool wait_tls_failures(std::size_t count, Deadline deadline);
 
  private:
   struct Impl;

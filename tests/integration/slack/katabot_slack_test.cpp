@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "fake_slack.hpp"
+#include "tests/integration/irc/irc_fixture.hpp"
 
 using namespace katabot::test;
 using namespace std::chrono_literals;
@@ -26,7 +27,7 @@ constexpr const char* kBotToken = "xoxb-1-2-binarysecretbot";
 
 class KatabotProcess {
  public:
-  explicit KatabotProcess(const FakeSlack& fake) {
+  explicit KatabotProcess(const FakeSlack& fake, const std::filesystem::path& ca_file = {}) {
     dir_ = std::filesystem::temp_directory_path() / ("katabot-slack-" + std::to_string(::getpid()) + "-" +
                                                      std::to_string(++counter_));
     std::filesystem::create_directories(dir_ / "state");
@@ -41,6 +42,7 @@ class KatabotProcess {
                           << "  app_token: ${SLACK_APP_TOKEN}\n"
                           << "  bot_token: ${SLACK_BOT_TOKEN}\n"
                           << "  api_base: " << fake.api_base() << "\n"
+                          << (ca_file.empty() ? std::string() : "  ca_file: " + ca_file.string() + "\n")
                           << "  command: /kata\n"
                           << "irc:\n"
                           << "  enabled: false\n"
@@ -87,6 +89,13 @@ class KatabotProcess {
       if (line.starts_with("VmRSS:")) return std::stol(line.substr(6));
     }
     return -1;
+  }
+  bool wait_log(const std::string& text, Deadline deadline) const {
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (log().find(text) != std::string::npos) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    return false;
   }
   std::string log() const {
     std::ifstream in(log_);
@@ -218,5 +227,46 @@ TEST_CASE("katabot binary: refresh, dropped socket, SIGTERM", "[slack][binary]")
   CHECK(WEXITSTATUS(*status) == 0);
   REQUIRE(fake.wait_open_connections(0, deadline_in(2s)));
   CHECK(fake.connections().back().closed_by_client);
+  check_no_tokens(bot);
+}
+
+TEST_CASE("katabot binary: https Web API and wss Socket Mode trusting slack.ca_file", "[slack][binary][tls]") {
+  TempDir dir("katabot-slack-tls");
+  const auto certs = make_test_certificates(dir.path());
+  FakeSlack fake(FakeSlackTls{certs.server_cert.string(), certs.server_key.string()});
+  REQUIRE(fake.api_base().starts_with("https://"));
+  KatabotProcess bot(fake, certs.ca);
+  REQUIRE(fake.wait_hellos(1, deadline_in(10s)));
+  CHECK(fake.tls_handshakes() >= 2);  // the Web API and the WebSocket each came through the TLS front
+  CHECK(fake.tls_failures() == 0);
+
+  const auto response_url = "https://127.0.0.1:" + std::to_string(fake.port()) + "/response/";
+  fake.send_envelope(slash_command_envelope("tls-s1", "conduct", "U7", "C1", response_url + "1"));
+  const auto ack = fake.wait_ack("tls-s1", deadline_in(5s));
+  REQUIRE(ack);
+  // A first-time asker may be answered through response_url (https as well) after the time zone lookup.
+  if (!ack->payload) REQUIRE(fake.wait_calls("response_url", 1, deadline_in(5s)).size() == 1);
+  CHECK(answer_text(fake, *ack, 0).find("https://openinfra.dev/legal/code-of-conduct") != std::string::npos);
+
+  bot.signal(SIGTERM);
+  const auto status = bot.wait_exit(deadline_in(5s));
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  check_no_tokens(bot);
+}
+
+TEST_CASE("katabot binary: a slack certificate for another host name is refused", "[slack][binary][tls]") {
+  TempDir dir("katabot-slack-tls");
+  const auto certs = make_test_certificates(dir.path());
+  FakeSlack fake(FakeSlackTls{certs.wrong_cert.string(), certs.wrong_key.string()});  // DNS:wrong.example only
+  KatabotProcess bot(fake, certs.ca);
+  REQUIRE(fake.wait_tls_failures(1, deadline_in(10s)));
+  CHECK(bot.wait_log("certificate verify failed", deadline_in(5s)));
+  // Bounded "nothing happened" window: the bot keeps retrying and must never get through.
+  CHECK_FALSE(fake.wait_hellos(1, deadline_in(3s)));
+  CHECK(fake.tls_handshakes() == 0);
+  CHECK(fake.calls("apps.connections.open").empty());
+  CHECK_FALSE(bot.wait_exit(deadline_in(100ms)).has_value());  // still running
   check_no_tokens(bot);
 }
