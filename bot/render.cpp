@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "knowledge/utf8_cut.hpp"
+
 namespace katabot {
 namespace {
 
@@ -51,8 +53,8 @@ std::string render_slack_mrkdwn(const Reply& reply) {
 nlohmann::json render_slack_message(const Reply& reply) {
   auto blocks = nlohmann::json::array();
   const auto body = reply.mrkdwn.empty() ? escape_mrkdwn(reply.text) : reply.mrkdwn;
-  // A section's text is limited to 3000 characters by Slack.
-  blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", body.substr(0, 3000)}}}});
+  // A section's text is limited to 3000 characters by Slack (bytes are never fewer than characters).
+  blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", truncate_utf8(body, 3000, "…")}}}});
   auto elements = nlohmann::json::array();
   for (const auto& link : reply.links) {
     if (body.find(link.url) != std::string::npos) continue;

@@ -6,6 +6,7 @@
 #include "handlers/did_you_mean.hpp"
 #include "handlers/meetings_handler.hpp"
 #include "handlers/topic_handler.hpp"
+#include "knowledge/utf8_cut.hpp"
 #include "knowledge/yaml_reader.hpp"
 
 namespace katabot {
@@ -72,7 +73,9 @@ std::optional<Reply> Router::route(const Inbound& inbound) {
   const auto knowledge = snapshot_();
   if (!knowledge) return std::nullopt;
   metrics_.increment("katabot_messages_in_total", {{"platform", std::string(platform_name(inbound.platform))}});
-  const auto text = trim(inbound.text);
+  // Only the head of a message is routed: a Slack message may hold 40 000 characters, and past this
+  // cap matching and did-you-mean would cost time in proportion to what an attacker sends.
+  const auto text = trim(first_code_points(inbound.text, settings_.max_routed_code_points));
   const auto& prefix = settings_.irc_command_prefix;
 
   switch (inbound.kind) {
@@ -90,7 +93,7 @@ std::optional<Reply> Router::route(const Inbound& inbound) {
         return answer_addressed(inbound, text.substr(prefix.size()), *knowledge);
       }
       if (const auto addressed = strip_address(text)) return answer_addressed(inbound, *addressed, *knowledge);
-      return listen_for_keywords(inbound, *knowledge);
+      return listen_for_keywords(inbound, text, *knowledge);
   }
   return std::nullopt;
 }
@@ -154,7 +157,7 @@ Reply Router::subject_reply(const Subject& subject, const Request& request, cons
 
 Reply Router::unknown_word_reply(const std::string& word, const Request& request, const KnowledgeBase& knowledge) {
   const auto suggestions = closest_words(word, registry_.all_words(knowledge));
-  const auto shown = word.substr(0, 40);
+  const auto shown = truncate_utf8(word, 40, "…");
   std::string text = "I don't know \"" + shown + "\".";
   std::string rich = "I don't know \"" + escape_mrkdwn(shown) + "\".";
   if (!suggestions.empty()) {
@@ -173,8 +176,9 @@ Reply Router::unknown_word_reply(const std::string& word, const Request& request
   return reply;
 }
 
-std::optional<Reply> Router::listen_for_keywords(const Inbound& inbound, const KnowledgeBase& knowledge) {
-  const auto subject = knowledge.match_keywords(inbound.text);
+std::optional<Reply> Router::listen_for_keywords(const Inbound& inbound, std::string_view text,
+                                                 const KnowledgeBase& knowledge) {
+  const auto subject = knowledge.match_keywords(text);
   if (!subject) return std::nullopt;
   const auto now = clock_.now();
   const auto channel_key = std::string(platform_name(inbound.platform)) + "\n" + inbound.channel + "\n" +

@@ -25,6 +25,9 @@ struct RouterSettings {
   // Keyword answers: the same subject at most once per channel per period, and one per user per period.
   std::chrono::seconds keyword_channel_cooldown{600};
   std::chrono::seconds keyword_user_cooldown{120};
+  // How much of a message is looked at: far more than any command or question, and it bounds the
+  // work per message.
+  std::size_t max_routed_code_points = 1000;
 };
 
 RouterSettings router_settings(const Config& config);
@@ -41,7 +44,8 @@ class Router {
 
  private:
   std::optional<Reply> answer_addressed(const Inbound& inbound, std::string_view text, const KnowledgeBase& knowledge);
-  std::optional<Reply> listen_for_keywords(const Inbound& inbound, const KnowledgeBase& knowledge);
+  std::optional<Reply> listen_for_keywords(const Inbound& inbound, std::string_view text,
+                                           const KnowledgeBase& knowledge);
   std::optional<Reply> run_command(const Command& command, const Inbound& inbound, const Request& request,
                                    const KnowledgeBase& knowledge);
   Reply subject_reply(const Subject& subject, const Request& request, const KnowledgeBase& knowledge);

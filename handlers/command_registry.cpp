@@ -2,6 +2,7 @@
 
 #include "handlers/admin_handler.hpp"
 #include "handlers/meetings_handler.hpp"
+#include "knowledge/utf8_cut.hpp"
 #include "knowledge/yaml_reader.hpp"
 
 namespace katabot {
@@ -81,7 +82,7 @@ Reply CommandRegistry::help_for(const std::string& word, const Request& request,
                    (also.empty() ? "" : " (also `" + also + "`)") + "\n" + escape_mrkdwn(topic->summary);
     reply.links = topic->links;
   } else {
-    const auto shown = word.substr(0, 40);
+    const auto shown = truncate_utf8(word, 40, "…");
     reply.text = "There is no command \"" + shown + "\". Try " + prefix + "help for the list.";
     reply.mrkdwn = "There is no command \"" + escape_mrkdwn(shown) + "\". Try `" + prefix + "help` for the list.";
   }

@@ -4,6 +4,7 @@
 
 #include "handlers/time_format.hpp"
 #include "knowledge/schedule.hpp"
+#include "knowledge/utf8_cut.hpp"
 
 namespace katabot {
 namespace {
@@ -23,7 +24,7 @@ Audience audience_for(const std::string& zone_argument, const Request& request) 
   if (name.empty()) return audience;
   audience.zone = find_zone(name);
   if (audience.zone == nullptr && !zone_argument.empty()) {
-    audience.error = "I don't know the time zone \"" + zone_argument.substr(0, 64) +
+    audience.error = "I don't know the time zone \"" + truncate_utf8(zone_argument, 64, "…") +
                      "\". Use an IANA name such as Europe/Berlin, America/Los_Angeles or Asia/Tokyo.";
   }
   if (audience.zone != nullptr && audience.zone->name() == "UTC") audience.zone = nullptr;

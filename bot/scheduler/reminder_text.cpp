@@ -3,6 +3,8 @@
 #include <date/date.h>
 #include <date/tz.h>
 
+#include "knowledge/utf8_cut.hpp"
+
 namespace katabot {
 namespace {
 
@@ -10,15 +12,12 @@ std::string plural(long count, const char* unit) {
   return std::to_string(count) + " " + unit + (count == 1 ? "" : "s");
 }
 
-// Control characters would end or corrupt an IRC line; titles are cut at a UTF-8 boundary.
+// Control characters would end or corrupt an IRC line; long titles would crowd out the links.
 std::string clean_title(const std::string& title) {
   constexpr std::size_t max_bytes = 100;
   std::string cleaned;
   for (const char c : title) cleaned += (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) ? ' ' : c;
-  if (cleaned.size() <= max_bytes) return cleaned;
-  auto cut = max_bytes;
-  while (cut > 0 && (static_cast<unsigned char>(cleaned[cut]) & 0xC0) == 0x80) --cut;
-  return cleaned.substr(0, cut) + "…";
+  return truncate_utf8(cleaned, max_bytes, "…");
 }
 
 std::string when_text(const Meeting& meeting, std::chrono::sys_seconds start) {

@@ -1,0 +1,191 @@
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+
+#include <nlohmann/json.hpp>
+
+#include "bot/render.hpp"
+#include "bot/scheduler/reminder_text.hpp"
+#include "handlers/meetings_handler.hpp"
+#include "knowledge/utf8_cut.hpp"
+#include "router_harness.hpp"
+
+using namespace katabot;
+
+namespace {
+
+// Written from RFC 3629, independently of knowledge/utf8_cut: well-formed sequences only, no
+// overlong forms, no surrogates, nothing above U+10FFFF.
+bool is_valid_utf8(std::string_view text) {
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const auto lead = static_cast<unsigned char>(text[at]);
+    std::size_t length = 1;
+    std::uint32_t smallest = 0;
+    if (lead < 0x80) {
+      ++at;
+      continue;
+    }
+    if ((lead & 0xE0) == 0xC0) {
+      length = 2, smallest = 0x80;
+    } else if ((lead & 0xF0) == 0xE0) {
+      length = 3, smallest = 0x800;
+    } else if ((lead & 0xF8) == 0xF0) {
+      length = 4, smallest = 0x10000;
+    } else {
+      return false;
+    }
+    if (at + length > text.size()) return false;
+    std::uint32_t code_point = lead & (0x7F >> length);
+    for (std::size_t i = 1; i < length; ++i) {
+      const auto next = static_cast<unsigned char>(text[at + i]);
+      if ((next & 0xC0) != 0x80) return false;
+      code_point = (code_point << 6) | (next & 0x3F);
+    }
+    if (code_point < smallest || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) return false;
+    at += length;
+  }
+  return true;
+}
+
+// Texts longer than `limit` whose code points of 2, 3 or 4 bytes ("é", "€", "😀") straddle every
+// byte offset near `limit` and near `limit` minus a 3-byte "…" marker.
+std::vector<std::string> straddling(std::size_t limit) {
+  std::vector<std::string> texts;
+  for (const std::string_view wide : {"\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80"}) {
+    for (std::size_t padding = limit - 10; padding <= limit; ++padding) {
+      auto text = std::string(padding, 'a');
+      for (int i = 0; i < 6; ++i) text += wide;
+      texts.push_back(std::move(text));
+    }
+  }
+  return texts;
+}
+
+std::shared_ptr<const KnowledgeBase> no_knowledge() {
+  return std::make_shared<const KnowledgeBase>(std::vector<Topic>{}, std::vector<Meeting>{});
+}
+
+}  // namespace
+
+TEST_CASE("the checker used below tells valid UTF-8 from cut sequences", "[utf8]") {
+  CHECK(is_valid_utf8("a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"));
+  CHECK_FALSE(is_valid_utf8("a\xC3"));
+  CHECK_FALSE(is_valid_utf8("\xE2\x82"));
+  CHECK_FALSE(is_valid_utf8("\xF0\x9F\x98"));
+  CHECK_FALSE(is_valid_utf8("\xC0\xAF"));  // overlong '/'
+}
+
+TEST_CASE("truncate_utf8 keeps the longest whole-code-point prefix that fits with its marker", "[utf8]") {
+  const std::string text = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z";  // a é € 😀 z: 1+2+3+4+1 bytes
+  CHECK(truncate_utf8(text, 11) == text);
+  CHECK(truncate_utf8(text, 100, "\xE2\x80\xA6") == text);
+  CHECK(truncate_utf8(text, 10) == "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80");
+  CHECK(truncate_utf8(text, 9) == "a\xC3\xA9\xE2\x82\xAC");
+  CHECK(truncate_utf8(text, 6) == "a\xC3\xA9\xE2\x82\xAC");
+  CHECK(truncate_utf8(text, 5) == "a\xC3\xA9");
+  CHECK(truncate_utf8(text, 2) == "a");
+  CHECK(truncate_utf8(text, 0).empty());
+  CHECK(truncate_utf8(text, 9, "\xE2\x80\xA6") == "a\xC3\xA9\xE2\x82\xAC\xE2\x80\xA6");
+  CHECK(truncate_utf8(text, 8, "\xE2\x80\xA6") == "a\xC3\xA9\xE2\x80\xA6");
+  CHECK(truncate_utf8(text, 2, "\xE2\x80\xA6") == "a");  // no room for the marker
+
+  for (std::size_t limit = 0; limit <= text.size(); ++limit) {
+    INFO("limit " << limit);
+    const auto cut = truncate_utf8(text, limit);
+    CHECK(cut.size() <= limit);
+    CHECK(is_valid_utf8(cut));
+    CHECK(text.starts_with(cut));
+  }
+}
+
+TEST_CASE("first_code_points counts code points, not bytes", "[utf8]") {
+  const std::string text = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80";
+  CHECK(first_code_points(text, 0).empty());
+  CHECK(first_code_points(text, 1) == "a");
+  CHECK(first_code_points(text, 2) == "a\xC3\xA9");
+  CHECK(first_code_points(text, 3) == "a\xC3\xA9\xE2\x82\xAC");
+  CHECK(first_code_points(text, 4) == text);
+  CHECK(first_code_points(text, 5) == text);
+}
+
+TEST_CASE("the router echoes an unknown word cut on a code point boundary", "[utf8][router]") {
+  test::RouterHarness harness(no_knowledge());
+  for (const auto& word : straddling(40)) {
+    INFO(word);
+    const auto irc = harness.irc("!" + word);
+    REQUIRE(irc);
+    CHECK(is_valid_utf8(irc->text));
+    CHECK(irc->text.find("\xE2\x80\xA6\"") != std::string::npos);
+    const auto slack = harness.say(Platform::slack, InboundKind::slash_command, word);
+    REQUIRE(slack);
+    CHECK(is_valid_utf8(slack->text));
+    CHECK(is_valid_utf8(slack->mrkdwn));
+  }
+}
+
+TEST_CASE("help for an unknown command echoes it cut on a code point boundary", "[utf8][help]") {
+  const CommandRegistry registry;
+  const ManualClock clock{test::at_utc(2026, 11, 27, 12)};
+  const auto knowledge = no_knowledge();
+  for (const auto& word : straddling(40)) {
+    INFO(word);
+    const auto reply = registry.find("help")->handler(Request{"help", word, "!", ""}, *knowledge, clock);
+    CHECK(reply.text.starts_with("There is no command"));
+    CHECK(is_valid_utf8(reply.text));
+    CHECK(is_valid_utf8(reply.mrkdwn));
+  }
+}
+
+TEST_CASE("an unknown time zone is echoed cut on a code point boundary", "[utf8][meetings]") {
+  const ManualClock clock{test::at_utc(2026, 11, 27, 12)};
+  const KnowledgeBase knowledge({}, {test::architecture_committee()});
+  for (const auto& zone : straddling(64)) {
+    INFO(zone);
+    for (const auto& reply : {meetings_reply(Request{"meetings", zone, "!", ""}, knowledge, clock),
+                              next_meeting_reply(Request{"next", zone, "!", ""}, knowledge, clock)}) {
+      CHECK(reply.text.starts_with("I don't know the time zone"));
+      CHECK(is_valid_utf8(reply.text));
+      CHECK(is_valid_utf8(reply.mrkdwn));
+    }
+  }
+}
+
+TEST_CASE("a Slack section longer than 3000 bytes is cut on a code point boundary", "[utf8][render]") {
+  for (const auto& body : straddling(3000)) {
+    Reply rich;
+    rich.text = "short";
+    rich.mrkdwn = body;
+    Reply plain;
+    plain.text = body;
+    for (const auto& reply : {rich, plain}) {
+      const auto section = render_slack_message(reply)["blocks"][0]["text"]["text"].get<std::string>();
+      CHECK(section.size() <= 3000);
+      CHECK(is_valid_utf8(section));
+    }
+  }
+}
+
+TEST_CASE("a long meeting title in a reminder is cut on a code point boundary", "[utf8][reminder]") {
+  const auto start = std::chrono::floor<std::chrono::seconds>(test::at_utc(2026, 12, 3, 13));
+  for (const auto& title : straddling(100)) {
+    auto meeting = test::architecture_committee();
+    meeting.title = title;
+    const auto reply = reminder_reply(meeting, start, start - std::chrono::minutes(15), false);
+    CHECK(is_valid_utf8(reply.text));
+    CHECK(is_valid_utf8(reply.mrkdwn));
+  }
+}
+
+TEST_CASE("only the head of a message is routed, counted in code points", "[utf8][router]") {
+  Topic conduct{"conduct", "Code of Conduct", {}, {"code of conduct"}, "Be kind.", "", {}};
+  test::RouterHarness harness(std::make_shared<const KnowledgeBase>(std::vector<Topic>{conduct}, std::vector<Meeting>{}));
+  const auto limit = harness.settings.max_routed_code_points;
+  const std::string emoji = "\xF0\x9F\x98\x80";
+  std::string head;
+  for (std::size_t i = 0; i + 20 < limit; ++i) head += emoji;
+  // 4 bytes a code point: within the cap in code points, far past it in bytes.
+  CHECK(harness.irc(head + " code of conduct"));
+  harness.clock.advance(std::chrono::hours(1));
+  CHECK_FALSE(harness.irc(head + std::string(40, ' ') + "code of conduct"));
+}
