@@ -7,6 +7,8 @@
 #include <cstdio>
 #include <vector>
 
+#include <time.h>
+
 #include "bot/router.hpp"
 #include "knowledge/utf8_cut.hpp"
 
@@ -25,23 +27,34 @@ std::shared_ptr<const KnowledgeBase> synthetic_knowledge(std::size_t topic_count
   return std::make_shared<const KnowledgeBase>(std::move(topics), std::vector<Meeting>{});
 }
 
+// CPU time of this thread: on a shared machine the wall-clock maximum mostly measures time slices
+// given to other processes, not the work done for the message.
+double thread_cpu_us() {
+  timespec now{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e6 + static_cast<double>(now.tv_nsec) / 1e3;
+}
+
 struct Figures {
   double p50_us;
   double p99_us;
-  double max_us;
+  double max_cpu_us;
 };
 
 template <typename Work>
 Figures measure(std::size_t iterations, Work&& work) {
   std::vector<double> samples;
   samples.reserve(iterations);
+  double max_cpu_us = 0;
   for (std::size_t i = 0; i < iterations; ++i) {
+    const auto cpu_start = thread_cpu_us();
     const auto start = Clock_::now();
     work(i);
     samples.push_back(std::chrono::duration<double, std::micro>(Clock_::now() - start).count());
+    max_cpu_us = std::max(max_cpu_us, thread_cpu_us() - cpu_start);
   }
   std::sort(samples.begin(), samples.end());
-  return {samples[samples.size() / 2], samples[samples.size() * 99 / 100], samples.back()};
+  return {samples[samples.size() / 2], samples[samples.size() * 99 / 100], max_cpu_us};
 }
 
 // Slack accepts messages of up to 40 000 characters.
@@ -107,7 +120,7 @@ void report_worst_cases(const char* knowledge_label, std::shared_ptr<const Knowl
   Router router(settings, registry, [&] { return knowledge; }, clock, metrics);
   std::printf("\nhostile messages, %s (%zu command words), per message\n", knowledge_label,
               registry.all_words(*knowledge).size());
-  std::printf("%-46s %9s %10s %10s %10s\n", "input", "bytes", "p50 (us)", "p99 (us)", "max (us)");
+  std::printf("%-46s %9s %10s %10s %13s\n", "input", "bytes", "p50 (us)", "p99 (us)", "max CPU (us)");
   for (const auto& input : hostile_inputs(registry, *knowledge)) {
     Inbound inbound;
     inbound.platform = Platform::slack;
@@ -120,8 +133,8 @@ void report_worst_cases(const char* knowledge_label, std::shared_ptr<const Knowl
       inbound.channel = "C" + std::to_string(i);
       router.route(inbound);
     });
-    std::printf("%-46s %9zu %10.2f %10.2f %10.2f\n", input.label, input.text.size(), figures.p50_us, figures.p99_us,
-                figures.max_us);
+    std::printf("%-46s %9zu %10.2f %10.2f %13.2f\n", input.label, input.text.size(), figures.p50_us, figures.p99_us,
+                figures.max_cpu_us);
   }
 }
 
