@@ -1,9 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include <cstdint>
-
 #include <nlohmann/json.hpp>
 
+#include "bot/irc/irc_message.hpp"
 #include "bot/render.hpp"
 #include "bot/scheduler/reminder_text.hpp"
 #include "handlers/meetings_handler.hpp"
@@ -11,42 +10,10 @@
 #include "router_harness.hpp"
 
 using namespace katabot;
+// The IRC parser's checker (RFC 3629: no overlong forms, no surrogates), independent of the cutting code.
+using katabot::irc::is_valid_utf8;
 
 namespace {
-
-// Written from RFC 3629, independently of knowledge/utf8_cut: well-formed sequences only, no
-// overlong forms, no surrogates, nothing above U+10FFFF.
-bool is_valid_utf8(std::string_view text) {
-  std::size_t at = 0;
-  while (at < text.size()) {
-    const auto lead = static_cast<unsigned char>(text[at]);
-    std::size_t length = 1;
-    std::uint32_t smallest = 0;
-    if (lead < 0x80) {
-      ++at;
-      continue;
-    }
-    if ((lead & 0xE0) == 0xC0) {
-      length = 2, smallest = 0x80;
-    } else if ((lead & 0xF0) == 0xE0) {
-      length = 3, smallest = 0x800;
-    } else if ((lead & 0xF8) == 0xF0) {
-      length = 4, smallest = 0x10000;
-    } else {
-      return false;
-    }
-    if (at + length > text.size()) return false;
-    std::uint32_t code_point = lead & (0x7F >> length);
-    for (std::size_t i = 1; i < length; ++i) {
-      const auto next = static_cast<unsigned char>(text[at + i]);
-      if ((next & 0xC0) != 0x80) return false;
-      code_point = (code_point << 6) | (next & 0x3F);
-    }
-    if (code_point < smallest || code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) return false;
-    at += length;
-  }
-  return true;
-}
 
 // Texts longer than `limit` whose code points of 2, 3 or 4 bytes ("é", "€", "😀") straddle every
 // byte offset near `limit` and near `limit` minus a 3-byte "…" marker.
@@ -67,14 +34,6 @@ std::shared_ptr<const KnowledgeBase> no_knowledge() {
 }
 
 }  // namespace
-
-TEST_CASE("the checker used below tells valid UTF-8 from cut sequences", "[utf8]") {
-  CHECK(is_valid_utf8("a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80"));
-  CHECK_FALSE(is_valid_utf8("a\xC3"));
-  CHECK_FALSE(is_valid_utf8("\xE2\x82"));
-  CHECK_FALSE(is_valid_utf8("\xF0\x9F\x98"));
-  CHECK_FALSE(is_valid_utf8("\xC0\xAF"));  // overlong '/'
-}
 
 TEST_CASE("truncate_utf8 keeps the longest whole-code-point prefix that fits with its marker", "[utf8]") {
   const std::string text = "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80z";  // a é € 😀 z: 1+2+3+4+1 bytes
