@@ -243,6 +243,31 @@ TEST_CASE("every shipped topic and meeting says where and when it was checked", 
   }
 }
 
+TEST_CASE("the shipped knowledge base carries no link its sources have replaced", "[knowledge][provenance]") {
+  // The website dropped the zoom.us calendar for the LFX one (383a921, 2025-07-24) and its install
+  // link into the archived documentation repository (bedc149, 2024-12-09).
+  const std::vector<std::string> replaced{"zoom.us/meeting/", "github.com/kata-containers/documentation"};
+  const auto knowledge = test::project_knowledge();
+  REQUIRE(knowledge);
+  std::vector<std::string> texts;
+  for (const auto& topic : knowledge->topics()) {
+    texts.push_back(topic.summary);
+    texts.push_back(topic.details);
+    for (const auto& link : topic.links) texts.push_back(link.url);
+  }
+  for (const auto& meeting : knowledge->meetings()) {
+    texts.insert(texts.end(), {meeting.description, meeting.agenda, meeting.join});
+  }
+  for (const auto& text : texts) {
+    for (const auto& dead : replaced) {
+      INFO(text);
+      CHECK(text.find(dead) == std::string::npos);
+    }
+  }
+  CHECK(knowledge->find_meeting("architecture-committee")->join ==
+        "https://zoom-lfx.platform.linuxfoundation.org/meetings/kata-containers");
+}
+
 TEST_CASE("durations parse and format both ways", "[knowledge]") {
   CHECK(parse_duration("24h") == std::chrono::hours(24));
   CHECK(parse_duration("15m") == std::chrono::minutes(15));
