@@ -4,6 +4,7 @@
 #include <charconv>
 #include <regex>
 
+#include "knowledge/provenance_reader.hpp"
 #include "knowledge/yaml_reader.hpp"
 
 namespace katabot {
@@ -27,16 +28,6 @@ std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {
   std::smatch match;
   if (!std::regex_match(text, match, pattern)) return std::nullopt;
   return std::chrono::hours(std::stoi(match[1])) + std::chrono::minutes(std::stoi(match[2]));
-}
-
-std::optional<date::year_month_day> parse_date(const std::string& text) {
-  static const std::regex pattern("([0-9]{4})-([0-9]{2})-([0-9]{2})");
-  std::smatch match;
-  if (!std::regex_match(text, match, pattern)) return std::nullopt;
-  const date::year_month_day day{date::year{std::stoi(match[1])}, date::month{unsigned(std::stoi(match[2]))},
-                                 date::day{unsigned(std::stoi(match[3]))}};
-  if (!day.ok()) return std::nullopt;
-  return day;
 }
 
 std::optional<Frequency> parse_frequency(std::string_view text) {
@@ -73,7 +64,7 @@ void read_skip_dates(YamlReader& reader, const YAML::Node& node, Meeting& meetin
   if (!skip || skip.IsNull() || !reader.expect_sequence(skip, "'skip'")) return;
   for (const auto& item : skip) {
     const auto text = item.as<std::string>("");
-    const auto day = parse_date(text);
+    const auto day = parse_iso_date(text);
     if (!day) {
       reader.error(item, "skip date '" + text + "' is not a date like 2026-12-24");
       continue;
@@ -86,7 +77,7 @@ void read_meeting(YamlReader& reader, const YAML::Node& node, std::vector<Meetin
   if (!reader.expect_map(node, "a meeting")) return;
   reader.reject_unknown_keys(node,
                              {"id", "title", "description", "day", "time", "timezone", "frequency", "duration_minutes",
-                              "agenda", "join", "reminders", "skip", "announce", "keywords"},
+                              "agenda", "join", "reminders", "skip", "announce", "keywords", "source", "checked"},
                              "meeting");
   Meeting meeting;
   meeting.id = reader.required_string(node, "id", "meeting").value_or("");
@@ -94,6 +85,7 @@ void read_meeting(YamlReader& reader, const YAML::Node& node, std::vector<Meetin
   meeting.title = reader.required_string(node, "title", where).value_or("");
   meeting.description = reader.optional_string(node, "description");
   meeting.keywords = reader.string_list(node, "keywords");
+  meeting.provenance = read_provenance(reader, node, where);
 
   if (const auto day = reader.required_string(node, "day", where)) {
     if (const auto weekday = parse_weekday(*day)) {

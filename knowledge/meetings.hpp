@@ -10,6 +10,7 @@
 #include <date/tz.h>
 
 #include "knowledge/diagnostics.hpp"
+#include "knowledge/provenance.hpp"
 
 namespace katabot {
 
@@ -31,6 +32,7 @@ struct Meeting {
   std::optional<std::vector<std::string>> announce_slack;  // nullopt: slack.reminder_channels
   std::optional<std::vector<std::string>> announce_irc;    // nullopt: irc.reminder_channels
   std::vector<std::string> keywords;  // phrases that ask about this meeting ("when is the meeting")
+  Provenance provenance;
 };
 
 std::vector<Meeting> load_meetings(const std::string& path, Diagnostics& diagnostics);

@@ -3,6 +3,7 @@
 #include <map>
 #include <regex>
 
+#include "knowledge/provenance_reader.hpp"
 #include "knowledge/yaml_reader.hpp"
 
 namespace katabot {
@@ -35,7 +36,7 @@ std::vector<Link> read_links(YamlReader& reader, const YAML::Node& topic) {
 void read_topic(YamlReader& reader, const YAML::Node& node, const CommandWords& reserved,
                 std::vector<Topic>& topics, std::map<std::string, YAML::Mark>& command_words) {
   if (!reader.expect_map(node, "a topic")) return;
-  reader.reject_unknown_keys(node, {"id", "title", "aliases", "keywords", "summary", "details", "links"}, "topic");
+  reader.reject_unknown_keys(node, {"id", "title", "aliases", "keywords", "summary", "details", "links", "source", "checked"}, "topic");
   Topic topic;
   topic.id = reader.required_string(node, "id", "topic").value_or("");
   topic.title = reader.required_string(node, "title", "topic '" + topic.id + "'").value_or("");
@@ -44,6 +45,7 @@ void read_topic(YamlReader& reader, const YAML::Node& node, const CommandWords& 
   topic.aliases = reader.string_list(node, "aliases");
   topic.keywords = reader.string_list(node, "keywords");
   topic.links = read_links(reader, node);
+  topic.provenance = read_provenance(reader, node, "topic '" + topic.id + "'");
 
   const auto at = node["id"] ? node["id"].Mark() : node.Mark();
   if (topic.summary.find_first_not_of(" \t\n") == std::string::npos) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "knowledge/diagnostics.hpp"
+#include "knowledge/provenance.hpp"
 
 namespace katabot {
 
@@ -22,6 +23,7 @@ struct Topic {
   std::string summary;  // one line that fits an IRC message
   std::string details;  // Slack mrkdwn
   std::vector<Link> links;
+  Provenance provenance;
 };
 
 // The longest summary, in bytes, that still leaves room for the IRC prefix, target and a link.

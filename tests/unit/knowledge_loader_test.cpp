@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include "knowledge/knowledge_base.hpp"
 #include "knowledge/meetings.hpp"
+#include "knowledge/provenance_reader.hpp"
 #include "knowledge/topics.hpp"
 #include "knowledge/yaml_reader.hpp"
 #include "test_support.hpp"
@@ -146,13 +148,124 @@ TEST_CASE("meeting validation names the key and the bad value", "[knowledge][mee
   INFO(Catch::Detail::stringify(found));
   REQUIRE(found.size() == 7);
   CHECK(found[0] == "meetings.yaml:10:5: unknown key 'when' in meeting (known keys: id, title, description, day, time, "
-                    "timezone, frequency, duration_minutes, agenda, join, reminders, skip, announce, keywords)");
+                    "timezone, frequency, duration_minutes, agenda, join, reminders, skip, announce, keywords, "
+                    "source, checked)");
   CHECK(found[1] == "meetings.yaml:4:10: 'thursdai' is not a weekday (monday … sunday)");
   CHECK(found[2].starts_with("meetings.yaml:5:11: time '25:00' is not HH:MM"));
   CHECK(found[3].starts_with("meetings.yaml:6:15: unknown time zone 'Mars/Olympus'"));
   CHECK(found[4] == "meetings.yaml:7:16: frequency 'monthly' must be weekly, biweekly-even or biweekly-odd");
   CHECK(found[5] == "meetings.yaml:8:17: reminder 'soon' is not a duration like 24h, 15m, 1d or 90s");
   CHECK(found[6] == "meetings.yaml:9:12: skip date '2026-13-01' is not a date like 2026-12-24");
+}
+
+TEST_CASE("topics and meetings record the source they were checked against, and when", "[knowledge][provenance]") {
+  Diagnostics diagnostics;
+  const auto topics = parse_topics(R"(topics:
+  - id: security
+    title: Security
+    summary: "Report it privately."
+    links: [{title: SECURITY.md, url: "https://github.com/kata-containers/kata-containers/blob/main/SECURITY.md"}]
+    source: https://github.com/kata-containers/kata-containers/blob/main/SECURITY.md
+    checked: 2026-06-18
+)",
+                                   "topics.yaml", {}, diagnostics);
+  const auto meetings = parse_meetings(R"(meetings:
+  - id: architecture-committee
+    title: Architecture Committee
+    day: thursday
+    time: "13:00"
+    source: https://katacontainers.io/community/
+    checked: 2025-07-24
+)",
+                                       "meetings.yaml", diagnostics);
+  INFO(Catch::Detail::stringify(messages(diagnostics)));
+  REQUIRE(diagnostics.empty());
+  REQUIRE(topics.size() == 1);
+  CHECK(topics[0].provenance.source == "https://github.com/kata-containers/kata-containers/blob/main/SECURITY.md");
+  CHECK(topics[0].provenance.checked == "2026-06-18");
+  REQUIRE(meetings.size() == 1);
+  CHECK(meetings[0].provenance.source == "https://katacontainers.io/community/");
+  CHECK(meetings[0].provenance.checked == "2025-07-24");
+}
+
+TEST_CASE("a bad source or checked date is reported with the key's position", "[knowledge][provenance]") {
+  const std::string text = R"(topics:
+  - id: a
+    title: A
+    summary: "x"
+    links: [{title: a, url: "https://example.org/"}]
+    source: mailto:info@katacontainers.io
+    checked: 2026-02-30
+  - id: b
+    title: B
+    summary: "x"
+    links: [{title: a, url: "https://example.org/"}]
+    source: https://example.org/
+  - id: c
+    title: C
+    summary: "x"
+    links: [{title: a, url: "https://example.org/"}]
+    checked: 2026-06-18
+)";
+  Diagnostics diagnostics;
+  parse_topics(text, "topics.yaml", {}, diagnostics);
+  const auto found = messages(diagnostics);
+  INFO(Catch::Detail::stringify(found));
+  REQUIRE(found.size() == 4);
+  CHECK(found[0] == "topics.yaml:6:13: source 'mailto:info@katacontainers.io' of topic 'a' is not an http(s) URL");
+  CHECK(found[1] == "topics.yaml:7:14: checked date '2026-02-30' of topic 'a' is not a date like 2026-06-18");
+  CHECK(found[2] == "topics.yaml:8:5: topic 'b' has a 'source' but no 'checked' date");
+  CHECK(found[3] == "topics.yaml:13:5: topic 'c' has a 'checked' date but no 'source'");
+
+  Diagnostics meeting_diagnostics;
+  parse_meetings("meetings:\n  - id: m\n    title: M\n    day: thursday\n    time: \"13:00\"\n    source: zoom link\n"
+                 "    checked: 24.07.2025\n",
+                 "meetings.yaml", meeting_diagnostics);
+  const auto meeting_found = messages(meeting_diagnostics);
+  INFO(Catch::Detail::stringify(meeting_found));
+  REQUIRE(meeting_found.size() == 2);
+  CHECK(meeting_found[0] == "meetings.yaml:6:13: source 'zoom link' of meeting 'm' is not an http(s) URL");
+  CHECK(meeting_found[1] == "meetings.yaml:7:14: checked date '24.07.2025' of meeting 'm' is not a date like 2026-06-18");
+}
+
+TEST_CASE("every shipped topic and meeting says where and when it was checked", "[knowledge][provenance]") {
+  const auto knowledge = test::project_knowledge();
+  REQUIRE(knowledge);
+  for (const auto& topic : knowledge->topics()) {
+    INFO("topic " << topic.id);
+    CHECK(topic.provenance.source.starts_with("https://"));
+    CHECK(parse_iso_date(topic.provenance.checked));
+  }
+  for (const auto& meeting : knowledge->meetings()) {
+    INFO("meeting " << meeting.id);
+    CHECK(meeting.provenance.source.starts_with("https://"));
+    CHECK(parse_iso_date(meeting.provenance.checked));
+  }
+}
+
+TEST_CASE("the shipped knowledge base carries no link its sources have replaced", "[knowledge][provenance]") {
+  // The website dropped the zoom.us calendar for the LFX one (383a921, 2025-07-24) and its install
+  // link into the archived documentation repository (bedc149, 2024-12-09).
+  const std::vector<std::string> replaced{"zoom.us/meeting/", "github.com/kata-containers/documentation"};
+  const auto knowledge = test::project_knowledge();
+  REQUIRE(knowledge);
+  std::vector<std::string> texts;
+  for (const auto& topic : knowledge->topics()) {
+    texts.push_back(topic.summary);
+    texts.push_back(topic.details);
+    for (const auto& link : topic.links) texts.push_back(link.url);
+  }
+  for (const auto& meeting : knowledge->meetings()) {
+    texts.insert(texts.end(), {meeting.description, meeting.agenda, meeting.join});
+  }
+  for (const auto& text : texts) {
+    for (const auto& dead : replaced) {
+      INFO(text);
+      CHECK(text.find(dead) == std::string::npos);
+    }
+  }
+  CHECK(knowledge->find_meeting("architecture-committee")->join ==
+        "https://zoom-lfx.platform.linuxfoundation.org/meetings/kata-containers");
 }
 
 TEST_CASE("durations parse and format both ways", "[knowledge]") {
