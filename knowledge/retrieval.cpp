@@ -25,14 +25,14 @@ constexpr std::size_t max_spellings_per_variant = 4;
 // Sorted, for binary search. Question words that tell subjects apart ("when", "who", "where",
 // "why") are kept on purpose: "when is the call" and "who is on the committee" differ by them.
 constexpr auto stop_words = std::to_array<std::string_view>({
-    "a",     "about", "all",   "also",   "am",    "an",    "and",   "any",   "anyone", "are",   "as",    "at",
-    "be",    "been",  "but",   "by",     "can",   "could", "did",   "do",    "does",   "doing", "for",   "from",
-    "get",   "got",   "had",   "has",    "have",  "he",    "her",   "here",  "hey",    "hi",    "his",   "how",
-    "i",     "if",    "im",    "in",     "into",  "is",    "it",    "its",   "just",   "know",  "let",   "like",
-    "me",    "might", "more",  "my",     "need",  "of",    "on",    "one",   "or",     "our",   "please", "pls",
-    "plz",   "re",    "s",     "she",    "should", "so",   "some",  "t",     "tell",   "thanks", "that", "the",
-    "their", "them",  "then",  "there",  "these", "they",  "this",  "those", "to",     "us",    "ve",    "want",
-    "was",   "we",    "were",  "what",   "which", "will",  "with",  "would", "ya",     "you",   "your",  "yours",
+    "a", "about", "all", "also", "am", "an", "and", "any", "anyone", "are", "aren", "as", "at", "be", "been",
+    "but", "by", "can", "cant", "could", "d", "did", "didn", "do", "does", "doesn", "doing", "don", "dont",
+    "for", "from", "get", "got", "had", "has", "have", "he", "her", "here", "hey", "hi", "his", "how", "i",
+    "if", "im", "in", "into", "is", "isn", "it", "its", "just", "know", "let", "like", "ll", "m", "me",
+    "might", "more", "my", "need", "of", "on", "one", "or", "our", "please", "pls", "plz", "re", "s", "she",
+    "should", "so", "some", "t", "tell", "thanks", "that", "the", "their", "them", "then", "there", "these",
+    "they", "this", "those", "to", "us", "ve", "want", "was", "wasn", "we", "were", "what", "which", "will",
+    "with", "won", "would", "ya", "you", "your", "yours",
 });
 static_assert(std::is_sorted(stop_words.begin(), stop_words.end()));
 
@@ -78,13 +78,18 @@ std::vector<Word> words_of(std::string_view text, std::size_t max_words) {
     }
     current.clear();
   };
-  for (const unsigned char c : text) {
-    if (words.size() >= max_words) break;
+  // Apostrophes split "what's" and "don't" into stop words; phones type the curly one (U+2019).
+  constexpr std::string_view curly_apostrophe = "\xE2\x80\x99";
+  for (std::size_t i = 0; i < text.size() && words.size() < max_words; ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
     if (c >= 'A' && c <= 'Z') {
       current += static_cast<char>(c - 'A' + 'a');
+    } else if (text.substr(i).starts_with(curly_apostrophe)) {
+      finish();
+      i += curly_apostrophe.size() - 1;
     } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) {
       current += static_cast<char>(c);
-    } else if (c != '\'') {  // "what's" is one word, not "what" and "s"
+    } else {
       finish();
     }
   }
@@ -188,13 +193,13 @@ const std::vector<Retrieval::Posting>* Retrieval::postings_for(const std::string
 
 std::vector<Retrieval::Scored> Retrieval::rank(std::string_view question, std::size_t limit) const {
   const auto words = words_of(question.substr(0, std::min(question.size(), max_question_bytes)), max_query_terms);
-  std::unordered_map<std::uint32_t, float> scores;
+  // The postings lists to read, chosen first so the score table is sized once.
+  std::vector<std::pair<const std::vector<Posting>*, float>> lists;
   std::unordered_set<std::string> seen;
-  std::size_t used = 0;
   const auto add = [&](const std::vector<Posting>* postings, float weight) {
-    if (postings == nullptr) return;
-    for (const auto& posting : *postings) scores[posting.document] += weight * posting.impact;
+    if (postings != nullptr) lists.emplace_back(postings, weight);
   };
+  std::size_t used = 0;
   for (std::size_t i = 0; i < words.size() && used < max_query_terms; ++i) {
     if (seen.insert(words[i].stem).second) {
       ++used;
@@ -207,6 +212,13 @@ std::vector<Retrieval::Scored> Retrieval::rank(std::string_view question, std::s
         add(postings_for(pair, {}), std::max(words[i].weight, words[i + 1].weight));
       }
     }
+  }
+  std::size_t total = 0;
+  for (const auto& [postings, weight] : lists) total += postings->size();
+  std::unordered_map<std::uint32_t, float> scores;
+  scores.reserve(total);
+  for (const auto& [postings, weight] : lists) {
+    for (const auto& posting : *postings) scores[posting.document] += weight * posting.impact;
   }
   std::vector<Scored> ranked;
   ranked.reserve(scores.size());
