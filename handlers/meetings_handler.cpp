@@ -33,11 +33,12 @@ Audience audience_for(const std::string& words, const Request& request) {
   return audience;
 }
 
-// The hint goes last, after the answer it accompanies.
-void append_hint(Reply& reply, const Audience& audience) {
+// The hint goes first: the answer's last line is where IRC appends the source link, and it
+// already carries it.
+void add_hint(Reply& reply, const Audience& audience) {
   if (audience.hint.empty()) return;
-  reply.text += "\n" + audience.hint;
-  reply.mrkdwn += "\n_" + escape_mrkdwn(audience.hint) + "_";
+  reply.text = audience.hint + "\n" + reply.text;
+  reply.mrkdwn = "_" + escape_mrkdwn(audience.hint) + "_\n" + reply.mrkdwn;
 }
 
 constexpr const char* weekday_names[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
@@ -108,7 +109,7 @@ Reply meetings_reply(const Request& request, const KnowledgeBase& knowledge, con
   if (knowledge.meetings().empty()) return error_reply("No meetings are scheduled.");
   Reply reply;
   for (const auto& meeting : knowledge.meetings()) append_meeting(reply, meeting, audience, now_seconds(clock));
-  append_hint(reply, audience);
+  add_hint(reply, audience);
   return reply;
 }
 
@@ -139,7 +140,7 @@ Reply next_meeting_reply(const Request& request, const KnowledgeBase& knowledge,
   reply.links = meeting_links(*soonest);
   reply.subject = "meeting:" + soonest->id;
   if (!reply.links.empty()) reply.text += ". Agenda: " + reply.links.front().url;
-  append_hint(reply, audience);
+  add_hint(reply, audience);
   return reply;
 }
 

@@ -75,13 +75,13 @@ TEST_CASE("times are shown in the zone asked for, and in the asker's zone", "[me
 TEST_CASE("an unknown zone gets the answer and a hint", "[meetings]") {
   const ManualClock clock(test::at_utc(2026, 11, 27, 12));
   const auto reply = meetings_reply(request("Mars/Olympus"), knowledge, clock);
-  CHECK(reply.text.starts_with("Architecture Committee: Thursdays 13:00 UTC"));
-  CHECK(reply.text.ends_with("\n(I don't know the time zone \"Mars/Olympus\": use an IANA name such as Europe/Berlin, "
-                             "a city such as Bangalore, or an abbreviation such as CET.)"));
+  CHECK(reply.text.starts_with("(I don't know the time zone \"Mars/Olympus\": use an IANA name such as Europe/Berlin, "
+                               "a city such as Bangalore, or an abbreviation such as CET.)\n"
+                               "Architecture Committee: Thursdays 13:00 UTC"));
   CHECK(reply.links.at(0).url == "https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs");
   const auto next = next_meeting_reply(request("utc+99"), knowledge, clock);
-  CHECK(next.text.starts_with("Next: Architecture Committee, Thu 03 Dec 2026 13:00 UTC, in 6 days 1 hour."));
-  CHECK(next.text.find("I don't know the time zone \"utc+99\"") != std::string::npos);
+  CHECK(next.text.starts_with("(I don't know the time zone \"utc+99\""));
+  CHECK(next.text.find("\nNext: Architecture Committee, Thu 03 Dec 2026 13:00 UTC, in 6 days 1 hour.") != std::string::npos);
 }
 
 TEST_CASE("zone arguments are taken only when they name a zone", "[meetings][zone]") {
@@ -125,8 +125,8 @@ TEST_CASE("arguments are never echoed as a list of words (no mass highlight)", "
   for (const auto& args : {nicks, std::string("alice,bob,carol,dave,erin"), std::string("Mars/Olympus/and/a/very/long/name")}) {
     const auto next = next_meeting_reply(request(args), knowledge, clock);
     const auto all = meetings_reply(request(args), knowledge, clock);
-    CHECK(next.text.starts_with("Next: Architecture Committee"));
-    CHECK(all.text.starts_with("Architecture Committee"));
+    CHECK(next.text.find("Next: Architecture Committee") != std::string::npos);
+    CHECK(all.text.find("Architecture Committee: Thursdays") != std::string::npos);
     for (const auto& word : {"alice", "carol", "Olympus"}) {
       INFO(word);
       CHECK(next.text.find(word) == std::string::npos);
