@@ -125,7 +125,17 @@ std::optional<Reply> Router::answer_addressed(const Inbound& inbound, std::strin
 
   // Only a first word that is a command or a topic makes a command; anything else is a question,
   // and the whole sentence is what is asked.
-  if (const auto* command = registry_.find(request.command)) return run_command(*command, inbound, request, knowledge);
+  if (const auto* command = registry_.find(request.command)) {
+    // "help me install kata" asks about installing, not for help on a command called "me".
+    const auto next_word = command_word(request.args.substr(0, request.args.find_first_of(" \t")));
+    const bool asks_a_question = command->name == "help" && !next_word.empty() && registry_.find(next_word) == nullptr &&
+                                 knowledge.find_topic(next_word) == nullptr;
+    if (!asks_a_question) return run_command(*command, inbound, request, knowledge);
+    const auto match = knowledge.match_free_text(text);
+    if (match.confidence != FreeTextMatch::Confidence::sure) return run_command(*command, inbound, request, knowledge);
+    metrics_.increment("katabot_commands_total", {{"command", "free-text"}});
+    return subject_reply(match.candidates.front(), request, knowledge);
+  }
   if (const auto* topic = knowledge.find_topic(request.command)) {
     metrics_.increment("katabot_commands_total", {{"command", topic->id}});
     return topic_reply(*topic);

@@ -129,6 +129,13 @@ TEST_CASE_METHOD(RouterFixture, "an addressed sentence is a question unless its 
   REQUIRE(question);
   CHECK(question->subject == "topic:security");
 
+  const auto help_with = irc("katabot: help me report a cve", "dave");
+  REQUIRE(help_with);
+  CHECK(help_with->subject == "topic:security");
+  const auto help_for = irc("!help next", "erin");
+  REQUIRE(help_for);
+  CHECK(help_for->text.starts_with("!next [time zone]"));
+
   const auto nothing = irc("katabot: is the weather nice today?", "carol");
   REQUIRE(nothing);
   CHECK(nothing->text == "I have no answer to that. Try !help for what I know, or ask in other words.");
