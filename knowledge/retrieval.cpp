@@ -22,17 +22,19 @@ constexpr std::size_t min_typo_word_bytes = 5;
 // bound on the work per typo.
 constexpr std::size_t max_spellings_per_variant = 4;
 
-// Sorted, for binary search. Question words that tell subjects apart ("when", "who", "where",
-// "why") are kept on purpose: "when is the call" and "who is on the committee" differ by them.
+// Sorted, for binary search: words of any question ("the", "do", "find", "use", "work") that say
+// nothing about its subject. Question words ("when", "who") are not here: see is_question_word.
 constexpr auto stop_words = std::to_array<std::string_view>({
-    "a", "about", "all", "also", "am", "an", "and", "any", "anyone", "are", "aren", "as", "at", "be", "been",
-    "but", "by", "can", "cant", "could", "d", "did", "didn", "do", "does", "doesn", "doing", "don", "dont",
-    "for", "from", "get", "got", "had", "has", "have", "he", "her", "here", "hey", "hi", "his", "how", "i",
-    "if", "im", "in", "into", "is", "isn", "it", "its", "just", "know", "let", "like", "ll", "m", "me",
-    "might", "more", "my", "need", "of", "on", "one", "or", "our", "please", "pls", "plz", "re", "s", "she",
-    "should", "so", "some", "t", "tell", "thanks", "that", "the", "their", "them", "then", "there", "these",
-    "they", "this", "those", "to", "us", "ve", "want", "was", "wasn", "we", "were", "what", "which", "will",
-    "with", "won", "would", "ya", "you", "your", "yours",
+    "a", "about", "actually", "all", "also", "am", "an", "and", "any", "anyone", "are", "aren", "as", "at",
+    "be", "been", "but", "by", "can", "cant", "could", "d", "did", "didn", "do", "does", "doesn", "doing",
+    "don", "dont", "find", "for", "from", "get", "got", "had", "has", "have", "he", "her",
+    "here", "hey", "hi", "his", "how", "i", "if", "im", "in", "into", "is", "isn", "it", "its", "just",
+    "know", "let", "like", "ll", "look", "looking", "m", "make", "me", "might", "more", "my", "need", "of",
+    "on", "one", "or", "our", "please", "pls", "plz", "re", "really", "s", "see", "she", "should", "so",
+    "some", "t", "tell", "thanks", "that", "the", "their", "them", "then", "there", "these", "they", "thing",
+    "things", "this", "those", "to", "us", "use", "used", "using", "ve", "want", "was", "wasn", "way", "we",
+    "were", "what", "which", "will", "with", "won", "work", "working", "works", "would", "ya", "you", "your",
+    "yours",
 });
 static_assert(std::is_sorted(stop_words.begin(), stop_words.end()));
 
@@ -209,7 +211,7 @@ std::vector<Retrieval::Scored> Retrieval::rank(std::string_view question, std::s
       const auto pair = pair_term(words[i], words[i + 1]);
       if (seen.insert(pair).second) {
         ++used;
-        add(postings_for(pair, {}), std::max(words[i].weight, words[i + 1].weight));
+        add(postings_for(pair, {}), std::min(words[i].weight, words[i + 1].weight));
       }
     }
   }

@@ -51,6 +51,16 @@ TEST_CASE("retrieval forgives one typo in a longer word", "[retrieval]") {
   CHECK(sure_answer(knowledge, "goverance") == "governance");
 }
 
+TEST_CASE("words every question has do not decide the answer", "[retrieval]") {
+  auto topics = small_topics();
+  topics.push_back(topic("slack", "Slack", "Join the Slack workspace."));
+  topics.push_back(topic("irc", "IRC", "Use IRC if you like: use it, find us, see what works; we use Slack more."));
+  topics.push_back(topic("docs", "Documentation", "Find how to use and work with Kata: where to find what you look for."));
+  const KnowledgeBase knowledge(topics, {});
+  CHECK(sure_answer(knowledge, "which slack do you use") == "slack");
+  CHECK(sure_answer(knowledge, "where do i find the governance") == "governance");
+}
+
 TEST_CASE("questions about nothing known get no answer", "[retrieval]") {
   const KnowledgeBase knowledge(small_topics(), {});
   CHECK(knowledge.match_free_text("what is the weather like today").confidence == FreeTextMatch::Confidence::none);
