@@ -129,6 +129,7 @@ Retrieval::Retrieval(const std::vector<Document>& documents) {
   // Weighted term frequencies per document, then BM25 impacts once the lengths are known.
   std::vector<std::unordered_map<std::string, float>> frequencies(documents.size());
   std::vector<float> lengths(documents.size(), 0);
+  std::unordered_set<std::string> spelled;  // words whose near spellings are already indexed
 
   for (std::size_t d = 0; d < documents.size(); ++d) {
     for (const auto& field : documents[d]) {
@@ -139,12 +140,10 @@ Retrieval::Retrieval(const std::vector<Document>& documents) {
       }
       lengths[d] += field.weight * static_cast<float>(words.size());
       for (const auto& word : words) {
-        if (word.surface.size() < min_typo_word_bytes) continue;
+        if (word.surface.size() < min_typo_word_bytes || !spelled.insert(word.surface).second) continue;
         for (auto& variant : one_deletion_variants(word.surface)) {
           auto& spellings = near_spellings_[std::move(variant)];
-          const bool known = std::any_of(spellings.begin(), spellings.end(),
-                                         [&](const Spelling& spelling) { return spelling.surface == word.surface; });
-          if (!known && spellings.size() < max_spellings_per_variant) spellings.push_back({word.surface, word.stem});
+          if (spellings.size() < max_spellings_per_variant) spellings.push_back({word.surface, word.stem});
         }
       }
     }
