@@ -6,6 +6,7 @@
 #include "handlers/did_you_mean.hpp"
 #include "handlers/meetings_handler.hpp"
 #include "handlers/topic_handler.hpp"
+#include "handlers/user_echo.hpp"
 #include "knowledge/utf8_cut.hpp"
 #include "knowledge/yaml_reader.hpp"
 
@@ -125,17 +126,37 @@ std::optional<Reply> Router::answer_addressed(const Inbound& inbound, std::strin
   request.user_timezone = inbound.user_timezone;
   if (request.command.empty()) request.command = "help";
 
-  if (const auto* command = registry_.find(request.command)) return run_command(*command, inbound, request, knowledge);
+  // Only a first word that is a command or a topic makes a command; anything else is a question,
+  // and the whole sentence is what is asked.
+  if (const auto* command = registry_.find(request.command)) {
+    // "help me install kata" asks about installing, not for help on a command called "me".
+    const auto next_word = command_word(request.args.substr(0, request.args.find_first_of(" \t")));
+    const bool asks_a_question = command->name == "help" && !next_word.empty() && registry_.find(next_word) == nullptr &&
+                                 knowledge.find_topic(next_word) == nullptr;
+    if (!asks_a_question) return run_command(*command, inbound, request, knowledge);
+    const auto match = knowledge.match_free_text(text);
+    if (match.confidence != FreeTextMatch::Confidence::sure) return run_command(*command, inbound, request, knowledge);
+    metrics_.increment("katabot_commands_total", {{"command", "free-text"}});
+    return subject_reply(match.candidates.front(), request, knowledge);
+  }
   if (const auto* topic = knowledge.find_topic(request.command)) {
     metrics_.increment("katabot_commands_total", {{"command", topic->id}});
     return topic_reply(*topic);
   }
-  if (const auto subject = knowledge.match_free_text(text)) {
+  const auto match = knowledge.match_free_text(text);
+  const bool one_word = space == std::string_view::npos;
+  if (match.confidence == FreeTextMatch::Confidence::sure) {
     metrics_.increment("katabot_commands_total", {{"command", "free-text"}});
-    return subject_reply(*subject, request, knowledge);
+    return subject_reply(match.candidates.front(), request, knowledge);
+  }
+  // A lone unknown word is most often a mistyped command: did-you-mean serves it better.
+  if (match.confidence == FreeTextMatch::Confidence::unsure && !one_word) {
+    metrics_.increment("katabot_commands_total", {{"command", "free-text-unsure"}});
+    return suggestion_reply(match.candidates, request, knowledge);
   }
   metrics_.increment("katabot_commands_total", {{"command", "unknown"}});
-  return unknown_word_reply(request.command, request, knowledge);
+  if (one_word) return unknown_word_reply(request.command, request, knowledge);
+  return no_answer_reply(request);
 }
 
 std::optional<Reply> Router::run_command(const Command& command, const Inbound& inbound, const Request& request,
@@ -155,11 +176,43 @@ Reply Router::subject_reply(const Subject& subject, const Request& request, cons
   return meeting_reply(knowledge.meeting(subject), request, clock_);
 }
 
+// How to ask about a subject where the asker is: its topic command, or `next` for a meeting.
+std::string Router::command_for(const Subject& subject, const KnowledgeBase& knowledge) const {
+  if (subject.kind == Subject::Kind::topic) return knowledge.topic(subject).id;
+  return knowledge.meetings().size() == 1 ? "next" : "next " + knowledge.meeting(subject).id;
+}
+
+Reply Router::suggestion_reply(const std::vector<Subject>& candidates, const Request& request,
+                               const KnowledgeBase& knowledge) const {
+  std::string plain;
+  std::string marked;
+  for (std::size_t i = 0; i < candidates.size(); ++i) {
+    const auto command = request.command_prefix + command_for(candidates[i], knowledge);
+    const auto& title = candidates[i].kind == Subject::Kind::topic ? knowledge.topic(candidates[i]).title
+                                                                    : knowledge.meeting(candidates[i]).title;
+    const auto* joint = i == 0 ? "" : " or ";
+    plain += joint + command + " (" + title + ")";
+    marked += joint + ("`" + command + "` (" + escape_mrkdwn(title) + ")");
+  }
+  Reply reply;
+  reply.text = "Do you mean " + plain + "?";
+  reply.mrkdwn = "Do you mean " + marked + "?";
+  return reply;
+}
+
+Reply Router::no_answer_reply(const Request& request) const {
+  Reply reply;
+  reply.text = "I have no answer to that. Try " + request.command_prefix + "help for what I know, or ask in other words.";
+  reply.mrkdwn = "I have no answer to that. Try `" + request.command_prefix + "help` for what I know, or ask in other words.";
+  return reply;
+}
+
 Reply Router::unknown_word_reply(const std::string& word, const Request& request, const KnowledgeBase& knowledge) {
   const auto suggestions = closest_words(word, registry_.all_words(knowledge));
-  const auto shown = truncate_utf8(word, 40, "…");
-  std::string text = "I don't know \"" + shown + "\".";
-  std::string rich = "I don't know \"" + escape_mrkdwn(shown) + "\".";
+  // Never more than one short token back into the channel (see may_echo).
+  const bool quoted = may_echo(word);
+  std::string text = quoted ? "I don't know \"" + word + "\"." : "I don't know that word.";
+  std::string rich = quoted ? "I don't know \"" + escape_mrkdwn(word) + "\"." : text;
   if (!suggestions.empty()) {
     std::string plain;
     std::string marked;

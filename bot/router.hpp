@@ -50,6 +50,10 @@ class Router {
                                    const KnowledgeBase& knowledge);
   Reply subject_reply(const Subject& subject, const Request& request, const KnowledgeBase& knowledge);
   Reply unknown_word_reply(const std::string& word, const Request& request, const KnowledgeBase& knowledge);
+  Reply suggestion_reply(const std::vector<Subject>& candidates, const Request& request,
+                         const KnowledgeBase& knowledge) const;
+  Reply no_answer_reply(const Request& request) const;
+  std::string command_for(const Subject& subject, const KnowledgeBase& knowledge) const;
   std::optional<std::string_view> strip_address(std::string_view text) const;
   bool is_admin(const Inbound& inbound) const;
   std::string command_prefix(const Inbound& inbound) const;

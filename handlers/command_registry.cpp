@@ -2,7 +2,7 @@
 
 #include "handlers/admin_handler.hpp"
 #include "handlers/meetings_handler.hpp"
-#include "knowledge/utf8_cut.hpp"
+#include "handlers/user_echo.hpp"
 #include "knowledge/yaml_reader.hpp"
 
 namespace katabot {
@@ -82,9 +82,11 @@ Reply CommandRegistry::help_for(const std::string& word, const Request& request,
                    (also.empty() ? "" : " (also `" + also + "`)") + "\n" + escape_mrkdwn(topic->summary);
     reply.links = topic->links;
   } else {
-    const auto shown = truncate_utf8(word, 40, "…");
-    reply.text = "There is no command \"" + shown + "\". Try " + prefix + "help for the list.";
-    reply.mrkdwn = "There is no command \"" + escape_mrkdwn(shown) + "\". Try `" + prefix + "help` for the list.";
+    const bool quoted = may_echo(word);
+    reply.text = (quoted ? "There is no command \"" + word + "\"." : std::string("There is no such command.")) + " Try " +
+                 prefix + "help for the list.";
+    reply.mrkdwn = (quoted ? "There is no command \"" + escape_mrkdwn(word) + "\"." : std::string("There is no such command.")) +
+                   " Try `" + prefix + "help` for the list.";
   }
   return reply;
 }

@@ -3,8 +3,9 @@
 #include <sstream>
 
 #include "handlers/time_format.hpp"
+#include "handlers/user_echo.hpp"
+#include "handlers/zone_argument.hpp"
 #include "knowledge/schedule.hpp"
-#include "knowledge/utf8_cut.hpp"
 
 namespace katabot {
 namespace {
@@ -14,21 +15,30 @@ using std::chrono::seconds;
 
 struct Audience {
   const date::time_zone* zone = nullptr;  // the asker's zone, if other than UTC
-  std::string error;                      // set when the user named a zone that does not exist
+  std::string hint;                       // set when the words named a zone that does not exist
 };
 
-// The zone to show times in: named in the arguments, else the asker's own.
-Audience audience_for(const std::string& zone_argument, const Request& request) {
+// The zone to show times in: the one the words name, else the asker's own. Words that name no zone
+// are ignored, so "next one please" still answers.
+Audience audience_for(const std::string& words, const Request& request) {
   Audience audience;
-  const auto& name = zone_argument.empty() ? request.user_timezone : zone_argument;
-  if (name.empty()) return audience;
-  audience.zone = find_zone(name);
-  if (audience.zone == nullptr && !zone_argument.empty()) {
-    audience.error = "I don't know the time zone \"" + truncate_utf8(zone_argument, 64, "…") +
-                     "\". Use an IANA name such as Europe/Berlin, America/Los_Angeles or Asia/Tokyo.";
+  const auto argument = parse_zone_argument(words);
+  audience.zone = argument.zone != nullptr ? argument.zone : find_zone(request.user_timezone);
+  if (!argument.unknown.empty()) {
+    const auto named = may_echo(argument.unknown) ? "the time zone \"" + argument.unknown + "\"" : std::string("that time zone");
+    audience.hint = "(I don't know " + named +
+                    ": use an IANA name such as Europe/Berlin, a city such as Bangalore, or an abbreviation such as CET.)";
   }
   if (audience.zone != nullptr && audience.zone->name() == "UTC") audience.zone = nullptr;
   return audience;
+}
+
+// The hint goes first: the answer's last line is where IRC appends the source link, and it
+// already carries it.
+void add_hint(Reply& reply, const Audience& audience) {
+  if (audience.hint.empty()) return;
+  reply.text = audience.hint + "\n" + reply.text;
+  reply.mrkdwn = "_" + escape_mrkdwn(audience.hint) + "_\n" + reply.mrkdwn;
 }
 
 constexpr const char* weekday_names[] = {"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"};
@@ -96,23 +106,23 @@ SysSeconds now_seconds(const Clock& clock) { return floor<seconds>(clock.now());
 
 Reply meetings_reply(const Request& request, const KnowledgeBase& knowledge, const Clock& clock) {
   const auto audience = audience_for(request.args, request);
-  if (!audience.error.empty()) return error_reply(audience.error);
   if (knowledge.meetings().empty()) return error_reply("No meetings are scheduled.");
   Reply reply;
   for (const auto& meeting : knowledge.meetings()) append_meeting(reply, meeting, audience, now_seconds(clock));
+  add_hint(reply, audience);
   return reply;
 }
 
 Reply meeting_reply(const Meeting& meeting, const Request& request, const Clock& clock) {
   Reply reply;
   append_meeting(reply, meeting, audience_for({}, request), now_seconds(clock));
+  reply.subject = "meeting:" + meeting.id;
   return reply;
 }
 
 Reply next_meeting_reply(const Request& request, const KnowledgeBase& knowledge, const Clock& clock) {
   if (const auto* meeting = knowledge.find_meeting(request.args)) return meeting_reply(*meeting, request, clock);
   const auto audience = audience_for(request.args, request);
-  if (!audience.error.empty()) return error_reply(audience.error);
   const auto now = now_seconds(clock);
   const Meeting* soonest = nullptr;
   SysSeconds soonest_start{};
@@ -128,7 +138,9 @@ Reply next_meeting_reply(const Request& request, const KnowledgeBase& knowledge,
   reply.text = "Next: " + soonest->title + ", " + when_text(soonest_start, *soonest, audience, now);
   reply.mrkdwn = "*Next: " + escape_mrkdwn(soonest->title) + "*\n" + escape_mrkdwn(when_text(soonest_start, *soonest, audience, now));
   reply.links = meeting_links(*soonest);
+  reply.subject = "meeting:" + soonest->id;
   if (!reply.links.empty()) reply.text += ". Agenda: " + reply.links.front().url;
+  add_hint(reply, audience);
   return reply;
 }
 

@@ -19,6 +19,8 @@ struct Reply {
   std::string mrkdwn;
   // Where the answer comes from and where to read more; the first one is the source.
   std::vector<Link> links;
+  // What the answer is about, "topic:<id>" or "meeting:<id>"; empty for other answers.
+  std::string subject;
   Visibility visibility = Visibility::ephemeral;
   Action action = Action::none;
 };

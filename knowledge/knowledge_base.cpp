@@ -1,5 +1,6 @@
 #include "knowledge/knowledge_base.hpp"
 
+#include <algorithm>
 #include <map>
 
 #include "knowledge/yaml_reader.hpp"
@@ -7,53 +8,98 @@
 namespace katabot {
 namespace {
 
-// Values stored in the phrase index: subject kind in the low bit, subject index above it, and a
-// weight class so that a keyword counts more than a word of a title.
-constexpr std::uint32_t encode(Subject subject, std::uint32_t weight) {
-  return (static_cast<std::uint32_t>(subject.index) << 4) | (weight << 1) |
-         (subject.kind == Subject::Kind::meeting ? 1U : 0U);
+// Values stored in the keyword index: the subject kind in the low bit, its index above.
+constexpr std::uint32_t encode(Subject subject) {
+  return (static_cast<std::uint32_t>(subject.index) << 1) | (subject.kind == Subject::Kind::meeting ? 1U : 0U);
 }
-constexpr Subject decode_subject(std::uint32_t value) {
-  return {(value & 1U) ? Subject::Kind::meeting : Subject::Kind::topic, value >> 4};
+constexpr Subject decode(std::uint32_t value) {
+  return {(value & 1U) ? Subject::Kind::meeting : Subject::Kind::topic, value >> 1};
 }
-constexpr std::uint32_t decode_weight(std::uint32_t value) { return (value >> 1) & 7U; }
 
-constexpr std::uint32_t keyword_weight = 3;
-constexpr std::uint32_t command_weight = 2;
-constexpr std::uint32_t title_weight = 1;
+// How much one word counts, by where it stands: names and titles say what a subject is, details
+// mention many things in passing.
+constexpr float name_weight = 3;
+constexpr float keyword_weight = 2;
+constexpr float summary_weight = 1.5F;
+constexpr float details_weight = 1;
 
-std::string spaced(std::string_view command_word) {
-  std::string text(command_word);
-  for (auto& c : text) {
-    if (c == '-') c = ' ';
+// Free-text confidence, in BM25 points (one rare word of a title scores about 3 with this
+// knowledge base): at least sure_score and clearly ahead of the second best answers; from
+// unsure_score on, the two best are offered.
+constexpr float sure_score = 2.0F;
+constexpr float sure_lead = 1.05F;
+constexpr float unsure_score = 1.2F;
+// A keyword phrase said word for word ("what is kata containers") is the surest evidence there is:
+// this much per word of the phrase, on top of the ranking.
+constexpr float keyword_phrase_bonus = 1.5F;
+// Candidates read from the ranking before keyword phrases are added: enough for a phrase to lift
+// any of them to the top.
+constexpr std::size_t ranked_candidates = 8;
+
+// The words of Slack mrkdwn as a reader sees them: link labels without their URLs, and without the
+// `/kata word` pointers to other topics (they are about those topics, not this one).
+std::string prose_of(std::string_view mrkdwn) {
+  std::string prose;
+  for (std::size_t i = 0; i < mrkdwn.size(); ++i) {
+    const char c = mrkdwn[i];
+    if (c == '`' && mrkdwn.substr(i + 1).starts_with("/kata ")) {
+      const auto close = mrkdwn.find('`', i + 1);
+      if (close != std::string_view::npos) i = close;
+      prose += ' ';
+    } else if (c == '<') {
+      const auto close = mrkdwn.find('>', i);
+      const auto bar = mrkdwn.find('|', i);
+      if (close == std::string_view::npos) continue;
+      if (bar != std::string_view::npos && bar < close) prose += mrkdwn.substr(bar + 1, close - bar - 1);
+      prose += ' ';
+      i = close;
+    } else if (mrkdwn.substr(i).starts_with("http://") || mrkdwn.substr(i).starts_with("https://")) {
+      while (i + 1 < mrkdwn.size() && mrkdwn[i + 1] != ' ' && mrkdwn[i + 1] != '\n') ++i;
+      prose += ' ';
+    } else {
+      prose += c;
+    }
   }
-  return text;
+  return prose;
+}
+
+std::vector<Document> documents_of(const std::vector<Topic>& topics, const std::vector<Meeting>& meetings,
+                                   const std::vector<Synonyms>& synonyms) {
+  std::vector<Document> documents;
+  for (const auto& topic : topics) {
+    Document document{{topic.title, name_weight}, {topic.id, name_weight}, {topic.summary, summary_weight},
+                      {prose_of(topic.details), details_weight}};
+    for (const auto& alias : topic.aliases) document.push_back({alias, name_weight});
+    for (const auto& keyword : topic.keywords) document.push_back({keyword, keyword_weight});
+    documents.push_back(std::move(document));
+  }
+  for (const auto& meeting : meetings) {
+    Document document{{meeting.title, name_weight}, {meeting.id, name_weight}, {meeting.description, summary_weight}};
+    for (const auto& keyword : meeting.keywords) document.push_back({keyword, keyword_weight});
+    documents.push_back(std::move(document));
+  }
+  for (const auto& entry : synonyms) {
+    auto& document = documents[entry.subject.kind == Subject::Kind::topic ? entry.subject.index
+                                                                          : topics.size() + entry.subject.index];
+    for (const auto& word : entry.words) document.push_back({word, keyword_weight});
+  }
+  return documents;
 }
 
 }  // namespace
 
-KnowledgeBase::KnowledgeBase(std::vector<Topic> topics, std::vector<Meeting> meetings)
-    : topics_(std::move(topics)), meetings_(std::move(meetings)) {
+KnowledgeBase::KnowledgeBase(std::vector<Topic> topics, std::vector<Meeting> meetings, std::vector<Synonyms> synonyms)
+    : topics_(std::move(topics)),
+      meetings_(std::move(meetings)),
+      synonyms_(std::move(synonyms)),
+      retrieval_(documents_of(topics_, meetings_, synonyms_)) {
   for (std::size_t i = 0; i < topics_.size(); ++i) {
-    const Subject subject{Subject::Kind::topic, i};
-    for (const auto& keyword : topics_[i].keywords) {
-      keyword_index_.add(keyword, encode(subject, keyword_weight));
-      free_text_index_.add(keyword, encode(subject, keyword_weight));
-    }
-    free_text_index_.add(spaced(topics_[i].id), encode(subject, command_weight));
-    for (const auto& alias : topics_[i].aliases) free_text_index_.add(spaced(alias), encode(subject, command_weight));
-    free_text_index_.add(topics_[i].title, encode(subject, title_weight));
+    for (const auto& keyword : topics_[i].keywords) keyword_index_.add(keyword, encode(Subject{Subject::Kind::topic, i}));
   }
   for (std::size_t i = 0; i < meetings_.size(); ++i) {
-    const Subject subject{Subject::Kind::meeting, i};
-    for (const auto& keyword : meetings_[i].keywords) {
-      keyword_index_.add(keyword, encode(subject, keyword_weight));
-      free_text_index_.add(keyword, encode(subject, keyword_weight));
-    }
-    free_text_index_.add(meetings_[i].title, encode(subject, title_weight));
+    for (const auto& keyword : meetings_[i].keywords) keyword_index_.add(keyword, encode(Subject{Subject::Kind::meeting, i}));
   }
   keyword_index_.build();
-  free_text_index_.build();
 }
 
 std::shared_ptr<const KnowledgeBase> KnowledgeBase::load(const std::filesystem::path& dir,
@@ -62,8 +108,12 @@ std::shared_ptr<const KnowledgeBase> KnowledgeBase::load(const std::filesystem::
   const auto before = diagnostics.size();
   auto topics = load_topics((dir / "topics.yaml").string(), reserved, diagnostics);
   auto meetings = load_meetings((dir / "meetings.yaml").string(), diagnostics);
+  std::vector<Synonyms> synonyms;
+  if (const auto path = dir / "synonyms.yaml"; std::filesystem::exists(path) && diagnostics.size() == before) {
+    synonyms = load_synonyms(path.string(), topics, meetings, diagnostics);
+  }
   if (diagnostics.size() != before) return nullptr;
-  return std::make_shared<const KnowledgeBase>(std::move(topics), std::move(meetings));
+  return std::make_shared<const KnowledgeBase>(std::move(topics), std::move(meetings), std::move(synonyms));
 }
 
 const Topic* KnowledgeBase::find_topic(std::string_view word) const {
@@ -84,28 +134,58 @@ const Meeting* KnowledgeBase::find_meeting(std::string_view id) const {
   return nullptr;
 }
 
-std::optional<Subject> KnowledgeBase::best_match(const PhraseIndex& index, std::string_view text) const {
-  std::map<std::uint32_t, std::uint32_t> scores;  // subject key (weight bits cleared) → score
-  for (const auto& hit : index.find(normalize_for_matching(text))) {
-    scores[hit.value & ~(7U << 1)] += decode_weight(hit.value) * hit.words;
-  }
+std::optional<Subject> KnowledgeBase::match_keywords(std::string_view text) const {
+  std::map<std::uint32_t, std::uint32_t> scores;  // encoded subject → words of its phrases found
+  for (const auto& hit : keyword_index_.find(normalize_for_matching(text))) scores[hit.value] += hit.words;
   std::optional<Subject> best;
   std::uint32_t best_score = 0;
   for (const auto& [key, score] : scores) {
     if (score > best_score) {
       best_score = score;
-      best = decode_subject(key);
+      best = decode(key);
     }
   }
   return best;
 }
 
-std::optional<Subject> KnowledgeBase::match_keywords(std::string_view text) const {
-  return best_match(keyword_index_, text);
+Subject KnowledgeBase::subject_of_document(std::uint32_t document) const {
+  if (document < topics_.size()) return {Subject::Kind::topic, document};
+  return {Subject::Kind::meeting, document - topics_.size()};
 }
 
-std::optional<Subject> KnowledgeBase::match_free_text(std::string_view text) const {
-  return best_match(free_text_index_, text);
+FreeTextMatch KnowledgeBase::match_free_text(std::string_view text) const {
+  auto ranked = retrieval_.rank(text, ranked_candidates);
+  const auto document_of = [&](Subject subject) {
+    return static_cast<std::uint32_t>(subject.kind == Subject::Kind::topic ? subject.index : topics_.size() + subject.index);
+  };
+  const auto bounded = text.substr(0, std::min(text.size(), Retrieval::max_question_bytes));
+  for (const auto& hit : keyword_index_.find(normalize_for_matching(bounded))) {
+    const auto document = document_of(decode(hit.value));
+    const auto found = std::find_if(ranked.begin(), ranked.end(), [&](const auto& r) { return r.document == document; });
+    const float bonus = keyword_phrase_bonus * static_cast<float>(hit.words);
+    if (found == ranked.end()) {
+      ranked.push_back({document, bonus});
+    } else {
+      found->score += bonus;
+    }
+  }
+  std::sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+    return a.score != b.score ? a.score > b.score : a.document < b.document;
+  });
+  if (ranked.size() > 2) ranked.resize(2);
+  FreeTextMatch match;
+  if (ranked.empty() || ranked[0].score < unsure_score) return match;
+  const float second = ranked.size() > 1 ? ranked[1].score : 0;
+  if (ranked[0].score >= sure_score && ranked[0].score >= sure_lead * second) {
+    match.confidence = FreeTextMatch::Confidence::sure;
+    match.candidates = {subject_of_document(ranked[0].document)};
+    return match;
+  }
+  match.confidence = FreeTextMatch::Confidence::unsure;
+  for (const auto& scored : ranked) {
+    if (scored.score >= unsure_score) match.candidates.push_back(subject_of_document(scored.document));
+  }
+  return match;
 }
 
 std::vector<std::string> KnowledgeBase::command_words() const {

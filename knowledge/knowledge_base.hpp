@@ -1,5 +1,5 @@
 #pragma once
-// An immutable snapshot of everything the bot knows: topics, meetings and the phrase indexes over
+// An immutable snapshot of everything the bot knows: topics, meetings, synonyms and the indexes over
 // them. A reload builds a new snapshot and swaps it in only when it validates.
 #include <filesystem>
 #include <memory>
@@ -10,22 +10,25 @@
 
 #include "knowledge/meetings.hpp"
 #include "knowledge/phrase_index.hpp"
+#include "knowledge/retrieval.hpp"
+#include "knowledge/subject.hpp"
+#include "knowledge/synonyms.hpp"
 #include "knowledge/topics.hpp"
 
 namespace katabot {
 
-// What a phrase points at: a topic or a meeting.
-struct Subject {
-  enum class Kind { topic, meeting } kind;
-  std::size_t index;
-  bool operator==(const Subject&) const = default;
+// The subjects a question is about, and how sure that is: a sure match answers, an unsure one
+// offers the two best, none gets the help pointer.
+struct FreeTextMatch {
+  enum class Confidence { none, unsure, sure } confidence = Confidence::none;
+  std::vector<Subject> candidates;  // best first: one when sure, up to two when unsure
 };
 
 class KnowledgeBase {
  public:
-  KnowledgeBase(std::vector<Topic> topics, std::vector<Meeting> meetings);
+  KnowledgeBase(std::vector<Topic> topics, std::vector<Meeting> meetings, std::vector<Synonyms> synonyms = {});
 
-  // Loads topics.yaml and meetings.yaml from `dir`. Command words in `reserved` (built-in commands)
+  // Loads topics.yaml, meetings.yaml and (when present) synonyms.yaml from `dir`. Command words in `reserved` (built-in commands)
   // may not be used as topic ids or aliases. Returns null when any problem was recorded.
   static std::shared_ptr<const KnowledgeBase> load(const std::filesystem::path& dir,
                                                    const CommandWords& reserved,
@@ -42,19 +45,21 @@ class KnowledgeBase {
 
   // Channel chatter: the subject whose keywords the text mentions most strongly, if any.
   std::optional<Subject> match_keywords(std::string_view text) const;
-  // Text addressed to the bot: keywords, ids, aliases and titles all count.
-  std::optional<Subject> match_free_text(std::string_view text) const;
+  // A question addressed to the bot, ranked against the whole text of every subject (title, ids,
+  // aliases, keywords, synonyms, summary, details; a meeting's title, description and keywords).
+  FreeTextMatch match_free_text(std::string_view text) const;
 
   // Every id and alias, for help and did-you-mean.
   std::vector<std::string> command_words() const;
 
  private:
-  std::optional<Subject> best_match(const PhraseIndex& index, std::string_view text) const;
+  Subject subject_of_document(std::uint32_t document) const;
 
   std::vector<Topic> topics_;
   std::vector<Meeting> meetings_;
+  std::vector<Synonyms> synonyms_;
   PhraseIndex keyword_index_;
-  PhraseIndex free_text_index_;
+  Retrieval retrieval_;
 };
 
 }  // namespace katabot

@@ -2,6 +2,8 @@
 
 #include "handlers/meetings_handler.hpp"
 #include "handlers/time_format.hpp"
+#include "handlers/user_echo.hpp"
+#include "handlers/zone_argument.hpp"
 #include "test_support.hpp"
 
 using namespace katabot;
@@ -70,12 +72,72 @@ TEST_CASE("times are shown in the zone asked for, and in the asker's zone", "[me
   CHECK(asker.text.find("Thu 03 Dec 2026 22:00 JST (Asia/Tokyo)") != std::string::npos);
 }
 
-TEST_CASE("an unknown zone gets a clear message", "[meetings]") {
+TEST_CASE("an unknown zone gets the answer and a hint", "[meetings]") {
   const ManualClock clock(test::at_utc(2026, 11, 27, 12));
   const auto reply = meetings_reply(request("Mars/Olympus"), knowledge, clock);
-  CHECK(reply.text == "I don't know the time zone \"Mars/Olympus\". Use an IANA name such as Europe/Berlin, "
-                      "America/Los_Angeles or Asia/Tokyo.");
-  CHECK(reply.links.empty());
+  CHECK(reply.text.starts_with("(I don't know the time zone \"Mars/Olympus\": use an IANA name such as Europe/Berlin, "
+                               "a city such as Bangalore, or an abbreviation such as CET.)\n"
+                               "Architecture Committee: Thursdays 13:00 UTC"));
+  CHECK(reply.links.at(0).url == "https://etherpad.opendev.org/p/Kata_Containers_Architecture_Committee_Mtgs");
+  const auto next = next_meeting_reply(request("utc+99"), knowledge, clock);
+  CHECK(next.text.starts_with("(I don't know the time zone \"utc+99\""));
+  CHECK(next.text.find("\nNext: Architecture Committee, Thu 03 Dec 2026 13:00 UTC, in 6 days 1 hour.") != std::string::npos);
+}
+
+TEST_CASE("zone arguments are taken only when they name a zone", "[meetings][zone]") {
+  const auto zone = [](std::string_view words) {
+    const auto* found = parse_zone_argument(words).zone;
+    return found == nullptr ? std::string("(none)") : found->name();
+  };
+  CHECK(zone("Europe/Berlin") == "Europe/Berlin");
+  CHECK(zone("europe/BERLIN") == "Europe/Berlin");
+  CHECK(zone("CET") == "Europe/Berlin");
+  CHECK(zone("pst") == "America/Los_Angeles");
+  CHECK(zone("PT") == "America/Los_Angeles");
+  CHECK(zone("EST") == "America/New_York");
+  CHECK(zone("IST") == "Asia/Kolkata");
+  CHECK(zone("JST") == "Asia/Tokyo");
+  CHECK(zone("BST") == "Europe/London");
+  CHECK(zone("berlin") == "Europe/Berlin");
+  CHECK(zone("in new york please") == "America/New_York");
+  CHECK(zone("bangalore time?") == "Asia/Kolkata");
+  CHECK(zone("UTC+2") == "Etc/GMT-2");
+  CHECK(zone("one please") == "(none)");
+  CHECK(zone("alice bob carol dave erin") == "(none)");
+  CHECK(zone("meeting after christmas") == "(none)");
+  CHECK(parse_zone_argument("one please").unknown.empty());
+  CHECK(parse_zone_argument("for Mars/Olympus").unknown == "Mars/Olympus");
+}
+
+TEST_CASE("words that name no zone are ignored and the command still answers", "[meetings][zone]") {
+  const ManualClock clock(test::at_utc(2026, 11, 27, 12));
+  const auto plain = next_meeting_reply(request(), knowledge, clock);
+  CHECK(next_meeting_reply(request("one please"), knowledge, clock).text == plain.text);
+  const auto berlin = next_meeting_reply(request("berlin"), knowledge, clock);
+  CHECK(berlin.text.find("14:00 CET (Europe/Berlin)") != std::string::npos);
+  const auto india = meetings_reply(request("IST"), knowledge, clock);
+  CHECK(india.text.find("18:30 IST (Asia/Kolkata)") != std::string::npos);
+}
+
+TEST_CASE("arguments are never echoed as a list of words (no mass highlight)", "[meetings][echo]") {
+  const ManualClock clock(test::at_utc(2026, 11, 27, 12));
+  const std::string nicks = "alice bob carol dave erin frank grace heidi ivan judy";
+  for (const auto& args : {nicks, std::string("alice,bob,carol,dave,erin"), std::string("Mars/Olympus/and/a/very/long/name")}) {
+    const auto next = next_meeting_reply(request(args), knowledge, clock);
+    const auto all = meetings_reply(request(args), knowledge, clock);
+    CHECK(next.text.find("Next: Architecture Committee") != std::string::npos);
+    CHECK(all.text.find("Architecture Committee: Thursdays") != std::string::npos);
+    for (const auto& word : {"alice", "carol", "Olympus"}) {
+      INFO(word);
+      CHECK(next.text.find(word) == std::string::npos);
+      CHECK(all.text.find(word) == std::string::npos);
+    }
+  }
+  CHECK(may_echo("Mars/Olympus"));
+  CHECK_FALSE(may_echo("alice,bob"));
+  CHECK_FALSE(may_echo("alice bob"));
+  CHECK_FALSE(may_echo("abcdefghijklmnopqrstu"));  // 21 bytes
+  CHECK_FALSE(may_echo(""));
 }
 
 TEST_CASE("meetings lists day, time, agenda and calendar links", "[meetings]") {

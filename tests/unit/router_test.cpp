@@ -96,11 +96,60 @@ TEST_CASE_METHOD(RouterFixture, "an unknown word gets did-you-mean and the help 
   CHECK(nothing_close->text == "I don't know \"xyzzy\". Try !help for what I know.");
 }
 
-TEST_CASE_METHOD(RouterFixture, "user text echoed to Slack is escaped", "[router]") {
+TEST_CASE_METHOD(RouterFixture, "user text that is not a plain word is never echoed", "[router][echo]") {
   const auto reply = say(Platform::slack, InboundKind::slash_command, "<!channel>");
   REQUIRE(reply);
-  CHECK(reply->mrkdwn.find("<!channel") == std::string::npos);
-  CHECK(reply->mrkdwn.find("\"&lt;!channel\"") != std::string::npos);
+  CHECK(reply->mrkdwn.find("channel") == std::string::npos);
+  CHECK(reply->text == "I don't know that word. Try /kata help for what I know.");
+}
+
+TEST_CASE_METHOD(RouterFixture, "a list of nicks is never echoed into the channel", "[router][echo]") {
+  // Echoing them would highlight every nick: networks ban bots for mass highlights.
+  const std::string nicks = "alice,bob,carol,dave,erin,frank,grace,heidi";
+  for (const auto& line : {"!" + nicks, "!next " + nicks, std::string("!next alice bob carol dave erin frank"), "!help " + nicks,
+                           "!meetings " + nicks, "katabot: " + nicks}) {
+    const auto reply = irc(line, "asker" + std::to_string(line.size()));
+    REQUIRE(reply);
+    INFO(line << " → " << reply->text);
+    CHECK(reply->text.find("bob") == std::string::npos);
+    CHECK(reply->text.find("carol") == std::string::npos);
+  }
+  const auto next = irc("!next alice bob carol dave erin frank", "zed");
+  REQUIRE(next);
+  CHECK(next->text.starts_with("Next: Architecture Committee"));
+}
+
+TEST_CASE_METHOD(RouterFixture, "an addressed sentence is a question unless its first word is a command", "[router]") {
+  const auto next = irc("katabot: next one please");
+  REQUIRE(next);
+  CHECK(next->text.starts_with("Next: Architecture Committee, Thu 03 Dec 2026 13:00 UTC"));
+  CHECK(next->subject == "meeting:architecture-committee");
+
+  const auto question = irc("katabot: is there a cve for this?", "bob");
+  REQUIRE(question);
+  CHECK(question->subject == "topic:security");
+
+  const auto help_with = irc("katabot: help me report a cve", "dave");
+  REQUIRE(help_with);
+  CHECK(help_with->subject == "topic:security");
+  const auto help_for = irc("!help next", "erin");
+  REQUIRE(help_for);
+  CHECK(help_for->text.starts_with("!next [time zone]"));
+
+  const auto nothing = irc("katabot: is the weather nice today?", "carol");
+  REQUIRE(nothing);
+  CHECK(nothing->text == "I have no answer to that. Try !help for what I know, or ask in other words.");
+}
+
+TEST_CASE_METHOD(RouterFixture, "a question two topics answer equally well offers both", "[router]") {
+  auto topics = knowledge->topics();
+  topics.push_back({"alpha", "Widgets for alpha", {}, {}, "Widgets and gadgets.", "", {{"a", "https://example.org/a"}}});
+  topics.push_back({"beta", "Widgets for beta", {}, {}, "Widgets and gizmos.", "", {{"b", "https://example.org/b"}}});
+  knowledge = std::make_shared<const KnowledgeBase>(topics, knowledge->meetings());
+  const auto reply = irc("katabot: tell me about widgets");
+  REQUIRE(reply);
+  CHECK(reply->text == "Do you mean !alpha (Widgets for alpha) or !beta (Widgets for beta)?");
+  CHECK(reply->mrkdwn == "Do you mean `!alpha` (Widgets for alpha) or `!beta` (Widgets for beta)?");
 }
 
 TEST_CASE_METHOD(RouterFixture, "an empty slash command shows help", "[router]") {
