@@ -46,7 +46,8 @@ class Router {
                                    const KnowledgeBase& knowledge);
   Reply subject_reply(const Subject& subject, const Request& request, const KnowledgeBase& knowledge);
   Reply unknown_word_reply(const std::string& word, const Request& request, const KnowledgeBase& knowledge);
-  std::optional<std::string_view> strip_address(std::string_view text) const;
+  // The text after "name:" or "name," when addressed to `name`.
+  std::optional<std::string_view> strip_address(std::string_view text, std::string_view name) const;
   bool is_admin(const Inbound& inbound) const;
   std::string command_prefix(const Inbound& inbound) const;
 

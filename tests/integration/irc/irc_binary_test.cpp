@@ -74,3 +74,33 @@ TEST_CASE("irc binary: katabot --config answers !conduct, addressed lines and pr
   CHECK(bot.terminate(5000ms) == 0);
   CHECK(member.wait_for(":katabot!", 5s));  // its QUIT
 }
+
+TEST_CASE("irc binary: irc.nick defaults to bot.name, and the bot answers to its fallback nick",
+          "[integration][irc][hybrid][binary]") {
+  HybridServer server;
+  auto squatter = connect_member(server.port(), "kbot", {});
+  auto member = connect_member(server.port(), "alice", {"#kata-dev"});
+  TempDir dir("katabot-binary");
+  const auto config = dir.path() / "katabot.yaml";
+  std::ofstream(config) << "bot:\n"
+                           "  name: kbot\n"
+                           "  knowledge_dir: " KATABOT_SOURCE_DIR "/knowledge\n"
+                           "  state_dir: " << (dir.path() / "state").string() << "\n"
+                           "irc:\n"
+                           "  enabled: true\n"
+                           "  host: 127.0.0.1\n"
+                           "  port: " << server.port() << "\n"
+                           "  tls: false\n"
+                           "  alt_nicks: [kbot_]\n"
+                           "  channels: [\"#kata-dev\"]\n"
+                           "http:\n"
+                           "  listen: \"\"\n";
+  Process bot({KATABOT_BINARY, "--config", config.string()}, dir.path() / "katabot.log");
+  // "kbot" is taken, so the bot is kbot_ (not "katabot": irc.nick comes from bot.name).
+  REQUIRE(member.wait_for([](const std::string& l) { return l.rfind(":kbot_!", 0) == 0 && l.find(" JOIN ") != std::string::npos; }, 20s));
+  member.send_line("PRIVMSG #kata-dev :kbot_: conduct");
+  const auto reply = member.wait_for([](const std::string& l) { return l.rfind(":kbot_!", 0) == 0 && l.find(" PRIVMSG #kata-dev :") != std::string::npos; }, 5s);
+  REQUIRE(reply);
+  CHECK(reply->find("code-of-conduct") != std::string::npos);
+  CHECK(bot.terminate(5000ms) == 0);
+}
