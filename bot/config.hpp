@@ -44,7 +44,7 @@ struct IrcConfig {
   bool tls_verify = true;
   std::string ca_file;
   std::string client_cert;
-  std::string nick = "katabot";
+  std::string nick;  // empty: bot.name (filled in by load_config)
   std::vector<std::string> alt_nicks;
   std::string username = "katabot";
   std::string realname = "Kata Containers community bot";

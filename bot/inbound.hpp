@@ -27,6 +27,7 @@ struct Inbound {
   std::string account;        // IRC services account when the server tells (account-tag), else empty
   std::string text;
   std::string user_timezone;  // IANA zone of the asker if the platform tells (Slack users.info)
+  std::string bot_nick;       // IRC: the nick the bot has now ("katabot_" after a fallback); else empty: bot.name
 };
 
 std::string_view platform_name(Platform platform);

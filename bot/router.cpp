@@ -61,9 +61,8 @@ std::string Router::command_prefix(const Inbound& inbound) const {
   return inbound.platform == Platform::slack ? settings_.slack_command + " " : settings_.irc_command_prefix;
 }
 
-std::optional<std::string_view> Router::strip_address(std::string_view text) const {
+std::optional<std::string_view> Router::strip_address(std::string_view text, std::string_view name) const {
   if (text.starts_with('@')) text.remove_prefix(1);
-  const auto& name = settings_.bot_name;
   if (text.size() <= name.size() || ascii_lower(text.substr(0, name.size())) != ascii_lower(name)) return std::nullopt;
   const char separator = text[name.size()];
   if (separator != ':' && separator != ',') return std::nullopt;
@@ -78,13 +77,15 @@ std::optional<Reply> Router::route(const Inbound& inbound) {
   // cap matching and did-you-mean would cost time in proportion to what an attacker sends.
   const auto text = trim(first_code_points(inbound.text, settings_.max_routed_code_points));
   const auto& prefix = settings_.irc_command_prefix;
+  // People address the nick they see, which is not bot.name after an IRC nick fallback.
+  const std::string_view name = inbound.bot_nick.empty() ? settings_.bot_name : inbound.bot_nick;
 
   switch (inbound.kind) {
     case InboundKind::slash_command:
       return answer_addressed(inbound, text, *knowledge);
     case InboundKind::direct_message:
     case InboundKind::mention: {
-      auto addressed = strip_address(text).value_or(text);
+      auto addressed = strip_address(text, name).value_or(text);
       if (addressed.starts_with(prefix)) addressed.remove_prefix(prefix.size());
       return answer_addressed(inbound, addressed, *knowledge);
     }
@@ -93,7 +94,7 @@ std::optional<Reply> Router::route(const Inbound& inbound) {
           !std::isspace(static_cast<unsigned char>(text[prefix.size()]))) {
         return answer_addressed(inbound, text.substr(prefix.size()), *knowledge);
       }
-      if (const auto addressed = strip_address(text)) return answer_addressed(inbound, *addressed, *knowledge);
+      if (const auto addressed = strip_address(text, name)) return answer_addressed(inbound, *addressed, *knowledge);
       return listen_for_keywords(inbound, text, *knowledge);
   }
   return std::nullopt;

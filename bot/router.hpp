@@ -54,7 +54,8 @@ class Router {
                          const KnowledgeBase& knowledge) const;
   Reply no_answer_reply(const Request& request) const;
   std::string command_for(const Subject& subject, const KnowledgeBase& knowledge) const;
-  std::optional<std::string_view> strip_address(std::string_view text) const;
+  // The text after "name:" or "name," when addressed to `name`.
+  std::optional<std::string_view> strip_address(std::string_view text, std::string_view name) const;
   bool is_admin(const Inbound& inbound) const;
   std::string command_prefix(const Inbound& inbound) const;
 

@@ -38,7 +38,8 @@ struct IrcAdapter::Wait {
 };
 
 // One connection: a reader, a writer and a ticker coroutine around a sans-I/O Session. The writer
-// alone touches the socket for output, behind a bounded queue paced by the flood buckets.
+// alone touches the socket for output: urgent lines at once, then, paced by the flood buckets, the
+// session's own lines (JOIN, NICK) and the answers, served fairly per asker.
 class IrcAdapter::Connection {
  public:
   Connection(IrcAdapter& adapter, asio::any_io_executor executor)
@@ -47,7 +48,8 @@ class IrcAdapter::Connection {
         session_(adapter.session_settings_, adapter.channels_, steady::now()),
         flood_(adapter.tuning_.flood, steady::now()),
         wake_(executor),
-        ticker_(executor) {}
+        ticker_(executor),
+        answers_(adapter.tuning_.queue) {}
 
   ~Connection() { fail_queue(); }
 
@@ -78,42 +80,40 @@ class IrcAdapter::Connection {
   // Registered: QUIT and wait briefly for the server to close. Still connecting: just close.
   void quit(std::string_view reason) {
     if (!session_.registered()) return close();
-    enqueue("QUIT :" + std::string(reason), true, false, {});
+    enqueue("QUIT :" + std::string(reason), true, false, false);
     quit_deadline_ = steady::now() + adapter_.tuning_.quit_grace;
   }
 
-  // Queues reply lines; `done` learns whether the last one reached the socket.
-  void send_lines(const std::vector<std::string>& lines, std::function<void(bool)> done) {
-    if (lines.empty() || closed_ || normal_.size() + lines.size() > adapter_.tuning_.queue_limit) {
-      if (!lines.empty()) spdlog::warn("irc: send queue full; dropping a reply of {} lines", lines.size());
+  // Queues one reply in `asker`'s lane (a casefolded nick; empty for announcements); `done` learns
+  // whether its last line reached the socket.
+  void send_lines(const std::string& asker, std::vector<std::string> lines, irc::FairQueue::Done done) {
+    if (closed_) {
       if (done) done(false);
       return;
     }
-    for (std::size_t i = 0; i < lines.size(); ++i) {
-      enqueue(lines[i], false, false, i + 1 == lines.size() ? std::move(done) : std::function<void(bool)>{});
-    }
+    if (answers_.push(asker, std::move(lines), std::move(done))) wake_.cancel();
   }
 
  private:
   struct Queued {
     std::string line;
     bool secret = false;
-    std::function<void(bool)> done;
   };
 
-  void enqueue(std::string line, bool urgent, bool secret, std::function<void(bool)> done) {
-    (urgent ? urgent_ : normal_).push_back(Queued{std::move(line), secret, std::move(done)});
+  void enqueue(std::string line, bool urgent, bool secret, bool ctcp_reply) {
+    if (ctcp_reply) {
+      if (!answers_.push_ctcp(std::move(line))) return;
+    } else {
+      (urgent ? urgent_ : protocol_).push_back(Queued{std::move(line), secret});
+    }
     wake_.cancel();
   }
 
   void fail_queue() {
     // Not replayed after a reconnect: stale replies would arrive as a flood.
-    for (auto* queue : {&urgent_, &normal_}) {
-      for (auto& item : *queue) {
-        if (item.done) item.done(false);
-      }
-      queue->clear();
-    }
+    urgent_.clear();
+    protocol_.clear();
+    answers_.clear();
   }
 
   void close() {
@@ -124,7 +124,7 @@ class IrcAdapter::Connection {
   }
 
   void apply(irc::SessionEvents& events) {
-    for (auto& line : events.lines) enqueue(std::move(line.line), line.urgent, line.secret, {});
+    for (auto& line : events.lines) enqueue(std::move(line.line), line.urgent, line.secret, line.ctcp_reply);
     for (const auto& message : events.messages) dispatch(message);
     if (!registered_at_ && session_.registered()) {
       registered_at_ = steady::now();
@@ -149,6 +149,7 @@ class IrcAdapter::Connection {
     inbound.user_name = message.nick;
     inbound.account = message.account;
     inbound.text = message.text;
+    inbound.bot_nick = session_.nick();
     std::optional<Reply> reply;
     try {
       reply = adapter_.handler_(inbound);
@@ -159,7 +160,7 @@ class IrcAdapter::Connection {
     auto limits = adapter_.tuning_.reply_limits;
     limits.line_limit = session_.support().linelen;
     const irc::ReplyAddress address{session_.own_prefix(), message.is_private ? "" : message.target, message.nick};
-    send_lines(irc::plan_reply_lines(render_irc_lines(*reply), address, limits), {});
+    send_lines(session_.support().fold(message.nick), irc::plan_reply_lines(render_irc_lines(*reply), address, limits), {});
   }
 
   asio::awaitable<void> read_loop() {
@@ -186,38 +187,55 @@ class IrcAdapter::Connection {
     close();
   }
 
+  // The next line to write, or nullptr.
+  const std::string* next_line() const {
+    if (!urgent_.empty()) return &urgent_.front().line;
+    if (!protocol_.empty()) return &protocol_.front().line;
+    return answers_.empty() ? nullptr : &answers_.front();
+  }
+
+  // Takes the line next_line() showed out of its queue.
+  std::pair<Queued, irc::FairQueue::Done> take_next() {
+    for (auto* queue : {&urgent_, &protocol_}) {
+      if (queue->empty()) continue;
+      auto item = std::move(queue->front());
+      queue->pop_front();
+      return {std::move(item), {}};
+    }
+    auto answer = answers_.pop();
+    return {Queued{std::move(answer.text), false}, std::move(answer.done)};
+  }
+
   asio::awaitable<void> write_loop() {
     while (!closed_) {
-      auto* queue = !urgent_.empty() ? &urgent_ : !normal_.empty() ? &normal_ : nullptr;
-      if (!queue) {
+      const bool paced = urgent_.empty();
+      const auto* next = next_line();
+      if (!next) {
         wake_.expires_at(steady::time_point::max());
         co_await wake_.async_wait(use_tuple);
         continue;
       }
-      auto& next = queue->front();
-      const bool paced = queue == &normal_;
       if (paced) {
-        const auto delay = flood_.delay_for(next.line.size() + 2, steady::now());
+        const auto delay = flood_.delay_for(next->size() + 2, steady::now());
         if (delay > steady::duration::zero()) {
           adapter_.metrics_.increment("katabot_flood_waits_total", irc_labels);
           wake_.expires_after(delay);
           co_await wake_.async_wait(use_tuple);
           continue;  // an urgent line may have arrived meanwhile
         }
-        flood_.consume(next.line.size() + 2, steady::now());
+        flood_.consume(next->size() + 2, steady::now());
       }
-      auto item = std::move(next);
-      queue->pop_front();
+      auto [item, done] = take_next();
       spdlog::debug("irc -> {}", item.secret ? item.line.substr(0, item.line.find(' ')) + " <redacted>" : item.line);
       item.line += "\r\n";
       auto [error, written] = co_await transport_.write(asio::buffer(item.line));
       if (error) {
-        if (item.done) item.done(false);
+        if (done) done(false);
         if (!closed_) spdlog::warn("irc: write failed: {}", error.message());
         break;
       }
       if (is_chat_line(item.line)) adapter_.metrics_.increment("katabot_messages_out_total", irc_labels);
-      if (item.done) item.done(true);
+      if (done) done(true);
     }
     close();
   }
@@ -242,8 +260,9 @@ class IrcAdapter::Connection {
   irc::FloodControl flood_;
   asio::steady_timer wake_;
   asio::steady_timer ticker_;
-  std::deque<Queued> urgent_;
-  std::deque<Queued> normal_;
+  std::deque<Queued> urgent_;    // PONG, keepalive, registration, QUIT: unpaced
+  std::deque<Queued> protocol_;  // the session's own lines after registration (JOIN, NICK): paced
+  irc::FairQueue answers_;
   bool closed_ = false;
   bool banned_ = false;
   std::optional<steady::time_point> registered_at_;
@@ -324,7 +343,7 @@ asio::awaitable<bool> IrcAdapter::post(std::string channel, Reply reply) {
   const auto lines = irc::plan_reply_lines(render_irc_lines(reply), address, limits);
   auto outcome = std::make_shared<std::optional<bool>>();
   auto signal = std::make_shared<asio::steady_timer>(executor_, steady::time_point::max());
-  connection_->send_lines(lines, [outcome, signal](bool written) {
+  connection_->send_lines("", lines, [outcome, signal](bool written) {
     *outcome = written;
     signal->cancel();
   });

@@ -1,7 +1,7 @@
 #pragma once
 // The IRC side of the bot (OFTC): one connection at a time, owned by run(), reconnecting with
-// jittered backoff. Channel lines and private messages go to the router; replies come back paced
-// by the flood buckets, split to fit 512 bytes and capped in channels.
+// jittered backoff. Channel lines and private messages go to the router; replies come back split to
+// fit 512 bytes, queued fairly per asker and paced by the flood buckets.
 #include <chrono>
 #include <memory>
 #include <string>
@@ -14,6 +14,7 @@
 #include "bot/config.hpp"
 #include "bot/inbound.hpp"
 #include "bot/irc/channel_set.hpp"
+#include "bot/irc/fair_queue.hpp"
 #include "bot/irc/flood_control.hpp"
 #include "bot/irc/reply_lines.hpp"
 #include "bot/irc/session.hpp"
@@ -40,7 +41,7 @@ struct IrcTuning {
   std::chrono::steady_clock::duration stable_session = std::chrono::minutes(5);
   std::chrono::milliseconds tick{250};
   std::chrono::milliseconds quit_grace{2000};
-  std::size_t queue_limit = 64;  // lines waiting for the flood buckets
+  irc::FairQueueLimits queue;  // answers waiting for the flood buckets
 };
 
 class IrcAdapter final : public ChatAdapter {

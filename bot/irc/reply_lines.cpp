@@ -8,16 +8,16 @@ namespace katabot::irc {
 namespace {
 
 // The text always goes as a trailing param, so text starting with ':' or without spaces stays intact.
-std::string privmsg(std::string_view target, std::string_view text) {
-  return "PRIVMSG " + std::string(target) + " :" + std::string(text);
+std::string wire_line(std::string_view verb, std::string_view target, std::string_view text) {
+  return std::string(verb) + " " + std::string(target) + " :" + std::string(text);
 }
 
-void append_capped(std::vector<std::string>& lines, std::string_view target, const std::vector<std::string>& chunks,
-                   std::size_t cap) {
+void append_capped(std::vector<std::string>& lines, std::string_view verb, std::string_view target,
+                   const std::vector<std::string>& chunks, std::size_t cap) {
   const auto shown = chunks.size() > cap ? cap - 1 : chunks.size();
-  for (std::size_t i = 0; i < shown; ++i) lines.push_back(privmsg(target, chunks[i]));
+  for (std::size_t i = 0; i < shown; ++i) lines.push_back(wire_line(verb, target, chunks[i]));
   if (shown < chunks.size()) {
-    lines.push_back(privmsg(target, "(" + std::to_string(chunks.size() - shown) + " more lines not shown)"));
+    lines.push_back(wire_line(verb, target, "(" + std::to_string(chunks.size() - shown) + " more lines not shown)"));
   }
 }
 
@@ -30,7 +30,8 @@ std::vector<std::string> plan_reply_lines(const std::vector<std::string>& render
   if (!channel.empty() && !is_valid_middle_param(channel)) return {};
   if (channel.empty() && !is_valid_middle_param(nick)) return {};
   const bool can_spill = is_valid_middle_param(nick);
-  // Chunks may move from the channel to the asker, so they must fit both targets.
+  // Chunks may move from the channel to the asker, so they must fit both targets (PRIVMSG is the
+  // longer verb, so the budget fits NOTICE too).
   auto budget = channel.empty() ? text_budget(address.own_prefix, "PRIVMSG", nick, limits.line_limit)
                                 : text_budget(address.own_prefix, "PRIVMSG", channel, limits.line_limit);
   if (!channel.empty() && can_spill) {
@@ -44,18 +45,17 @@ std::vector<std::string> plan_reply_lines(const std::vector<std::string>& render
   }
   std::vector<std::string> lines;
   if (channel.empty()) {
-    append_capped(lines, nick, chunks, limits.private_lines);
+    append_capped(lines, "PRIVMSG", nick, chunks, limits.private_lines);
   } else if (!can_spill) {
-    append_capped(lines, channel, chunks, limits.channel_lines);
-  } else if (chunks.size() <= limits.channel_lines) {
-    for (const auto& chunk : chunks) lines.push_back(privmsg(channel, chunk));
+    append_capped(lines, "PRIVMSG", channel, chunks, limits.channel_lines);
+  } else if (chunks.size() <= limits.answer_channel_lines) {
+    for (const auto& chunk : chunks) lines.push_back(wire_line("PRIVMSG", channel, chunk));
   } else {
-    const auto shown = limits.channel_lines - 1;
-    for (std::size_t i = 0; i < shown; ++i) lines.push_back(privmsg(channel, chunks[i]));
-    lines.push_back(privmsg(channel, nick + ": the rest (" + std::to_string(chunks.size() - shown) +
-                                         " lines) is in a private message."));
-    append_capped(lines, nick, std::vector<std::string>(chunks.begin() + static_cast<std::ptrdiff_t>(shown), chunks.end()),
-                  limits.private_lines);
+    // The note names only the asker: never anyone else the answer might mention.
+    const auto shown = std::min(chunks.size(), limits.private_lines);
+    lines.push_back(wire_line("PRIVMSG", channel,
+                              nick + ": I've sent you the answer privately (" + std::to_string(shown) + " lines)."));
+    append_capped(lines, "NOTICE", nick, chunks, limits.private_lines);
   }
   return lines;
 }

@@ -74,7 +74,11 @@ bool contains(std::string_view text, std::string_view part) { return text.find(p
 }  // namespace
 
 Session::Session(SessionSettings settings, ChannelSet& channels, time_point now)
-    : settings_(std::move(settings)), channels_(channels), connected_at_(now), last_received_(now) {
+    : settings_(std::move(settings)),
+      channels_(channels),
+      connected_at_(now),
+      last_received_(now),
+      ctcp_budget_(settings_.ctcp_budget, now) {
   nick_ = settings_.nick;
   channels_.set_casemapping(support_.casemapping);
   channels_.on_connected();
@@ -174,6 +178,9 @@ void Session::on_message(const Message& message, time_point now, SessionEvents& 
              numeric == 474 || numeric == 475 || numeric == 477 || numeric == 480) {
     spdlog::warn("irc: cannot join {} ({}: {})", message.param(1), numeric, message.param(2));
     channels_.on_join_error(message.param(1), numeric, now);
+  } else if ((numeric == 421 && uppercase(message.param(1)) == "NICKSERV") ||
+             ((numeric == 401 || numeric == 440) && support_.fold(message.param(1)) == "nickserv")) {
+    on_no_services(numeric, message.param(2));
   } else if (numeric == 421 && uppercase(message.param(1)) == "CAP") {
     cap_state_ = CapState::done;  // a server without capability negotiation just registers us
   } else if (numeric == 465) {
@@ -289,6 +296,14 @@ void Session::on_identified() {
   awaiting_identification_ = false;
 }
 
+void Session::on_no_services(int numeric, std::string_view reason) {
+  if (!no_services_) {
+    spdlog::warn("irc: no services on this network (NickServ: {} {}); joining without identifying", numeric, reason);
+  }
+  no_services_ = true;
+  awaiting_identification_ = false;
+}
+
 void Session::try_regain(time_point now, SessionEvents& out) {
   if (!registered_ || support_.fold(nick_) == support_.fold(settings_.nick) || now < next_regain_) return;
   // After the MOTD the 005 lines are in, so NICKLEN and CASEMAPPING are the server's.
@@ -298,7 +313,7 @@ void Session::try_regain(time_point now, SessionEvents& out) {
     spdlog::warn("irc: nick {} is longer than this server's NICKLEN {}; keeping {}", settings_.nick, support_.nicklen, nick_);
     return;
   }
-  if (!settings_.nickserv_password.empty()) {
+  if (!settings_.nickserv_password.empty() && !no_services_) {
     spdlog::info("irc: asking NickServ to regain {}", settings_.nick);
     send(out, make_line("NICKSERV", {"REGAIN", settings_.nick, settings_.nickserv_password}), false, true);
   } else {
@@ -336,7 +351,10 @@ void Session::handle_privmsg(const Message& message, time_point now, SessionEven
   chat.userhost = sender.user + "@" + sender.host;
   chat.nick = std::move(sender.nick);
   chat.text = strip_formatting(support_.utf8only ? raw_text : decode_text(raw_text));
-  if (const auto* account = message.tag("account")) chat.account = *account;
+  // Without account-tag negotiated, an account tag is whatever a relay or the sender made up.
+  if (const auto* account = message.tag("account"); account && enabled_caps_.count("account-tag")) {
+    chat.account = *account;
+  }
   out.messages.push_back(std::move(chat));
 }
 
@@ -356,7 +374,6 @@ void Session::handle_ctcp(const std::string& nick, std::string_view body, time_p
   if (last_ctcp_reply_.size() > 256) {
     std::erase_if(last_ctcp_reply_, [&](const auto& entry) { return now - entry.second >= settings_.ctcp_interval; });
   }
-  last_ctcp_reply_[folded] = now;
   std::string reply = verb + " ";
   if (verb == "VERSION") reply += settings_.version_reply;
   if (verb == "PING") {
@@ -364,7 +381,14 @@ void Session::handle_ctcp(const std::string& nick, std::string_view body, time_p
     if (!pieces.empty()) reply += pieces.front();
   }
   if (verb == "TIME") reply += http_date_now();
-  send(out, make_line("NOTICE", {nick, "\x01" + sanitize_text(reply) + "\x01"}));
+  auto line = make_line("NOTICE", {nick, "\x01" + sanitize_text(reply) + "\x01"});
+  if (ctcp_budget_.delay_for(line.size() + 2, now) > FloodControl::duration::zero()) {
+    spdlog::debug("irc: CTCP budget spent; not answering {} from {}", verb, nick);
+    return;
+  }
+  ctcp_budget_.consume(line.size() + 2, now);
+  last_ctcp_reply_[folded] = now;
+  out.lines.push_back(OutgoingLine{std::move(line), !registered_, false, true});
 }
 
 void Session::on_tick(time_point now, SessionEvents& out) {

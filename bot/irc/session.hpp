@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bot/irc/channel_set.hpp"
+#include "bot/irc/flood_control.hpp"
 #include "bot/irc/irc_message.hpp"
 #include "bot/irc/server_support.hpp"
 
@@ -33,13 +34,16 @@ struct SessionSettings {
   std::chrono::steady_clock::duration idle_ping = std::chrono::seconds(60);
   std::chrono::steady_clock::duration ping_timeout = std::chrono::seconds(30);
   std::chrono::steady_clock::duration regain_interval = std::chrono::minutes(5);
-  std::chrono::steady_clock::duration ctcp_interval = std::chrono::seconds(5);
+  std::chrono::steady_clock::duration ctcp_interval = std::chrono::seconds(5);  // per sender
+  // CTCP replies to everyone together: three at once, then one every 10 s, however many nicks ask.
+  FloodSettings ctcp_budget{3, std::chrono::seconds(10), 1536, 150};
 };
 
 struct OutgoingLine {
   std::string line;      // without CR LF
   bool urgent = false;   // PONG, keepalive PING, registration: skips the queue and the flood buckets
   bool secret = false;   // carries a password: never logged
+  bool ctcp_reply = false;  // queued in the small CTCP lane, which gives way to answers
 };
 
 struct ChatMessage {
@@ -47,7 +51,7 @@ struct ChatMessage {
   std::string userhost;  // user@host of the sender
   std::string target;    // the channel, or our nick for a private message
   std::string text;      // decoded, formatting stripped
-  std::string account;   // from the account-tag, when the server sends it
+  std::string account;   // from the account tag, only when account-tag was negotiated
   bool is_private = false;
 };
 
@@ -88,6 +92,7 @@ class Session {
   void on_welcome(const Message& message, time_point now, SessionEvents& out);
   void on_nick_rejected(SessionEvents& out);
   void on_identified();
+  void on_no_services(int numeric, std::string_view reason);
   void maybe_join(time_point now, SessionEvents& out);
   void try_regain(time_point now, SessionEvents& out);
   void handle_privmsg(const Message& message, time_point now, SessionEvents& out);
@@ -108,6 +113,7 @@ class Session {
   bool motd_done_ = false;
   bool identified_ = false;
   bool awaiting_identification_ = false;
+  bool no_services_ = false;  // the server knows no NickServ: join at once, regain with a plain NICK
   bool joins_started_ = false;
   std::string nick_;
   std::string user_host_;  // learned from the echo of our own JOIN
@@ -122,6 +128,7 @@ class Session {
   std::optional<time_point> ping_sent_at_;
   unsigned ping_counter_ = 0;
   std::map<std::string, time_point> last_ctcp_reply_;  // by folded nick
+  FloodControl ctcp_budget_;
 };
 
 }  // namespace katabot::irc

@@ -132,6 +132,45 @@ TEST_CASE("irc session waits for NickServ before joining, and sends the password
   CHECK(harness.session.identified());
 }
 
+TEST_CASE("irc session joins at once on a network without services (421, 401, 440)", "[irc][session]") {
+  for (const auto* answer : {":srv 421 katabot NICKSERV :Unknown command",
+                             ":srv 401 katabot NickServ :No such nick/channel",
+                             ":srv 440 katabot NickServ :Services are currently unavailable"}) {
+    INFO(answer);
+    SessionSettings settings;
+    settings.nickserv_password = "s3cret";
+    Harness harness(settings);
+    harness.register_plain();
+    CHECK(has(harness.sent(), "NICKSERV IDENTIFY s3cret"));
+    CHECK(harness.feed({answer}) == std::vector<std::string>{"JOIN #kata-dev", "JOIN #kata-general"});
+  }
+}
+
+TEST_CASE("irc session without services regains its nick with a plain NICK", "[irc][session]") {
+  SessionSettings settings;
+  settings.nickserv_password = "s3cret";
+  settings.alt_nicks = {"katabot_"};
+  Harness harness(settings);
+  harness.feed({":srv 433 * katabot :Nickname is already in use", ":srv 001 katabot_ :Welcome",
+                ":srv 376 katabot_ :End", ":srv 421 katabot_ NICKSERV :Unknown command"});
+  CHECK(has(harness.tick(6min), "NICK katabot"));
+}
+
+TEST_CASE("irc session trusts the account tag only when account-tag was negotiated", "[irc][session]") {
+  Harness only_multi_prefix;
+  only_multi_prefix.register_plain();
+  only_multi_prefix.feed({"@account=opsaccount :mallory!m@h PRIVMSG #kata-dev :!status"});
+  REQUIRE(only_multi_prefix.events.messages.size() == 1);
+  CHECK(only_multi_prefix.events.messages[0].account.empty());
+
+  Harness negotiated;
+  negotiated.feed({":srv CAP * LS :multi-prefix account-tag", ":srv CAP katabot ACK :multi-prefix account-tag",
+                   ":srv 001 katabot :Welcome", ":srv 376 katabot :End"});
+  negotiated.feed({"@account=opsaccount :alice!a@h PRIVMSG #kata-dev :!status"});
+  REQUIRE(negotiated.events.messages.size() == 1);
+  CHECK(negotiated.events.messages[0].account == "opsaccount");
+}
+
 TEST_CASE("irc session joins anyway when identification is not confirmed in time", "[irc][session]") {
   SessionSettings settings;
   settings.has_client_cert = true;
@@ -268,7 +307,7 @@ TEST_CASE("irc session turns PRIVMSG into chat messages, decoded and stripped", 
   REQUIRE(harness.events.messages.size() == 2);
   const auto& channel = harness.events.messages[0];
   CHECK(channel.text == "!conduct");
-  CHECK(channel.account == "alice");
+  CHECK(channel.account.empty());  // account-tag was not negotiated
   CHECK_FALSE(channel.is_private);
   CHECK(channel.target == "#kata-dev");
   const auto& direct = harness.events.messages[1];
@@ -298,6 +337,20 @@ TEST_CASE("irc session answers CTCP VERSION, PING and TIME by NOTICE, rate-limit
   CHECK(harness.events.messages.empty());
 }
 
+TEST_CASE("irc session answers 100 CTCP senders within one global budget", "[irc][session]") {
+  Harness harness;
+  harness.register_plain();
+  std::size_t answered = 0;
+  for (int i = 0; i < 100; ++i) {
+    const auto line = ":nick" + std::to_string(i) + "!u@h PRIVMSG katabot :\x01VERSION\x01";
+    answered += harness.feed({line}).size();
+    for (const auto& sent : harness.events.lines) CHECK(sent.ctcp_reply);
+  }
+  CHECK(answered == 3);
+  harness.tick(10s);
+  CHECK(harness.feed({":late!u@h PRIVMSG katabot :\x01VERSION\x01"}).size() == 1);
+}
+
 TEST_CASE("irc session survives garbage lines", "[irc][session]") {
   Harness harness;
   harness.register_plain();
@@ -307,7 +360,7 @@ TEST_CASE("irc session survives garbage lines", "[irc][session]") {
   CHECK(harness.events.messages.empty());
 }
 
-TEST_CASE("irc reply lines fit 512 bytes and spill long channel answers privately", "[irc][reply]") {
+TEST_CASE("irc reply lines fit 512 bytes; answers longer than one line go to the asker by NOTICE", "[irc][reply]") {
   katabot::irc::ReplyAddress address{"katabot!~katabot@127.0.0.1", "#kata-dev", "alice"};
   const std::vector<std::string> rendered = {std::string(1500, 'x'), "second\r\nQUIT", "third", "fourth"};
   const auto lines = katabot::irc::plan_reply_lines(rendered, address);
@@ -318,10 +371,18 @@ TEST_CASE("irc reply lines fit 512 bytes and spill long channel answers privatel
     CHECK(line.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos);
     if (line.rfind("PRIVMSG #kata-dev :", 0) == 0) ++channel_lines;
   }
-  CHECK(channel_lines == 3);
-  CHECK(lines[2] == "PRIVMSG #kata-dev :alice: the rest (5 lines) is in a private message.");
-  CHECK(lines.back() == "PRIVMSG alice :fourth");
-  CHECK(std::find(lines.begin(), lines.end(), "PRIVMSG alice :secondQUIT") != lines.end());
+  CHECK(channel_lines == 1);
+  CHECK(lines[0] == "PRIVMSG #kata-dev :alice: I've sent you the answer privately (7 lines).");
+  CHECK(lines.size() == 8);
+  CHECK(lines.back() == "NOTICE alice :fourth");
+  CHECK(std::find(lines.begin(), lines.end(), "NOTICE alice :secondQUIT") != lines.end());
+  // One line stays in the channel.
+  CHECK(katabot::irc::plan_reply_lines({"short answer"}, address) ==
+        std::vector<std::string>{"PRIVMSG #kata-dev :short answer"});
+  // Announcements have no asker to take the rest: capped in the channel.
+  const auto announcement = katabot::irc::plan_reply_lines(rendered, {address.own_prefix, "#kata-dev", ""});
+  CHECK(announcement.size() == 3);
+  CHECK(announcement.back() == "PRIVMSG #kata-dev :(5 more lines not shown)");
 
   const auto direct = katabot::irc::plan_reply_lines({":colon", "\x01VERSION\x01"}, {address.own_prefix, "", "alice"});
   CHECK(direct == std::vector<std::string>{"PRIVMSG alice ::colon", "PRIVMSG alice :VERSION"});

@@ -423,6 +423,8 @@ std::optional<Reply> echo_router(const Inbound& inbound) {
       (inbound.kind == InboundKind::direct_message && text == "conduct")) {
     reply.text = "Kata Containers follows the OpenInfra Foundation Code of Conduct.";
     reply.links = {{"Code of Conduct", "https://github.com/kata-containers/community/blob/main/CODE_OF_CONDUCT.md"}};
+  } else if (text == "!help") {
+    reply.text = "Commands: !help !meetings !next\nTopics: !conduct !security\nAsk me in words too.";
   } else if (text == "!meetings") {
     reply.text = "Architecture Committee: Thursdays 13:00 UTC";
   } else if (text == "!long") {

@@ -66,7 +66,7 @@ TEST_CASE("irc hybrid: joins, answers every command form and private messages", 
   CHECK(member.wait_for("QUIT", 5s));
 }
 
-TEST_CASE("irc hybrid: long answers fit 512 bytes, and spill from the channel to a private message",
+TEST_CASE("irc hybrid: long answers fit 512 bytes, and go from the channel to the asker by NOTICE",
           "[integration][irc][hybrid]") {
   HybridServer server;
   auto member = connect_member(server.port(), "alice", {"#kata-dev"});
@@ -77,17 +77,35 @@ TEST_CASE("irc hybrid: long answers fit 512 bytes, and spill from the channel to
   member.send_line("PRIVMSG #kata-dev :!long");
   std::vector<std::string> channel_lines;
   std::vector<std::string> private_lines;
-  while (auto line = member.wait_for([](const std::string& l) { return l.rfind(":katabot!", 0) == 0 && l.find(" PRIVMSG ") != std::string::npos; }, 8s)) {
+  const auto from_bot = [](const std::string& l) {
+    return l.rfind(":katabot!", 0) == 0 && (l.find(" PRIVMSG ") != std::string::npos || l.find(" NOTICE ") != std::string::npos);
+  };
+  while (auto line = member.wait_for(from_bot, 8s)) {
     CHECK(line->size() + 2 <= 512);
     (line->find(" PRIVMSG #kata-dev :") != std::string::npos ? channel_lines : private_lines).push_back(*line);
     if (line->find("third line") != std::string::npos) break;
   }
-  CHECK(channel_lines.size() == 3);
-  CHECK(channel_lines.back().find("alice: the rest") != std::string::npos);
-  REQUIRE_FALSE(private_lines.empty());
+  REQUIRE(channel_lines.size() == 1);
+  CHECK(channel_lines.front().find("alice: I've sent you the answer privately") != std::string::npos);
+  REQUIRE(private_lines.size() > 2);
+  CHECK(private_lines.front().find(" NOTICE alice :") != std::string::npos);
   CHECK(private_lines.back().find("third line") != std::string::npos);
   // The longest lines really use the budget: within a few bytes of 512 with the server's prefix.
-  CHECK(channel_lines.front().size() + 2 > 480);
+  CHECK(private_lines.front().size() + 2 > 480);
+}
+
+TEST_CASE("irc hybrid: with a NickServ password on a network without services, the bot joins at once",
+          "[integration][irc][hybrid]") {
+  LogCapture log;
+  HybridServer server;
+  auto member = connect_member(server.port(), "alice", {"#kata-dev"});
+  auto config = plain_config(server.port(), {"#kata-dev"});
+  config.nickserv_password = "pw";
+  auto tuning = fast_tuning();
+  tuning.session.identify_timeout = 15s;  // production: only "no services" explains a prompt JOIN
+  BotRunner bot(config, tuning);
+  CHECK(member.wait_for([](const std::string& l) { return l.rfind(":katabot!", 0) == 0 && l.find(" JOIN ") != std::string::npos; }, 5s));
+  CHECK(log.text().find("no services on this network") != std::string::npos);
 }
 
 TEST_CASE("irc hybrid: CTCP VERSION and PING are answered by NOTICE", "[integration][irc][hybrid]") {

@@ -233,3 +233,40 @@ TEST_CASE("irc scripted: a TLS handshake that never completes times out, and sto
   CHECK(bot.stop(3s));
   CHECK(Clock::now() - stopping < 1s);
 }
+
+TEST_CASE("irc scripted: a server without services (421 NICKSERV) gets the JOIN at once, not after the timeout",
+          "[integration][irc][scripted]") {
+  LogCapture log;
+  Listener server;
+  auto config = plain_config(server.port(), {"#kata-dev"});
+  config.nickserv_password = "pw";
+  auto tuning = fast_tuning();
+  tuning.session.identify_timeout = 15s;  // production: only "no services" explains a prompt JOIN
+  BotRunner bot(config, tuning);
+  auto link = accept_registered(server);
+  CHECK(expect_line(link, "NICKSERV") == "NICKSERV IDENTIFY pw");
+  link.send_line(":fake.server 421 katabot NICKSERV :Unknown command");
+  CHECK(expect_line(link, "JOIN", 2s) == "JOIN #kata-dev");
+  CHECK(log.text().find("no services on this network") != std::string::npos);
+}
+
+TEST_CASE("irc scripted: an account tag is ignored when account-tag was not negotiated", "[integration][irc][scripted]") {
+  Listener server;
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning());
+  auto link = server.accept(5s);
+  REQUIRE(link);
+  expect_line(*link, "USER ");
+  link->send_line(":fake.server CAP * LS :multi-prefix");
+  CHECK(expect_line(*link, "CAP REQ") == "CAP REQ multi-prefix");
+  link->send_line(":fake.server CAP katabot ACK :multi-prefix");
+  expect_line(*link, "CAP END");
+  link->send_line(":fake.server 001 katabot :Welcome");
+  link->send_line(":fake.server 376 katabot :End");
+  expect_line(*link, "JOIN #kata-dev");
+  link->send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
+  link->send_line("@account=opsaccount :mallory!~m@host PRIVMSG #kata-dev :!conduct");
+  expect_line(*link, "PRIVMSG #kata-dev :");
+  const auto inbounds = bot.inbounds();
+  REQUIRE(inbounds.size() == 1);
+  CHECK(inbounds[0].account.empty());
+}
