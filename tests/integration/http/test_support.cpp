@@ -117,9 +117,15 @@ std::optional<HttpReply> curl_request(std::uint16_t port, const std::string& pat
   return parse_included_reply(result.output);
 }
 
-RawConnection::RawConnection(std::uint16_t port) {
+RawConnection::RawConnection(std::uint16_t port, const char* source) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return;
+  auto local = loopback(0);
+  if (::inet_pton(AF_INET, source, &local.sin_addr) != 1 ||
+      ::bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
+    close();
+    return;
+  }
   // Reads wake up regularly so that the deadline is checked even when nothing arrives.
   timeval poll_interval{0, 50'000};
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &poll_interval, sizeof poll_interval);

@@ -42,7 +42,9 @@ std::optional<HttpReply> curl_request(std::uint16_t port, const std::string& pat
 // A connected loopback TCP socket for sending what no real client would.
 class RawConnection {
  public:
-  explicit RawConnection(std::uint16_t port);
+  // `source`: the local address to connect from (any 127.x.y.z works on Linux loopback), so that
+  // tests can be several clients.
+  explicit RawConnection(std::uint16_t port, const char* source = "127.0.0.1");
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
