@@ -78,6 +78,13 @@ CommandResult run_curl(const std::vector<std::string>& arguments, int max_second
   return run_command(command);
 }
 
+CommandResult check_with_promtool(const std::string& exposition, const std::filesystem::path& directory) {
+  if (std::string_view(KATABOT_PROMTOOL).empty()) return {-1, "promtool is not installed (Debian package: prometheus)"};
+  const auto file = directory / "metrics.txt";
+  std::ofstream(file, std::ios::binary) << exposition;
+  return run_command({"sh", "-c", "exec \"$0\" check metrics < \"$1\"", KATABOT_PROMTOOL, file.string()});
+}
+
 std::optional<std::string> HttpReply::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (equal_ignoring_case(key, name)) return value;
@@ -240,7 +247,7 @@ std::optional<int> ChildProcess::wait_exit(Deadline deadline) {
   return status_;
 }
 
-std::string read_file(const std::filesystem::path& path) {
+std::string file_contents(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();
