@@ -91,6 +91,20 @@ std::string url(std::uint16_t port, const std::string& path) {
   return "http://127.0.0.1:" + std::to_string(port) + path;
 }
 
+// Asks /healthz over a connection that stays open, and waits for the answer.
+bool served(RawConnection& connection) {
+  connection.send_all("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+  return connection.read_until_contains("\r\n\r\nok\n", deadline_in(5s));
+}
+
+// Sends `request` on a new connection and reads until the server closes it.
+std::optional<std::string> answer_before_close(std::uint16_t port, const std::string& request) {
+  RawConnection connection(port);
+  if (!connection.connected()) return std::nullopt;
+  connection.send_all(request);
+  return connection.read_until_closed(deadline_in(5s));
+}
+
 }  // namespace
 
 TEST_CASE("GET /healthz answers ok as plain text", "[http]") {
@@ -217,10 +231,8 @@ TEST_CASE("a request that closes the connection is answered and then closed", "[
   StubState state;
   RunningServer server(stub_routes(state));
 
-  RawConnection connection(server.port());
-  REQUIRE(connection.connected());
-  connection.send_all("GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-  const auto received = connection.read_until_closed(deadline_in(5s));
+  const auto received =
+      answer_before_close(server.port(), "GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
   REQUIRE(received);
   CHECK(received->rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   CHECK(received->ends_with("\r\n\r\nok\n"));
@@ -230,10 +242,7 @@ TEST_CASE("an HTTP/1.0 request (the Docker HEALTHCHECK's) is answered and closed
   StubState state;
   RunningServer server(stub_routes(state));
 
-  RawConnection connection(server.port());
-  REQUIRE(connection.connected());
-  connection.send_all("GET /healthz HTTP/1.0\r\n\r\n");
-  const auto received = connection.read_until_closed(deadline_in(5s));
+  const auto received = answer_before_close(server.port(), "GET /healthz HTTP/1.0\r\n\r\n");
   REQUIRE(received);
   CHECK(received->rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
   CHECK(received->ends_with("\r\n\r\nok\n"));
@@ -304,9 +313,7 @@ TEST_CASE("half a header is cut off at the request deadline, however slowly it t
   // On a keep-alive connection, after one answer: the long idle allowance must not apply to a
   // request that has started.
   RawConnection slow(server.port());
-  REQUIRE(slow.connected());
-  slow.send_all(request);
-  REQUIRE(slow.read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+  REQUIRE(served(slow));
   const auto started = std::chrono::steady_clock::now();
   std::optional<std::string> received;
   // One byte whenever 100 ms passed without the server hanging up: each byte is progress, yet the
@@ -327,9 +334,7 @@ TEST_CASE("a keep-alive connection may idle longer than a request may take to ar
   RunningServer server(stub_routes(state), HttpServerLimits{.request_read_timeout = 200ms, .keep_alive_idle = 800ms});
 
   RawConnection connection(server.port());
-  REQUIRE(connection.connected());
-  connection.send_all("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
-  REQUIRE(connection.read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+  REQUIRE(served(connection));
   const auto started = std::chrono::steady_clock::now();
   const auto received = connection.read_until_closed(deadline_in(5s));
   REQUIRE(received);
@@ -341,25 +346,18 @@ TEST_CASE("a full server evicts the connection idle the longest and serves the n
   RunningServer server(stub_routes(state), HttpServerLimits{.connections = {.total = 2, .per_address = 2},
                                                             .request_read_timeout = 30s,
                                                             .keep_alive_idle = 30s});
-  const std::string request = "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
-
   // Each holder has been served once, so the server holds both as idle keep-alive connections.
   std::vector<std::unique_ptr<RawConnection>> holders;
   for (int i = 0; i < 2; ++i) {
     holders.push_back(std::make_unique<RawConnection>(server.port()));
-    REQUIRE(holders.back()->connected());
-    holders.back()->send_all(request);
-    REQUIRE(holders.back()->read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+    REQUIRE(served(*holders.back()));
   }
 
   RawConnection newcomer(server.port());
-  REQUIRE(newcomer.connected());
-  newcomer.send_all(request);
-  CHECK(newcomer.read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+  CHECK(served(newcomer));
   // Well before any timeout (30 s): the first holder was closed to make room, the second kept.
   CHECK(holders.front()->read_until_closed(deadline_in(5s)));
-  holders.back()->send_all(request);
-  CHECK(holders.back()->read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+  CHECK(served(*holders.back()));
 }
 
 TEST_CASE("one address at its cap replaces its own connections, not another client's", "[http]") {
@@ -367,24 +365,17 @@ TEST_CASE("one address at its cap replaces its own connections, not another clie
   RunningServer server(stub_routes(state), HttpServerLimits{.connections = {.total = 8, .per_address = 2},
                                                             .request_read_timeout = 30s,
                                                             .keep_alive_idle = 30s});
-  const std::string request = "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
-
   RawConnection scraper(server.port(), "127.0.0.2");
-  REQUIRE(scraper.connected());
-  scraper.send_all(request);
-  REQUIRE(scraper.read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+  REQUIRE(served(scraper));
 
   std::vector<std::unique_ptr<RawConnection>> flood;
   for (int i = 0; i < 3; ++i) {
     flood.push_back(std::make_unique<RawConnection>(server.port()));
-    REQUIRE(flood.back()->connected());
-    flood.back()->send_all(request);
-    REQUIRE(flood.back()->read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+    REQUIRE(served(*flood.back()));
   }
   CHECK(flood.front()->read_until_closed(deadline_in(5s)));
   // The other client's idle connection, older than all of them, is still served.
-  scraper.send_all(request);
-  CHECK(scraper.read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+  CHECK(served(scraper));
 }
 
 TEST_CASE("/healthz answers at once while 70 idle and 10 half-header connections are open", "[http]") {
@@ -427,10 +418,8 @@ TEST_CASE("the absolute-form request target is accepted", "[http]") {
   CHECK(reply->status == 200);
   CHECK(reply->body == "ok\n");
 
-  RawConnection connection(server.port());
-  REQUIRE(connection.connected());
-  connection.send_all("GET http://127.0.0.1/readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
-  const auto received = connection.read_until_closed(deadline_in(5s));
+  const auto received = answer_before_close(
+      server.port(), "GET http://127.0.0.1/readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
   REQUIRE(received);
   CHECK(received->rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   CHECK(received->ends_with("\r\n\r\nready\n"));
