@@ -15,6 +15,7 @@
 #include "bot/adapters.hpp"
 #include "bot/http/http_server.hpp"
 #include "bot/knowledge_store.hpp"
+#include "bot/metric_catalog.hpp"
 #include "bot/router.hpp"
 #include "bot/scheduler/reminder_scheduler.hpp"
 #include "knowledge/ics.hpp"
@@ -48,6 +49,8 @@ class App {
   std::optional<Reply> handle(const Inbound& inbound);
   std::pair<bool, std::string> readiness() const;
   void reload();
+  // Every series known now starts at 0; a reload may bring new topics, so it runs again then.
+  void register_metric_series();
 
   asio::io_context& io_;
   const Config& config_;
@@ -99,6 +102,8 @@ bool App::start() {
   }
   adapters_ = make_adapters(io_.get_executor(), config_, [this](const Inbound& inbound) { return handle(inbound); },
                             metrics_, clock_);
+  describe_katabot_metrics(metrics_);
+  register_metric_series();
   for (auto& adapter : adapters_) spawn(adapter->run(), std::string(adapter->name()));
   ReminderTargets targets;
   for (auto& adapter : adapters_) {
@@ -131,10 +136,19 @@ void App::spawn(asio::awaitable<void> task, std::string name) {
   });
 }
 
+void App::register_metric_series() {
+  KnownSeries known;
+  for (const auto& adapter : adapters_) known.platforms.emplace_back(adapter->name());
+  for (const auto& command : registry_.commands()) known.commands.push_back(command.name);
+  for (const auto& topic : store_.snapshot()->topics()) known.commands.push_back(topic.id);
+  register_known_series(metrics_, known);
+}
+
 std::optional<Reply> App::handle(const Inbound& inbound) {
   auto reply = router_->route(inbound);
   if (reply && reply->action == Action::reload_knowledge) {
     for (const auto& problem : carry_out(*reply, store_)) spdlog::error("reload: {}", problem.to_string());
+    register_metric_series();
     scheduler_->reschedule();
   }
   return reply;
@@ -145,6 +159,7 @@ void App::reload() {
   for (const auto& problem : problems) spdlog::error("reload: {}", problem.to_string());
   if (problems.empty()) {
     spdlog::info("reloaded: {} topics, {} meetings", store_.snapshot()->topics().size(), store_.snapshot()->meetings().size());
+    register_metric_series();
     scheduler_->reschedule();
   } else {
     spdlog::warn("reload failed; the previous knowledge base stays in use");

@@ -2,8 +2,21 @@
 
 #include <cmath>
 #include <sstream>
+#include <utility>
 
 namespace katabot {
+namespace {
+
+std::string_view type_name(MetricType type) {
+  switch (type) {
+    case MetricType::counter: return "counter";
+    case MetricType::gauge: return "gauge";
+    case MetricType::summary: return "summary";
+  }
+  return "untyped";
+}
+
+}  // namespace
 
 std::string Metrics::render_labels(const Labels& labels) {
   if (labels.empty()) return {};
@@ -24,16 +37,25 @@ std::string Metrics::render_labels(const Labels& labels) {
   return text + "}";
 }
 
-void Metrics::increment(std::string_view name, const Labels& labels, double by) {
+Metrics::Family& Metrics::family(std::string_view name, MetricType type_if_undescribed) {
   auto& family = families_[std::string(name)];
-  family.counter = true;
-  family.series[render_labels(labels)] += by;
+  if (!family.described) family.type = type_if_undescribed;
+  return family;
+}
+
+void Metrics::describe(std::string_view name, MetricType type, std::string help) {
+  auto& family = families_[std::string(name)];
+  family.type = type;
+  family.described = true;
+  family.help = std::move(help);
+}
+
+void Metrics::increment(std::string_view name, const Labels& labels, double by) {
+  family(name, MetricType::counter).series[render_labels(labels)] += by;
 }
 
 void Metrics::set_gauge(std::string_view name, const Labels& labels, double value) {
-  auto& family = families_[std::string(name)];
-  family.counter = false;
-  family.series[render_labels(labels)] = value;
+  family(name, MetricType::gauge).series[render_labels(labels)] = value;
 }
 
 double Metrics::value(std::string_view name, const Labels& labels) const {
@@ -47,7 +69,8 @@ std::string Metrics::render_prometheus() const {
   std::ostringstream out;
   out.precision(15);
   for (const auto& [name, family] : families_) {
-    out << "# TYPE " << name << (family.counter ? " counter\n" : " gauge\n");
+    if (!family.help.empty()) out << "# HELP " << name << ' ' << family.help << '\n';
+    out << "# TYPE " << name << ' ' << type_name(family.type) << '\n';
     for (const auto& [labels, value] : family.series) out << name << labels << ' ' << value << '\n';
   }
   return out.str();

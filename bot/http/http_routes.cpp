@@ -16,7 +16,19 @@ HttpAnswer plain(unsigned status, std::string body) {
   return HttpAnswer{status, std::string(kPlainText), std::move(body), {}};
 }
 
+// RFC 9112 3.2.2: a server must accept the absolute form ("http://host/healthz"), which proxies
+// and some probes send; only the path names the route.
+std::string_view strip_scheme_and_authority(std::string_view target) {
+  const auto scheme_end = target.find("://");
+  if (scheme_end == std::string_view::npos || target.starts_with('/')) return target;
+  const auto path_start = target.find_first_of("/?#", scheme_end + 3);
+  // "http://host" and "http://host?x" have an empty path, which means "/".
+  if (path_start == std::string_view::npos || target[path_start] != '/') return "/";
+  return target.substr(path_start);
+}
+
 std::string_view path_of(std::string_view target) {
+  target = strip_scheme_and_authority(target);
   return target.substr(0, target.find_first_of("?#"));
 }
 

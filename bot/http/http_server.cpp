@@ -3,9 +3,9 @@
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <memory>
 #include <optional>
 #include <string>
-#include <unordered_set>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
@@ -84,7 +84,8 @@ struct HttpServerState {
         listen(std::move(listen)),
         routes(std::move(routes)),
         limits(limits),
-        acceptor(this->executor) {}
+        acceptor(this->executor),
+        connections(limits.connections) {}
 
   net::any_io_executor executor;
   std::string listen;
@@ -92,8 +93,8 @@ struct HttpServerState {
   HttpServerLimits limits;
   tcp::acceptor acceptor;
   bool stopped = false;
-  // Live connections, so stop() can close them; each session removes itself when it ends.
-  std::unordered_set<beast::tcp_stream*> sessions;
+  // Live connections, so that newcomers can evict waiting ones and stop() can close them all.
+  ConnectionTable connections;
 
   beast::error_code open();
   void stop();
@@ -114,50 +115,81 @@ std::optional<tcp::endpoint> resolve_listen_address(const net::any_io_executor& 
   return results.begin()->endpoint();
 }
 
-class SessionRegistration {
+// A connection's stream and its place in the table. Owned by the session coroutine as a parameter,
+// so the entry goes even when the coroutine is destroyed before it ever ran.
+class SessionSlot {
  public:
-  SessionRegistration(HttpServerState& state, beast::tcp_stream& stream) : state_(state), stream_(stream) {
-    state_.sessions.insert(&stream_);
+  SessionSlot(std::shared_ptr<HttpServerState> state, tcp::socket socket)
+      : state_(std::move(state)), stream_(std::make_unique<beast::tcp_stream>(std::move(socket))) {}
+  SessionSlot(SessionSlot&& other) noexcept
+      : state_(std::move(other.state_)), stream_(std::move(other.stream_)), id_(std::exchange(other.id_, std::nullopt)) {}
+  SessionSlot& operator=(SessionSlot&&) = delete;
+  SessionSlot(const SessionSlot&) = delete;
+  ~SessionSlot() {
+    if (id_) state_->connections.remove(*id_);
   }
-  ~SessionRegistration() { state_.sessions.erase(&stream_); }
-  SessionRegistration(const SessionRegistration&) = delete;
-  SessionRegistration& operator=(const SessionRegistration&) = delete;
+
+  // Takes a place in the table (evicting a waiting connection if it is full); false if none is free.
+  bool admit(const std::string& address) {
+    id_ = state_->connections.admit(address, [stream = stream_.get()] {
+      beast::error_code ignored;
+      stream->socket().close(ignored);
+    });
+    return id_.has_value();
+  }
+  void enter(ConnectionTable::Phase phase) { state_->connections.set_phase(*id_, phase); }
+  beast::tcp_stream& stream() { return *stream_; }
 
  private:
-  HttpServerState& state_;
-  beast::tcp_stream& stream_;
+  std::shared_ptr<HttpServerState> state_;
+  std::unique_ptr<beast::tcp_stream> stream_;
+  std::optional<ConnectionTable::Id> id_;
 };
 
-net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, tcp::socket socket) {
+net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, SessionSlot slot) {
+  using Phase = ConnectionTable::Phase;
   // Accepted just before stop(), started just after: stop() never saw it, so it must not linger.
   if (state->stopped) co_return;
-  beast::tcp_stream stream(std::move(socket));
-  const SessionRegistration registration(*state, stream);
+  auto& stream = slot.stream();
+  const auto& limits = state->limits;
   beast::error_code ignored;
   stream.socket().set_option(tcp::no_delay(true), ignored);
   beast::flat_buffer buffer(kMaxBufferedBytes);
 
-  for (;;) {
+  // The first request's clock starts at the connection: opening one and sending nothing is a
+  // request that never arrives, not an idle keep-alive connection.
+  stream.expires_after(limits.request_read_timeout);
+  for (bool first = true;; first = false) {
+    slot.enter(Phase::idle);
+    if (!first) stream.expires_after(limits.keep_alive_idle);
+    if (buffer.size() == 0) {
+      const auto [error, count] = co_await stream.async_read_some(buffer.prepare(kMaxHeaderBytes), kNoThrow);
+      if (error) break;
+      buffer.commit(count);
+    }
+    if (!first) stream.expires_after(limits.request_read_timeout);
+    slot.enter(Phase::reading);
+
     http::request_parser<http::string_body> parser;
     parser.header_limit(kMaxHeaderBytes);
     parser.body_limit(kMaxBodyBytes);
-    // Also bounds the idle time between keep-alive requests; on expiry the stream closes itself.
-    stream.expires_after(state->limits.request_timeout);
     const auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
     if (read_error) {
       if (const auto answer = answer_for_bad_request(read_error); answer && !state->stopped) {
         spdlog::debug("http: rejecting request: {}", read_error.message());
+        slot.enter(Phase::busy);
         auto response = make_response(*answer, 11, false, false);
-        stream.expires_after(state->limits.request_timeout);
+        stream.expires_after(limits.write_timeout);
         co_await http::async_write(stream, response, kNoThrow);
       }
       break;
     }
+    slot.enter(Phase::busy);
     const auto& request = parser.get();
     const auto answer = answer_http_request(request.method_string(), request.target(), state->routes);
     const bool head_only = request.method() == http::verb::head;
     auto response = make_response(answer, request.version(), request.keep_alive(), head_only);
-    stream.expires_after(state->limits.request_timeout);
+    stream.expires_after(limits.write_timeout);
     const auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
     if (write_error || !response.keep_alive() || state->stopped) break;
   }
@@ -188,13 +220,16 @@ net::awaitable<void> accept_loop(std::shared_ptr<HttpServerState> state) {
       continue;
     }
     accept_failing = false;
-    if (state->sessions.size() >= state->limits.max_sessions) {
-      spdlog::debug("http: {} connections open, refusing another", state->sessions.size());
-      beast::error_code ignored;
-      socket.close(ignored);
+    beast::error_code address_error;
+    const auto peer = socket.remote_endpoint(address_error);
+    if (address_error) continue;  // the client is already gone
+    SessionSlot slot(state, std::move(socket));
+    if (!slot.admit(peer.address().to_string())) {
+      spdlog::debug("http: {} connections open and all busy, refusing {}", state->connections.open_count(),
+                    peer.address().to_string());
       continue;
     }
-    net::co_spawn(state->executor, serve_session(state, std::move(socket)), log_session_failure);
+    net::co_spawn(state->executor, serve_session(state, std::move(slot)), log_session_failure);
   }
 }
 
@@ -248,8 +283,8 @@ void HttpServerState::stop() {
   beast::error_code ignored;
   acceptor.close(ignored);
   // Closing completes each session's pending read or write with operation_aborted; the sessions
-  // then unregister themselves, so the set is not changed while we walk it.
-  for (auto* stream : sessions) stream->socket().close(ignored);
+  // then leave the table themselves.
+  connections.close_all();
 }
 
 HttpServer::HttpServer(net::any_io_executor executor, std::string listen, HttpRoutes routes, HttpServerLimits limits)

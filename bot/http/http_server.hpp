@@ -3,7 +3,6 @@
 // io_context. Read-only: it asks HttpRoutes for the answers and changes nothing. Beast stays in
 // the .cpp file so that including this header costs little.
 #include <chrono>
-#include <cstddef>
 #include <memory>
 #include <string>
 
@@ -12,16 +11,21 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/system/error_code.hpp>
 
+#include "bot/http/connection_table.hpp"
 #include "bot/http/http_routes.hpp"
 
 namespace katabot {
 
 struct HttpServerLimits {
-  // Probes and scrapers need a handful of connections; beyond this, new ones are closed at once
-  // so that a flood cannot exhaust file descriptors the chat connections need.
-  std::size_t max_sessions = 64;
-  // Bounds reading one request (or idling between keep-alive requests) and writing one response.
-  std::chrono::milliseconds request_timeout = std::chrono::seconds(10);
+  // Probes and scrapers need a handful of connections; the cap keeps a flood from exhausting the
+  // file descriptors the chat connections need, and eviction keeps it from locking probes out.
+  ConnectionCaps connections;
+  // A request (head and its small body) must arrive within this, counted from its first byte, or
+  // from the opening of the connection for its first request: half a header is cut off here.
+  std::chrono::milliseconds request_read_timeout = std::chrono::seconds(5);
+  // How long a keep-alive connection may wait for its next request.
+  std::chrono::milliseconds keep_alive_idle = std::chrono::seconds(10);
+  std::chrono::milliseconds write_timeout = std::chrono::seconds(10);
 };
 
 struct HttpServerState;  // shared with the session coroutines, which may outlive the HttpServer

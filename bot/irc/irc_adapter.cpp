@@ -140,7 +140,6 @@ class IrcAdapter::Connection {
   }
 
   void dispatch(const irc::ChatMessage& message) {
-    adapter_.metrics_.increment("katabot_messages_in_total", irc_labels);
     Inbound inbound;
     inbound.platform = Platform::irc;
     inbound.kind = message.is_private ? InboundKind::direct_message : InboundKind::channel_line;
@@ -288,7 +287,6 @@ IrcAdapter::IrcAdapter(asio::any_io_executor executor, IrcConfig config, std::st
   session_settings_.version_reply = std::string("katabot ") + KATABOT_VERSION +
                                     " (Kata Containers community bot; https://katacontainers.io/community/)";
   if (config_.tls) tls_context_ = irc::make_tls_context(config_.tls_verify, config_.ca_file, config_.client_cert);
-  metrics_.increment("katabot_messages_in_total", irc_labels, 0);
   metrics_.increment("katabot_messages_out_total", irc_labels, 0);
   metrics_.increment("katabot_reconnects_total", irc_labels, 0);
   metrics_.increment("katabot_flood_waits_total", irc_labels, 0);

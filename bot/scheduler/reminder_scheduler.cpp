@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <string_view>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -16,6 +17,9 @@ namespace {
 
 constexpr auto drain_timeout = std::chrono::seconds{3};
 constexpr std::size_t compact_after_appends = 1000;
+// Why a reminder was not posted (the label of katabot_reminders_skipped_total).
+constexpr std::string_view kTargetUnavailable = "target_unavailable";
+constexpr std::string_view kMeetingStarted = "meeting_started";
 
 }  // namespace
 
@@ -31,6 +35,10 @@ ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, Snap
       wake_(executor) {
   for (const auto& [platform, target] : targets_) {
     if (target.adapter != nullptr) defaults_[platform] = target.default_channels;
+    // At 0 from the start: an absent series is no zero to Prometheus.
+    for (const auto reason : {kTargetUnavailable, kMeetingStarted}) {
+      metrics_.increment("katabot_reminders_skipped_total", {{"platform", platform}, {"reason", std::string(reason)}}, 0);
+    }
   }
 }
 
@@ -83,7 +91,7 @@ void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys
   if (in_flight_.contains(key)) return;
   const auto retry = retries_.find(key);
   if (reminder.action == ReminderAction::skip) {
-    record_skip(key, retry != retries_.end() ? "target_unavailable" : "meeting_started", now);
+    record_skip(key, std::string(retry != retries_.end() ? kTargetUnavailable : kMeetingStarted), now);
     return;
   }
   if (retry != retries_.end() && retry->second.at > clock_.now()) {

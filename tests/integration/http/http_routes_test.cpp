@@ -37,6 +37,16 @@ TEST_CASE("answer_http_request routes each operator path", "[http]") {
   CHECK(header(calendar, "Content-Disposition") == "inline; filename=meetings.ics");
 }
 
+TEST_CASE("answer_http_request: an absolute-form target routes by its path", "[http]") {
+  const auto routes = constant_routes();
+  CHECK(answer_http_request("GET", "http://katabot.internal/healthz", routes).body == "ok\n");
+  CHECK(answer_http_request("GET", "HTTPS://10.0.0.1:8080/metrics?x=1", routes).body == "katabot_up 1\n");
+  CHECK(answer_http_request("GET", "http://katabot.internal", routes).status == 404);  // the path is "/"
+  CHECK(answer_http_request("GET", "http://host?/healthz", routes).status == 404);
+  // Only the start of a target is a scheme: a query naming a URL changes nothing.
+  CHECK(answer_http_request("GET", "/healthz?next=http://x/metrics", routes).body == "ok\n");
+}
+
 TEST_CASE("answer_http_request: missing routes are 404, readiness defaults to ready", "[http]") {
   const HttpRoutes none;
   CHECK(answer_http_request("GET", "/metrics", none).status == 404);

@@ -91,11 +91,18 @@ std::string url(std::uint16_t port, const std::string& path) {
   return "http://127.0.0.1:" + std::to_string(port) + path;
 }
 
-bool healthz_answers(std::uint16_t port, Deadline deadline) {
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (const auto reply = curl_request(port, "/healthz"); reply && reply->status == 200) return true;
-  }
-  return false;
+// Asks /healthz over a connection that stays open, and waits for the answer.
+bool served(RawConnection& connection) {
+  connection.send_all("GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n");
+  return connection.read_until_contains("\r\n\r\nok\n", deadline_in(5s));
+}
+
+// Sends `request` on a new connection and reads until the server closes it.
+std::optional<std::string> answer_before_close(std::uint16_t port, const std::string& request) {
+  RawConnection connection(port);
+  if (!connection.connected()) return std::nullopt;
+  connection.send_all(request);
+  return connection.read_until_closed(deadline_in(5s));
 }
 
 }  // namespace
@@ -224,10 +231,8 @@ TEST_CASE("a request that closes the connection is answered and then closed", "[
   StubState state;
   RunningServer server(stub_routes(state));
 
-  RawConnection connection(server.port());
-  REQUIRE(connection.connected());
-  connection.send_all("GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-  const auto received = connection.read_until_closed(deadline_in(5s));
+  const auto received =
+      answer_before_close(server.port(), "GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
   REQUIRE(received);
   CHECK(received->rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
   CHECK(received->ends_with("\r\n\r\nok\n"));
@@ -237,10 +242,7 @@ TEST_CASE("an HTTP/1.0 request (the Docker HEALTHCHECK's) is answered and closed
   StubState state;
   RunningServer server(stub_routes(state));
 
-  RawConnection connection(server.port());
-  REQUIRE(connection.connected());
-  connection.send_all("GET /healthz HTTP/1.0\r\n\r\n");
-  const auto received = connection.read_until_closed(deadline_in(5s));
+  const auto received = answer_before_close(server.port(), "GET /healthz HTTP/1.0\r\n\r\n");
   REQUIRE(received);
   CHECK(received->rfind("HTTP/1.0 200 OK\r\n", 0) == 0);
   CHECK(received->ends_with("\r\n\r\nok\n"));
@@ -272,10 +274,9 @@ TEST_CASE("oversized requests are refused and closed", "[http]") {
     REQUIRE(connection.connected());
     connection.send_all("GET /healthz HTTP/1.1\r\nHost: test\r\nX-Padding: " + std::string(64 * 1024, 'a') +
                         "\r\n\r\n");
-    // The server may reset rather than answer 431 when our unread padding is still queued.
     const auto received = connection.read_until_closed(deadline_in(5s));
     REQUIRE(received);
-    if (!received->empty()) CHECK(received->rfind("HTTP/1.1 431", 0) == 0);
+    CHECK(received->rfind("HTTP/1.1 431", 0) == 0);
   }
   SECTION("a body beyond the limit") {
     RawConnection connection(server.port());
@@ -284,16 +285,16 @@ TEST_CASE("oversized requests are refused and closed", "[http]") {
                         std::string(64 * 1024, 'b'));
     const auto received = connection.read_until_closed(deadline_in(5s));
     REQUIRE(received);
-    if (!received->empty()) CHECK(received->rfind("HTTP/1.1 413", 0) == 0);
+    CHECK(received->rfind("HTTP/1.1 413", 0) == 0);
   }
   const auto reply = curl_request(server.port(), "/healthz");
   REQUIRE(reply);
   CHECK(reply->status == 200);
 }
 
-TEST_CASE("a connection that sends nothing is closed after the request timeout", "[http]") {
+TEST_CASE("a connection that sends nothing is closed at the request deadline", "[http]") {
   StubState state;
-  RunningServer server(stub_routes(state), HttpServerLimits{.max_sessions = 64, .request_timeout = 300ms});
+  RunningServer server(stub_routes(state), HttpServerLimits{.request_read_timeout = 300ms, .keep_alive_idle = 30s});
 
   RawConnection idle(server.port());
   REQUIRE(idle.connected());
@@ -304,29 +305,124 @@ TEST_CASE("a connection that sends nothing is closed after the request timeout",
   CHECK(std::chrono::steady_clock::now() - started >= 250ms);
 }
 
-TEST_CASE("connections beyond the session limit are closed at once, and freed slots serve again", "[http]") {
+TEST_CASE("half a header is cut off at the request deadline, however slowly it trickles", "[http]") {
   StubState state;
-  RunningServer server(stub_routes(state), HttpServerLimits{.max_sessions = 2, .request_timeout = 10s});
+  RunningServer server(stub_routes(state), HttpServerLimits{.request_read_timeout = 300ms, .keep_alive_idle = 30s});
   const std::string request = "GET /healthz HTTP/1.1\r\nHost: test\r\n\r\n";
 
-  // Each holder has been served once, so the server has registered both sessions.
+  // On a keep-alive connection, after one answer: the long idle allowance must not apply to a
+  // request that has started.
+  RawConnection slow(server.port());
+  REQUIRE(served(slow));
+  const auto started = std::chrono::steady_clock::now();
+  std::optional<std::string> received;
+  // One byte whenever 100 ms passed without the server hanging up: each byte is progress, yet the
+  // deadline counts from the first.
+  for (std::size_t sent = 0; sent < request.size() - 2 && !received; ++sent) {
+    slow.send_all(request.substr(sent, 1));
+    received = slow.read_until_closed(deadline_in(100ms));
+  }
+  REQUIRE(received);
+  CHECK(received->empty());
+  const auto lasted = std::chrono::steady_clock::now() - started;
+  CHECK(lasted >= 250ms);
+  CHECK(lasted < 2s);
+}
+
+TEST_CASE("a keep-alive connection may idle longer than a request may take to arrive", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state), HttpServerLimits{.request_read_timeout = 200ms, .keep_alive_idle = 800ms});
+
+  RawConnection connection(server.port());
+  REQUIRE(served(connection));
+  const auto started = std::chrono::steady_clock::now();
+  const auto received = connection.read_until_closed(deadline_in(5s));
+  REQUIRE(received);
+  CHECK(std::chrono::steady_clock::now() - started >= 700ms);
+}
+
+TEST_CASE("a full server evicts the connection idle the longest and serves the newcomer", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state), HttpServerLimits{.connections = {.total = 2, .per_address = 2},
+                                                            .request_read_timeout = 30s,
+                                                            .keep_alive_idle = 30s});
+  // Each holder has been served once, so the server holds both as idle keep-alive connections.
   std::vector<std::unique_ptr<RawConnection>> holders;
   for (int i = 0; i < 2; ++i) {
     holders.push_back(std::make_unique<RawConnection>(server.port()));
-    REQUIRE(holders.back()->connected());
-    holders.back()->send_all(request);
-    REQUIRE(holders.back()->read_until_contains("\r\n\r\nok\n", deadline_in(5s)));
+    REQUIRE(served(*holders.back()));
   }
 
-  RawConnection refused(server.port());
-  REQUIRE(refused.connected());
-  refused.send_all(request);
-  const auto received = refused.read_until_closed(deadline_in(5s));
-  REQUIRE(received);
-  CHECK(received->empty());
+  RawConnection newcomer(server.port());
+  CHECK(served(newcomer));
+  // Well before any timeout (30 s): the first holder was closed to make room, the second kept.
+  CHECK(holders.front()->read_until_closed(deadline_in(5s)));
+  CHECK(served(*holders.back()));
+}
 
-  holders.front()->close();
-  CHECK(healthz_answers(server.port(), deadline_in(5s)));
+TEST_CASE("one address at its cap replaces its own connections, not another client's", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state), HttpServerLimits{.connections = {.total = 8, .per_address = 2},
+                                                            .request_read_timeout = 30s,
+                                                            .keep_alive_idle = 30s});
+  RawConnection scraper(server.port(), "127.0.0.2");
+  REQUIRE(served(scraper));
+
+  std::vector<std::unique_ptr<RawConnection>> flood;
+  for (int i = 0; i < 3; ++i) {
+    flood.push_back(std::make_unique<RawConnection>(server.port()));
+    REQUIRE(served(*flood.back()));
+  }
+  CHECK(flood.front()->read_until_closed(deadline_in(5s)));
+  // The other client's idle connection, older than all of them, is still served.
+  CHECK(served(scraper));
+}
+
+TEST_CASE("/healthz answers at once while 70 idle and 10 half-header connections are open", "[http]") {
+  StubState state;
+  // Default limits: what production runs.
+  RunningServer server(stub_routes(state));
+
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 70; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(server.port()));
+    REQUIRE(idle.back()->connected());
+  }
+  std::vector<std::unique_ptr<RawConnection>> half_header;
+  for (int i = 0; i < 10; ++i) {
+    half_header.push_back(std::make_unique<RawConnection>(server.port()));
+    REQUIRE(half_header.back()->connected());
+    half_header.back()->send_all("GET /healthz HTTP/1.1\r\nHost: te");
+  }
+
+  // One attempt, well inside the 5 s request deadline that would otherwise free slots.
+  const auto started = std::chrono::steady_clock::now();
+  const auto reply = run_curl({"--include", url(server.port(), "/healthz")}, 2);
+  INFO(reply.output);
+  REQUIRE(reply.exit_code == 0);
+  const auto parsed = parse_included_reply(reply.output);
+  REQUIRE(parsed);
+  CHECK(parsed->status == 200);
+  CHECK(std::chrono::steady_clock::now() - started < 2s);
+}
+
+TEST_CASE("the absolute-form request target is accepted", "[http]") {
+  StubState state;
+  RunningServer server(stub_routes(state));
+
+  // Through a "proxy", curl sends "GET http://katabot.internal/healthz HTTP/1.1".
+  const auto result = run_curl({"--include", "--proxy", url(server.port(), ""), "http://katabot.internal/healthz?x=1"});
+  REQUIRE(result.exit_code == 0);
+  const auto reply = parse_included_reply(result.output);
+  REQUIRE(reply);
+  CHECK(reply->status == 200);
+  CHECK(reply->body == "ok\n");
+
+  const auto received = answer_before_close(
+      server.port(), "GET http://127.0.0.1/readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n");
+  REQUIRE(received);
+  CHECK(received->rfind("HTTP/1.1 200 OK\r\n", 0) == 0);
+  CHECK(received->ends_with("\r\n\r\nready\n"));
 }
 
 TEST_CASE("stop() closes the acceptor and live keep-alive connections", "[http]") {

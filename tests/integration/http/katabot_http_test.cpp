@@ -49,7 +49,7 @@ CommandResult parse_with_icalendar(const std::filesystem::path& file) {
 
 }  // namespace
 
-TEST_CASE("katabot --config serves /healthz, /readyz and /meetings.ics, then exits 0 on SIGTERM", "[http][binary]") {
+TEST_CASE("katabot --config serves /healthz, /readyz, /meetings.ics and linted /metrics, then exits 0 on SIGTERM", "[http][binary]") {
   const auto directory = make_temporary_directory();
   const auto port = free_loopback_port();
   const auto config = write_http_only_config(directory, port);
@@ -58,7 +58,7 @@ TEST_CASE("katabot --config serves /healthz, /readyz and /meetings.ics, then exi
   ChildProcess katabot(KATABOT_BINARY, {"--config", config.string()}, log_file);
   REQUIRE(katabot.started());
   if (!wait_until_healthy(katabot, port, deadline_in(10s))) {
-    FAIL("katabot did not answer /healthz within 10 s; its output:\n" << read_file(log_file));
+    FAIL("katabot did not answer /healthz within 10 s; its output:\n" << file_contents(log_file));
   }
 
   const auto readiness = curl_request(port, "/readyz");
@@ -86,10 +86,18 @@ TEST_CASE("katabot --config serves /healthz, /readyz and /meetings.ics, then exi
   REQUIRE(metrics);
   CHECK(metrics->status == 200);
   CHECK(metrics->header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
+  const auto linted = check_with_promtool(metrics->body, directory);
+  INFO("promtool: " << linted.output << "\n/metrics:\n" << metrics->body);
+  CHECK(linted.exit_code == 0);
+  CHECK(linted.output.empty());
+  // Before anything happened: the counters a dashboard needs are there, at 0.
+  CHECK(metrics->body.find("\nkatabot_commands_total{command=\"help\"} 0\n") != std::string::npos);
+  CHECK(metrics->body.find("\nkatabot_commands_total{command=\"conduct\"} 0\n") != std::string::npos);
+  CHECK(metrics->body.find("\nkatabot_build_info{version=\"") != std::string::npos);
 
   katabot.signal(SIGTERM);
   const auto status = katabot.wait_exit(deadline_in(5s));
-  INFO("katabot output:\n" << read_file(log_file));
+  INFO("katabot output:\n" << file_contents(log_file));
   REQUIRE(status);
   CHECK(WIFEXITED(*status));
   CHECK(WEXITSTATUS(*status) == 0);

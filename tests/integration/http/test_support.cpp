@@ -78,6 +78,13 @@ CommandResult run_curl(const std::vector<std::string>& arguments, int max_second
   return run_command(command);
 }
 
+CommandResult check_with_promtool(const std::string& exposition, const std::filesystem::path& directory) {
+  if (std::string_view(KATABOT_PROMTOOL).empty()) return {-1, "promtool is not installed (Debian package: prometheus)"};
+  const auto file = directory / "metrics.txt";
+  std::ofstream(file, std::ios::binary) << exposition;
+  return run_command({"sh", "-c", "exec \"$0\" check metrics < \"$1\"", KATABOT_PROMTOOL, file.string()});
+}
+
 std::optional<std::string> HttpReply::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
     if (equal_ignoring_case(key, name)) return value;
@@ -117,9 +124,15 @@ std::optional<HttpReply> curl_request(std::uint16_t port, const std::string& pat
   return parse_included_reply(result.output);
 }
 
-RawConnection::RawConnection(std::uint16_t port) {
+RawConnection::RawConnection(std::uint16_t port, const char* source) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return;
+  auto local = loopback(0);
+  if (::inet_pton(AF_INET, source, &local.sin_addr) != 1 ||
+      ::bind(fd_, reinterpret_cast<const sockaddr*>(&local), sizeof local) != 0) {
+    close();
+    return;
+  }
   // Reads wake up regularly so that the deadline is checked even when nothing arrives.
   timeval poll_interval{0, 50'000};
   ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &poll_interval, sizeof poll_interval);
@@ -234,7 +247,7 @@ std::optional<int> ChildProcess::wait_exit(Deadline deadline) {
   return status_;
 }
 
-std::string read_file(const std::filesystem::path& path) {
+std::string file_contents(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   std::ostringstream text;
   text << in.rdbuf();

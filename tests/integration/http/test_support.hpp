@@ -39,10 +39,16 @@ std::optional<HttpReply> parse_included_reply(const std::string& output);
 std::optional<HttpReply> curl_request(std::uint16_t port, const std::string& path,
                                       const std::vector<std::string>& extra_arguments = {});
 
+// `promtool check metrics` (Debian's prometheus package) on a Prometheus text exposition: exit
+// code 0 and no output when it is valid and linted clean (every metric has HELP, names fit types).
+CommandResult check_with_promtool(const std::string& exposition, const std::filesystem::path& directory);
+
 // A connected loopback TCP socket for sending what no real client would.
 class RawConnection {
  public:
-  explicit RawConnection(std::uint16_t port);
+  // `source`: the local address to connect from (any 127.x.y.z works on Linux loopback), so that
+  // tests can be several clients.
+  explicit RawConnection(std::uint16_t port, const char* source = "127.0.0.1");
   ~RawConnection();
   RawConnection(const RawConnection&) = delete;
   RawConnection& operator=(const RawConnection&) = delete;
@@ -83,6 +89,6 @@ class ChildProcess {
   std::optional<int> status_;
 };
 
-std::string read_file(const std::filesystem::path& path);
+std::string file_contents(const std::filesystem::path& path);
 
 }  // namespace katabot::test

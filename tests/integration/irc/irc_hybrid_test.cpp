@@ -59,7 +59,7 @@ TEST_CASE("irc hybrid: joins, answers every command form and private messages", 
   CHECK(inbounds[1].text == "!meetings");
   CHECK(inbounds[3].kind == InboundKind::direct_message);
   CHECK(inbounds[3].channel == "alice");
-  CHECK(bot.metric("katabot_messages_in_total") == 6);
+  CHECK(bot.metric("katabot_messages_in_total") == 0);  // the router counts them, once; this test has none
   CHECK(bot.metric("katabot_messages_out_total") >= 5);
   CHECK(bot.metric("katabot_last_connected_timestamp_seconds") > 1.7e9);
   CHECK(bot.stop());

@@ -1,0 +1,81 @@
+#include "bot/metric_catalog.hpp"
+
+#include <array>
+#include <string_view>
+
+namespace katabot {
+namespace {
+
+struct Description {
+  std::string_view name;
+  MetricType type;
+  std::string_view help;
+};
+
+constexpr std::array kDescriptions{
+    Description{"katabot_build_info", MetricType::gauge, "Always 1; the labels name the running build."},
+    Description{"katabot_start_time_seconds", MetricType::gauge, "When the process started, in Unix seconds."},
+    Description{"katabot_adapter_ready", MetricType::gauge, "1 while the platform's adapter is connected and joined."},
+    Description{"katabot_last_connected_timestamp_seconds", MetricType::gauge,
+                "When the platform's adapter last finished connecting, in Unix seconds."},
+    Description{"katabot_knowledge_topics", MetricType::gauge, "Topics in the knowledge base in use."},
+    Description{"katabot_knowledge_meetings", MetricType::gauge, "Meetings in the knowledge base in use."},
+    Description{"katabot_messages_in_total", MetricType::counter, "Messages the router received, per platform."},
+    Description{"katabot_messages_out_total", MetricType::counter, "Messages the bot sent, per platform."},
+    Description{"katabot_commands_total", MetricType::counter,
+                "Answered requests per command or topic (free-text: matched from free text; unknown: no match)."},
+    Description{"katabot_keyword_answers_total", MetricType::counter,
+                "Answers to keywords said in a channel, per platform."},
+    Description{"katabot_rate_limited_total", MetricType::counter,
+                "Requests refused because their sender asked too fast, per platform."},
+    Description{"katabot_reconnects_total", MetricType::counter, "Reconnections after a lost link, per platform."},
+    Description{"katabot_flood_waits_total", MetricType::counter,
+                "Times an outgoing line waited for the IRC flood allowance."},
+    Description{"katabot_rate_limit_waits_total", MetricType::counter,
+                "Times a Slack Web API call waited after an HTTP 429."},
+    Description{"katabot_acks_total", MetricType::counter, "Socket Mode envelopes acknowledged."},
+    Description{"katabot_slack_retries_dropped_total", MetricType::counter,
+                "Slack deliveries dropped as retries of one already handled."},
+    Description{"katabot_slack_ack_latency_seconds", MetricType::summary,
+                "Time from receiving a Socket Mode envelope to acknowledging it (recent window)."},
+    Description{"katabot_reminders_sent_total", MetricType::counter, "Meeting reminders posted, per platform."},
+    Description{"katabot_reminders_skipped_total", MetricType::counter,
+                "Meeting reminders not posted, per platform and reason."},
+};
+
+// Counters every enabled platform has, whether or not anything happened yet.
+constexpr std::array<std::string_view, 6> kPerPlatformCounters{
+    "katabot_messages_in_total",     "katabot_messages_out_total", "katabot_reconnects_total",
+    "katabot_keyword_answers_total", "katabot_rate_limited_total", "katabot_reminders_sent_total",
+};
+
+// The router's labels for requests that name no command.
+constexpr std::array<std::string_view, 2> kNonCommandLabels{"free-text", "unknown"};
+
+}  // namespace
+
+void describe_katabot_metrics(Metrics& metrics) {
+  for (const auto& description : kDescriptions) {
+    metrics.describe(description.name, description.type, std::string(description.help));
+  }
+  metrics.set_gauge("katabot_build_info", {{"version", KATABOT_VERSION}, {"commit", KATABOT_COMMIT}}, 1);
+}
+
+void register_known_series(Metrics& metrics, const KnownSeries& known) {
+  for (const auto& platform : known.platforms) {
+    const Labels labels{{"platform", platform}};
+    for (const auto name : kPerPlatformCounters) metrics.increment(name, labels, 0);
+    if (platform == "irc") metrics.increment("katabot_flood_waits_total", labels, 0);
+    if (platform == "slack") {
+      metrics.increment("katabot_rate_limit_waits_total", labels, 0);
+      metrics.increment("katabot_acks_total", {}, 0);
+      metrics.increment("katabot_slack_retries_dropped_total", {}, 0);
+    }
+  }
+  for (const auto& command : known.commands) metrics.increment("katabot_commands_total", {{"command", command}}, 0);
+  for (const auto label : kNonCommandLabels) {
+    metrics.increment("katabot_commands_total", {{"command", std::string(label)}}, 0);
+  }
+}
+
+}  // namespace katabot
