@@ -156,7 +156,7 @@ Reply Router::unknown_word_reply(const std::string& word, const Request& request
   const auto suggestions = closest_words(word, registry_.all_words(knowledge));
   const auto shown = word.substr(0, 40);
   std::string text = "I don't know \"" + shown + "\".";
-  std::string rich = "I don't know \"" + escape_mrkdwn(shown) + "\".";
+  std::string rich = "I don't know " + quote_mrkdwn(shown) + ".";
   if (!suggestions.empty()) {
     std::string plain;
     std::string marked;

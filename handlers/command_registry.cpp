@@ -83,7 +83,7 @@ Reply CommandRegistry::help_for(const std::string& word, const Request& request,
   } else {
     const auto shown = word.substr(0, 40);
     reply.text = "There is no command \"" + shown + "\". Try " + prefix + "help for the list.";
-    reply.mrkdwn = "There is no command \"" + escape_mrkdwn(shown) + "\". Try `" + prefix + "help` for the list.";
+    reply.mrkdwn = "There is no command " + quote_mrkdwn(shown) + ". Try `" + prefix + "help` for the list.";
   }
   return reply;
 }

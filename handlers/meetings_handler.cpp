@@ -14,6 +14,7 @@ using std::chrono::seconds;
 struct Audience {
   const date::time_zone* zone = nullptr;  // the asker's zone, if other than UTC
   std::string error;                      // set when the user named a zone that does not exist
+  std::string error_mrkdwn;               // the same, the zone quoted for Slack
 };
 
 // The zone to show times in: named in the arguments, else the asker's own.
@@ -23,8 +24,10 @@ Audience audience_for(const std::string& zone_argument, const Request& request) 
   if (name.empty()) return audience;
   audience.zone = find_zone(name);
   if (audience.zone == nullptr && !zone_argument.empty()) {
-    audience.error = "I don't know the time zone \"" + zone_argument.substr(0, 64) +
-                     "\". Use an IANA name such as Europe/Berlin, America/Los_Angeles or Asia/Tokyo.";
+    const auto shown = zone_argument.substr(0, 64);
+    const std::string advice = ". Use an IANA name such as Europe/Berlin, America/Los_Angeles or Asia/Tokyo.";
+    audience.error = "I don't know the time zone \"" + shown + "\"" + advice;
+    audience.error_mrkdwn = "I don't know the time zone " + quote_mrkdwn(shown) + advice;
   }
   if (audience.zone != nullptr && audience.zone->name() == "UTC") audience.zone = nullptr;
   return audience;
@@ -66,12 +69,14 @@ std::optional<SysSeconds> current_or_next(const Meeting& meeting, SysSeconds now
   return starts.front();
 }
 
-Reply error_reply(const std::string& message) {
+Reply error_reply(const std::string& message, const std::string& message_mrkdwn) {
   Reply reply;
   reply.text = message;
-  reply.mrkdwn = escape_mrkdwn(message);
+  reply.mrkdwn = message_mrkdwn;
   return reply;
 }
+
+Reply error_reply(const std::string& message) { return error_reply(message, escape_mrkdwn(message)); }
 
 void append_meeting(Reply& reply, const Meeting& meeting, const Audience& audience, SysSeconds now) {
   const auto next = current_or_next(meeting, now);
@@ -95,7 +100,7 @@ SysSeconds now_seconds(const Clock& clock) { return floor<seconds>(clock.now());
 
 Reply meetings_reply(const Request& request, const KnowledgeBase& knowledge, const Clock& clock) {
   const auto audience = audience_for(request.args, request);
-  if (!audience.error.empty()) return error_reply(audience.error);
+  if (!audience.error.empty()) return error_reply(audience.error, audience.error_mrkdwn);
   if (knowledge.meetings().empty()) return error_reply("No meetings are scheduled.");
   Reply reply;
   for (const auto& meeting : knowledge.meetings()) append_meeting(reply, meeting, audience, now_seconds(clock));
@@ -111,7 +116,7 @@ Reply meeting_reply(const Meeting& meeting, const Request& request, const Clock&
 Reply next_meeting_reply(const Request& request, const KnowledgeBase& knowledge, const Clock& clock) {
   if (const auto* meeting = knowledge.find_meeting(request.args)) return meeting_reply(*meeting, request, clock);
   const auto audience = audience_for(request.args, request);
-  if (!audience.error.empty()) return error_reply(audience.error);
+  if (!audience.error.empty()) return error_reply(audience.error, audience.error_mrkdwn);
   const auto now = now_seconds(clock);
   const Meeting* soonest = nullptr;
   SysSeconds soonest_start{};

@@ -100,7 +100,7 @@ TEST_CASE_METHOD(RouterFixture, "user text echoed to Slack is escaped", "[router
   const auto reply = say(Platform::slack, InboundKind::slash_command, "<!channel>");
   REQUIRE(reply);
   CHECK(reply->mrkdwn.find("<!channel") == std::string::npos);
-  CHECK(reply->mrkdwn.find("\"&lt;!channel\"") != std::string::npos);
+  CHECK(reply->mrkdwn.find("`&lt;!channel`") != std::string::npos);  // quoted as inline code (quote_mrkdwn)
 }
 
 TEST_CASE_METHOD(RouterFixture, "an empty slash command shows help", "[router]") {
