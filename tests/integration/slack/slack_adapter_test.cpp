@@ -434,20 +434,3 @@ TEST_CASE("slack: users.info without a usable tz is cached as unknown and answer
   }
   for (const auto& inbound : c.bot->inbounds()) CHECK(inbound.user_timezone.empty());
 }
-
-TEST_CASE("slack: an auth.test answer of odd types is no identity, asked again at the next connection", "[slack]") {
-  FakeSlack fake;
-  fake.answer_next("auth.test", {{"ok", true}, {"user_id", nullptr}, {"user", 5}, {"team", json::array()}});
-  AdapterHarness bot(fake);
-  REQUIRE(fake.wait_hellos(1, deadline_in(5s)));
-  REQUIRE(fake.wait_calls("auth.test", 1, deadline_in(5s)).size() >= 1);
-  fake.drop_newest();
-  REQUIRE(fake.wait_hellos(2, deadline_in(5s)));
-  const auto deadline = deadline_in(5s);
-  while (bot.on_io([&] { return bot.adapter().bot_user_id(); }).empty()) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(1ms);
-  }
-  CHECK(bot.adapter().bot_user_id() == "UBOT");
-  CHECK(fake.calls("auth.test").size() >= 2);
-}
