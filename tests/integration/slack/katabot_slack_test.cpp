@@ -170,6 +170,14 @@ TEST_CASE("katabot binary: what users type never becomes a mention, a link or fo
   REQUIRE(responses.size() == 1);
   check_disarmed(responses[0].json());
 
+  // A new asker whose response_url is gone: answered by chat.postEphemeral.
+  fake.fail_next("response_url", 404, "expired_url");
+  fake.send_envelope(slash_command_envelope("x-s2", "meetings <@U0999>", "U8", "C1", response_url + "2"));
+  const auto ephemerals = fake.wait_calls("chat.postEphemeral", 1, deadline_in(5s));
+  REQUIRE(ephemerals.size() == 1);
+  check_disarmed(ephemerals[0].json());
+  CHECK(section_text(ephemerals[0].json()).find("`&lt;@U0999&gt;`") != std::string::npos);
+
   // The same asker again: answered in the ack. Mentions, links and formatting as the word (an
   // unknown command word is shown lowercased, without trailing punctuation).
   const std::vector<std::pair<std::string, std::string>> typed = {
