@@ -14,12 +14,12 @@ std::string slack_link(const Link& link) {
   return "<" + link.url + "|" + escape_mrkdwn(title) + ">";
 }
 
-// The bot never notifies anyone: a <!channel>, <!here>, <!everyone>, <!subteam^…>, <@U…> or
-// <#C…> that reached the mrkdwn anyway (a handler that forgot to escape what a user typed) is shown
-// as text instead of pinging people.
+// The bot never notifies anyone: a <!channel>, <!here>, <!everyone>, <!subteam^…> or <@U…> that
+// reached the mrkdwn anyway (a handler that forgot to escape what a user typed) is shown as text
+// instead of pinging people. Links and channel links (<#C…>) notify nobody and stay.
 std::string disarm_mentions(std::string mrkdwn) {
   for (auto open = mrkdwn.find('<'); open != std::string::npos; open = mrkdwn.find('<', open + 1)) {
-    if (open + 1 == mrkdwn.size() || std::string_view("!@#").find(mrkdwn[open + 1]) == std::string_view::npos) continue;
+    if (open + 1 == mrkdwn.size() || std::string_view("!@").find(mrkdwn[open + 1]) == std::string_view::npos) continue;
     if (const auto close = mrkdwn.find('>', open); close != std::string::npos) mrkdwn.replace(close, 1, "&gt;");
     mrkdwn.replace(open, 1, "&lt;");
   }

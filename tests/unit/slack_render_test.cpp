@@ -46,11 +46,11 @@ TEST_CASE("the Slack fallback text carries the source link escaped", "[slack][re
   CHECK(render_slack_message(reply)["text"] == "Agenda https://example.org/p?a=1&amp;b=2");
 }
 
-TEST_CASE("a mention left in a handler's mrkdwn is shown, not sent; knowledge links stay links", "[slack][render]") {
+TEST_CASE("a mention left in a handler's mrkdwn is shown, not sent; links stay links", "[slack][render]") {
   Reply reply;
   reply.text = "hello";
   reply.mrkdwn = "*Hi* <!channel> <@U1> <#C2> see <https://katacontainers.io|Kata> <!here";
-  const auto expected = "*Hi* &lt;!channel&gt; &lt;@U1&gt; &lt;#C2&gt; see <https://katacontainers.io|Kata> &lt;!here";
+  const auto expected = "*Hi* &lt;!channel&gt; &lt;@U1&gt; <#C2> see <https://katacontainers.io|Kata> &lt;!here";
   CHECK(section_text(render_slack_message(reply)) == expected);
   CHECK(render_slack_mrkdwn(reply) == expected);
 }
