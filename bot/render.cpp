@@ -1,5 +1,7 @@
 #include "bot/render.hpp"
 
+#include <string_view>
+
 #include <nlohmann/json.hpp>
 
 #include "knowledge/utf8_cut.hpp"
@@ -12,6 +14,22 @@ std::string slack_link(const Link& link) {
   std::string title;
   for (const char c : link.title) title += (c == '|' || c == '>' || c == '<') ? ' ' : c;
   return "<" + link.url + "|" + escape_mrkdwn(title) + ">";
+}
+
+// The bot never notifies anyone: a <!channel>, <!here>, <!everyone>, <!subteam^…> or <@U…> that
+// reached the mrkdwn anyway (a handler that forgot to escape what a user typed) is shown as text
+// instead of pinging people. Links and channel links (<#C…>) notify nobody and stay.
+std::string disarm_mentions(std::string mrkdwn) {
+  for (auto open = mrkdwn.find('<'); open != std::string::npos; open = mrkdwn.find('<', open + 1)) {
+    if (open + 1 == mrkdwn.size() || std::string_view("!@").find(mrkdwn[open + 1]) == std::string_view::npos) continue;
+    if (const auto close = mrkdwn.find('>', open); close != std::string::npos) mrkdwn.replace(close, 1, "&gt;");
+    mrkdwn.replace(open, 1, "&lt;");
+  }
+  return mrkdwn;
+}
+
+std::string slack_body(const Reply& reply) {
+  return disarm_mentions(reply.mrkdwn.empty() ? escape_mrkdwn(reply.text) : reply.mrkdwn);
 }
 
 }  // namespace
@@ -38,7 +56,7 @@ std::vector<std::string> render_irc_lines(const Reply& reply) {
 }
 
 std::string render_slack_mrkdwn(const Reply& reply) {
-  auto body = reply.mrkdwn.empty() ? escape_mrkdwn(reply.text) : reply.mrkdwn;
+  auto body = slack_body(reply);
   if (!reply.links.empty()) {
     std::string links;
     for (const auto& link : reply.links) {
@@ -52,7 +70,7 @@ std::string render_slack_mrkdwn(const Reply& reply) {
 
 nlohmann::json render_slack_message(const Reply& reply) {
   auto blocks = nlohmann::json::array();
-  const auto body = reply.mrkdwn.empty() ? escape_mrkdwn(reply.text) : reply.mrkdwn;
+  const auto body = slack_body(reply);
   // A section's text is limited to 3000 characters by Slack (bytes are never fewer than characters).
   blocks.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", truncate_utf8(body, 3000, "…")}}}});
   auto elements = nlohmann::json::array();
@@ -63,11 +81,13 @@ nlohmann::json render_slack_message(const Reply& reply) {
   // Context blocks hold at most 10 elements.
   if (elements.size() > 10) elements.erase(elements.begin() + 10, elements.end());
   if (!elements.empty()) blocks.push_back({{"type", "context"}, {"elements", elements}});
+  // The fallback (notifications, clients without blocks) is mrkdwn to Slack too: the plain text
+  // is escaped like everything else the bot sends.
   std::string fallback = reply.text;
   if (!reply.links.empty() && fallback.find(reply.links.front().url) == std::string::npos) {
     fallback += " " + reply.links.front().url;
   }
-  return {{"text", fallback}, {"blocks", blocks}};
+  return {{"text", escape_mrkdwn(fallback)}, {"blocks", blocks}};
 }
 
 }  // namespace katabot

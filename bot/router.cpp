@@ -213,7 +213,7 @@ Reply Router::unknown_word_reply(const std::string& word, const Request& request
   // Never more than one short token back into the channel (see may_echo).
   const bool quoted = may_echo(word);
   std::string text = quoted ? "I don't know \"" + word + "\"." : "I don't know that word.";
-  std::string rich = quoted ? "I don't know \"" + escape_mrkdwn(word) + "\"." : text;
+  std::string rich = quoted ? "I don't know " + quote_mrkdwn(word) + "." : text;
   if (!suggestions.empty()) {
     std::string plain;
     std::string marked;

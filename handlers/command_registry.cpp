@@ -85,7 +85,7 @@ Reply CommandRegistry::help_for(const std::string& word, const Request& request,
     const bool quoted = may_echo(word);
     reply.text = (quoted ? "There is no command \"" + word + "\"." : std::string("There is no such command.")) + " Try " +
                  prefix + "help for the list.";
-    reply.mrkdwn = (quoted ? "There is no command \"" + escape_mrkdwn(word) + "\"." : std::string("There is no such command.")) +
+    reply.mrkdwn = (quoted ? "There is no command " + quote_mrkdwn(word) + "." : std::string("There is no such command.")) +
                    " Try `" + prefix + "help` for the list.";
   }
   return reply;

@@ -16,4 +16,18 @@ std::string escape_mrkdwn(std::string_view text) {
   return escaped;
 }
 
+std::string quote_mrkdwn(std::string_view user_text) {
+  std::string word;
+  word.reserve(user_text.size());
+  for (const char c : user_text) {
+    switch (c) {
+      case '`': word += '\''; break;
+      case '\r':
+      case '\n': word += ' '; break;
+      default: word += c;
+    }
+  }
+  return "`" + escape_mrkdwn(word) + "`";
+}
+
 }  // namespace katabot

@@ -1,19 +1,11 @@
 #include "bot/slack/envelope.hpp"
 
+#include "bot/slack/json_fields.hpp"
+
 namespace katabot::slack {
 namespace {
 
 using nlohmann::json;
-
-std::string string_field(const json& object, const char* key) {
-  const auto found = object.find(key);
-  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
-}
-
-std::int64_t integer_field(const json& object, const char* key) {
-  const auto found = object.find(key);
-  return found != object.end() && found->is_number_integer() ? found->get<std::int64_t>() : 0;
-}
 
 DisconnectReason disconnect_reason(std::string_view text) {
   if (text == "warning") return DisconnectReason::warning;
@@ -58,7 +50,7 @@ Frame parse_frame(std::string_view text) {
   if (type == "hello") {
     Hello hello;
     hello.num_connections = static_cast<int>(integer_field(frame, "num_connections"));
-    if (const auto debug = frame.find("debug_info"); debug != frame.end() && debug->is_object()) {
+    if (const auto* debug = object_field(frame, "debug_info")) {
       hello.approximate_connection_time = std::chrono::seconds(integer_field(*debug, "approximate_connection_time"));
     }
     return hello;
@@ -72,9 +64,7 @@ Frame parse_frame(std::string_view text) {
   Envelope envelope;
   envelope.envelope_id = envelope_id;
   envelope.type = *known_type;
-  if (const auto accepts = frame.find("accepts_response_payload"); accepts != frame.end() && accepts->is_boolean()) {
-    envelope.accepts_response_payload = accepts->get<bool>();
-  }
+  envelope.accepts_response_payload = true_field(frame, "accepts_response_payload");
   envelope.retry_attempt = static_cast<int>(integer_field(frame, "retry_attempt"));
   envelope.payload = std::move(*payload);
   return envelope;
@@ -99,8 +89,8 @@ std::optional<SlashCommand> parse_slash_command(const nlohmann::json& payload) {
 }
 
 std::optional<ChatEvent> parse_chat_event(const nlohmann::json& payload) {
-  const auto inner = payload.find("event");
-  if (inner == payload.end() || !inner->is_object()) return std::nullopt;
+  const auto* inner = object_field(payload, "event");
+  if (inner == nullptr) return std::nullopt;
   ChatEvent event;
   event.event_id = string_field(payload, "event_id");
   event.type = string_field(*inner, "type");

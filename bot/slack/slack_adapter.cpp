@@ -15,6 +15,7 @@
 #include "bot/render.hpp"
 #include "bot/slack/envelope.hpp"
 #include "bot/slack/event_dedupe.hpp"
+#include "bot/slack/json_fields.hpp"
 #include "bot/slack/redact.hpp"
 #include "bot/slack/socket_mode_session.hpp"
 #include "bot/slack/tls_connect.hpp"
@@ -181,18 +182,18 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
     const auto result = co_await self->api.call("auth.test", self->config.bot_token, nlohmann::json::object());
     self->identifying = false;
     if (!result.ok) co_return;  // logged by the client; tried again at the next connection
-    self->bot_user_id = result.body.value("user_id", std::string());
-    spdlog::info("slack: authenticated as {} (user {}, team {})", result.body.value("user", std::string("?")),
-                 self->bot_user_id, result.body.value("team", std::string("?")));
+    self->bot_user_id = string_field(result.body, "user_id");
+    spdlog::info("slack: authenticated as {} (user {}, team {})", string_field(result.body, "user"), self->bot_user_id,
+                 string_field(result.body, "team"));
   }
 
   static net::awaitable<void> request_url(Self self, LinkId link) {
     auto result = co_await self->api.call("apps.connections.open", self->config.app_token, nlohmann::json::object(),
                                           Retries::off, Encoding::form);
     SessionEvent event{SessionEventType::url_failed, link};
-    if (result.ok && result.body.contains("url") && result.body["url"].is_string()) {
+    if (auto url = string_field(result.body, "url"); result.ok && !url.empty()) {
       event.type = SessionEventType::url_ready;
-      event.url = result.body["url"].get<std::string>();
+      event.url = std::move(url);
     } else {
       event.retry_after = result.retry_after;
       if (result.ok) spdlog::warn("slack: apps.connections.open answered without a url");
@@ -467,13 +468,11 @@ struct SlackAdapterState : std::enable_shared_from_this<SlackAdapterState> {
     const auto result =
         co_await self->api.call("users.info", self->config.bot_token, std::move(fields), Retries::on, Encoding::form);
     if (result.ok || (result.http_status == 200 && !result.error.empty())) {
-      // A definite answer (even "no such user" or a missing scope) is remembered; a network failure is not.
+      // A definite answer (even "no such user", a missing scope or "tz": null) is remembered as the
+      // zone or "" for unknown; a network failure is not.
       if (self->timezones.size() >= kMaxCachedTimezones) self->timezones.clear();
-      std::string zone;
-      if (result.ok && result.body.contains("user") && result.body["user"].is_object()) {
-        zone = result.body["user"].value("tz", std::string());
-      }
-      self->timezones[user] = zone;
+      const auto* profile = object_field(result.body, "user");
+      self->timezones[user] = result.ok && profile != nullptr ? string_field(*profile, "tz") : std::string();
     }
     done->cancel();
   }

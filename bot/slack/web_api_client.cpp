@@ -22,6 +22,7 @@
 
 #include "bot/backoff.hpp"
 #include "bot/slack/channel_pacer.hpp"
+#include "bot/slack/json_fields.hpp"
 #include "bot/slack/redact.hpp"
 #include "bot/slack/tls_connect.hpp"
 #include "bot/slack/url.hpp"
@@ -279,7 +280,7 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
       result.http_status = static_cast<int>(response.result_int());
       auto parsed = nlohmann::json::parse(response.body(), nullptr, false);
       if (!parsed.is_discarded()) result.body = std::move(parsed);
-      if (result.body.is_object()) result.error = result.body.value("error", std::string());
+      result.error = string_field(result.body, "error");
       if (result.http_status == 429) {
         result.retry_after = parse_retry_after(response[http::field::retry_after]).value_or(std::chrono::seconds(5));
         if (result.error.empty()) result.error = "ratelimited";
@@ -302,7 +303,7 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
       } else if (!web_api) {
         result.ok = true;
         co_return result;
-      } else if (result.body.is_object() && result.body.value("ok", false)) {
+      } else if (true_field(result.body, "ok")) {
         result.ok = true;
         co_return result;
       } else {

@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include "bot/slack/envelope.hpp"
+#include "bot/slack/json_fields.hpp"
 
 using namespace katabot::slack;
 
@@ -123,4 +124,25 @@ TEST_CASE("slack envelope: mangled frames never throw", "[slack][envelope]") {
     }
   }
   SUCCEED();
+}
+
+TEST_CASE("slack json fields: null, wrong types and non-objects read as absent", "[slack][json]") {
+  const auto odd = nlohmann::json::parse(
+      R"({"tz":null,"user_id":5,"ok":"yes","user":"U1","error":["x"],"count":"7","fine":"text","n":3,"yes":true,"obj":{}})");
+  CHECK(string_field(odd, "tz").empty());
+  CHECK(string_field(odd, "user_id").empty());
+  CHECK(string_field(odd, "error").empty());
+  CHECK(string_field(odd, "missing").empty());
+  CHECK(string_field(odd, "fine") == "text");
+  CHECK_FALSE(true_field(odd, "ok"));
+  CHECK(true_field(odd, "yes"));
+  CHECK(integer_field(odd, "count") == 0);
+  CHECK(integer_field(odd, "n") == 3);
+  CHECK(object_field(odd, "user") == nullptr);
+  CHECK(object_field(odd, "obj") != nullptr);
+  for (const auto& not_an_object : {nlohmann::json(), nlohmann::json("s"), nlohmann::json::array({1}), nlohmann::json(4)}) {
+    CHECK(string_field(not_an_object, "tz").empty());
+    CHECK_FALSE(true_field(not_an_object, "ok"));
+    CHECK(object_field(not_an_object, "user") == nullptr);
+  }
 }

@@ -41,7 +41,7 @@ console_demo)
   expect_contains "$out" "[IRC #kata-dev]"$'\n'"<katabot> Code of Conduct" "!conduct rendered as IRC"
   expect_contains "$out" "https://openinfra.dev/legal/code-of-conduct" "!conduct link"
   expect_contains "$out" "[#kata-dev]"$'\n'"<katabot> Architecture Committee" "keyword answer to chatter"
-  expect_contains "$out" 'I don'"'"'t know "nosuch".' "unknown word"
+  expect_contains "$out" 'I don'"'"'t know `nosuch`.' "unknown word (quoted as Slack inline code)"
   expect_contains "$out" 'Try `/kata help`' "help pointer"
   ;;
 console_questions)

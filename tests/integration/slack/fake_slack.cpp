@@ -106,6 +106,7 @@ struct FakeSlack::Impl {
     int status = 200;
     std::string error;
     int retry_after = -1;  // seconds; -1: no header
+    std::optional<nlohmann::json> body;  // answered as is instead of {"ok":false,"error":error}
   };
   std::map<std::string, std::deque<Scripted>> scripted;  // method → the next answers
   int failing_opens = 0;
@@ -274,7 +275,7 @@ struct FakeSlack::Impl {
         next->second.pop_front();
         response.result(static_cast<http::status>(answer.status));
         if (answer.retry_after >= 0) response.set(http::field::retry_after, std::to_string(answer.retry_after));
-        response.body() = nlohmann::json({{"ok", false}, {"error", answer.error}}).dump();
+        response.body() = answer.body.value_or(nlohmann::json({{"ok", false}, {"error", answer.error}})).dump();
         response.prepare_payload();
         notify();
         return response;
@@ -519,6 +520,11 @@ void FakeSlack::rate_limit_next(const std::string& method, int retry_after_secon
 void FakeSlack::fail_next(const std::string& method, int status, const std::string& error, int times) {
   std::lock_guard lock(impl_->mutex);
   for (int i = 0; i < times; ++i) impl_->scripted[method].push_back({status, error, -1});
+}
+
+void FakeSlack::answer_next(const std::string& method, const nlohmann::json& body) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->scripted[method].push_back({200, {}, -1, body});
 }
 
 void FakeSlack::fail_next_opens(int times) {

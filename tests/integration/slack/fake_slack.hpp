@@ -78,6 +78,8 @@ class FakeSlack {
   void rate_limit_next(const std::string& method, int retry_after_seconds, int times = 1);
   // The next `times` calls of `method` answer HTTP `status` with {"ok":false,"error":error}.
   void fail_next(const std::string& method, int status, const std::string& error, int times = 1);
+  // The next call of `method` answers HTTP 200 with `body` as it is (odd shapes included).
+  void answer_next(const std::string& method, const nlohmann::json& body);
   void fail_next_opens(int times);  // apps.connections.open answers ok:false internal_error
   void set_max_connections(int cap);
   // The next connection gets `frame` before its hello (Slack never does; clients must cope).

@@ -128,7 +128,78 @@ void check_no_tokens(const KatabotProcess& bot) {
   CHECK(log.find("ticket=t") == std::string::npos);
 }
 
+// Whatever the asker typed, the message Slack gets (fallback text and blocks) pings nobody and
+// links nowhere: the control sequences arrive as &lt;…&gt; text.
+void check_disarmed(const json& message) {
+  CAPTURE(message.dump());
+  REQUIRE(message.contains("text"));
+  REQUIRE(message.contains("blocks"));
+  for (const auto* part : {"text", "blocks"}) {
+    const auto shown = message[part].dump();
+    for (const auto* sequence : {"<!", "<@", "<#", "<https://evil"}) {
+      CHECK(shown.find(sequence) == std::string::npos);
+    }
+  }
+}
+
+std::string section_text(const json& message) { return message["blocks"][0]["text"]["text"].get<std::string>(); }
+
 }  // namespace
+
+TEST_CASE("katabot binary: what users type never becomes a mention, a link or formatting on Slack",
+          "[slack][binary][escaping]") {
+  FakeSlack fake;
+  KatabotProcess bot(fake);
+  REQUIRE(fake.wait_hellos(1, deadline_in(10s)));
+  REQUIRE(fake.wait_calls("auth.test", 1, deadline_in(5s)).size() == 1);
+  const auto response_url = "http://127.0.0.1:" + std::to_string(fake.port()) + "/response/";
+
+  // A mention: chat.postMessage.
+  fake.send_envelope(event_envelope("x-m1", "EvX1", mention("<@UBOT> next <!channel>", "1700.0201")));
+  const auto posts = fake.wait_calls("chat.postMessage", 1, deadline_in(5s));
+  REQUIRE(posts.size() == 1);
+  const auto post = posts[0].json();
+  check_disarmed(post);
+  CHECK(post["text"].get<std::string>().find("\"&lt;!channel&gt;\"") != std::string::npos);
+  CHECK(section_text(post).find("`&lt;!channel&gt;`") != std::string::npos);
+
+  // A new asker's slash command: answered through response_url.
+  fake.send_envelope(slash_command_envelope("x-s1", "next <!here>", "U7", "C1", response_url + "1"));
+  REQUIRE(fake.wait_ack("x-s1", deadline_in(3s)));
+  const auto responses = fake.wait_calls("response_url", 1, deadline_in(5s));
+  REQUIRE(responses.size() == 1);
+  check_disarmed(responses[0].json());
+
+  // A new asker whose response_url is gone: answered by chat.postEphemeral.
+  fake.fail_next("response_url", 404, "expired_url");
+  fake.send_envelope(slash_command_envelope("x-s2", "meetings <@U0999>", "U8", "C1", response_url + "2"));
+  const auto ephemerals = fake.wait_calls("chat.postEphemeral", 1, deadline_in(5s));
+  REQUIRE(ephemerals.size() == 1);
+  check_disarmed(ephemerals[0].json());
+  CHECK(section_text(ephemerals[0].json()).find("`&lt;@U0999&gt;`") != std::string::npos);
+
+  // The same asker again: answered in the ack. Mentions, links and formatting as the word (an
+  // unknown command word is shown lowercased, without trailing punctuation).
+  const std::vector<std::pair<std::string, std::string>> typed = {
+      {"<!everyone>", "`&lt;!everyone`"},
+      {"<@U0123|boss>", "`&lt;@u0123|boss`"},
+      {"help <https://evil.example|click>", "`&lt;https://evil.example|click&gt;`"},
+      {"*loud*_slanted_~struck~", "`*loud*_slanted_~struck`"},
+      {"`x", "`'x`"},
+  };
+  for (std::size_t i = 0; i < typed.size(); ++i) {
+    const auto& [text, quoted] = typed[i];
+    CAPTURE(text);
+    const auto envelope_id = "x-a" + std::to_string(i);
+    fake.send_envelope(slash_command_envelope(envelope_id, text, "U7", "C1", response_url + "a"));
+    const auto ack = fake.wait_ack(envelope_id, deadline_in(3s));
+    REQUIRE(ack);
+    REQUIRE(ack->payload);
+    check_disarmed(*ack->payload);
+    CHECK(section_text(*ack->payload).find(quoted) != std::string::npos);
+  }
+  check_no_tokens(bot);
+}
 
 TEST_CASE("katabot binary: commands, mentions, retries, bots and garbage over Socket Mode", "[slack][binary]") {
   FakeSlack fake;

@@ -26,7 +26,7 @@ json channel_message(const std::string& text, const std::string& ts, const std::
 struct Connected {
   FakeSlack fake;
   std::unique_ptr<AdapterHarness> bot;
-  Connected() : bot(std::make_unique<AdapterHarness>(fake)) {
+  explicit Connected(SlackTimings timings = fast_timings()) : bot(std::make_unique<AdapterHarness>(fake, timings)) {
     REQUIRE(fake.wait_hellos(1, deadline_in(5s)));
     REQUIRE(bot->wait_ready(deadline_in(5s)));
     // auth.test answered: the bot knows its own id before the first event is sent.
@@ -398,4 +398,39 @@ TEST_CASE("slack: stop closes the connection cleanly and run() returns", "[slack
   CHECK(std::chrono::steady_clock::now() - asked < 2s);
   REQUIRE(c.fake.wait_open_connections(0, deadline_in(3s)));
   CHECK(c.fake.connections()[0].closed_by_client);
+}
+
+TEST_CASE("slack: users.info without a usable tz is cached as unknown and answered at once", "[slack][users.info]") {
+  // A lookup that ends without an answer would hold the reply far beyond the waits below.
+  auto timings = fast_timings();
+  timings.user_lookup_timeout = 60s;
+  Connected c(timings);
+  // Each asker's users.info answers one of these; none may throw, each is an answer to remember.
+  const std::vector<json> answers = {
+      {{"ok", true}, {"user", {{"id", "U30"}, {"tz", nullptr}}}},
+      {{"ok", true}, {"user", {{"id", "U31"}, {"tz", 5}}}},
+      {{"ok", true}, {"user", {{"id", "U32"}}}},
+      {{"ok", true}, {"user", "U33"}},
+      {{"ok", true}},
+      {{"ok", false}, {"error", nullptr}},
+      {{"ok", "yes"}},
+  };
+  std::size_t posted = 0;
+  for (std::size_t asker = 0; asker < answers.size(); ++asker) {
+    CAPTURE(answers[asker].dump());
+    const auto user = "U3" + std::to_string(asker);
+    const auto channel = "C3" + std::to_string(asker);  // one channel each: no pacing between askers
+    c.fake.answer_next("users.info", answers[asker]);
+    for (int message = 0; message < 2; ++message) {
+      const auto ts = "1900." + std::to_string(asker) + std::to_string(message);
+      json event = {{"type", "app_mention"}, {"channel", channel}, {"user", user},
+                    {"text", "<@UBOT> when is the next meeting?"}, {"ts", ts}, {"event_ts", ts}};
+      c.fake.send_envelope(event_envelope("env-tz" + ts, "EvTz" + ts, event));
+      const auto posts = c.fake.wait_calls("chat.postMessage", ++posted, deadline_in(5s));
+      REQUIRE(posts.size() == posted);
+      CHECK(posts.back().json()["channel"] == channel);
+    }
+    CHECK(c.fake.calls("users.info").size() == asker + 1);  // the second message used the cache
+  }
+  for (const auto& inbound : c.bot->inbounds()) CHECK(inbound.user_timezone.empty());
 }
