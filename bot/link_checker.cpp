@@ -70,6 +70,55 @@ std::string counted(std::size_t count, std::string_view one, std::string_view ma
   return std::to_string(count) + " " + std::string(count == 1 ? one : many);
 }
 
+// Checked up front so that a wrong file is one clear line, not a "certificate verify failed" per URL.
+bool ca_file_loads(const std::string& ca_file, std::ostream& err) {
+  net::ssl::context trial(net::ssl::context::tls_client);
+  boost::system::error_code error;
+  trial.load_verify_file(ca_file, error);
+  if (error) err << "katabot: --ca-file " << ca_file << ": cannot load it as PEM certificates: " << error.message() << "\n";
+  return !error;
+}
+
+struct UrlsToFetch {
+  std::vector<std::string> distinct;  // in file order; each fetched once however often it is written
+  std::size_t mail_addresses = 0;     // mailto: places, counted and skipped
+};
+
+UrlsToFetch urls_to_fetch(const std::vector<UrlPlace>& places) {
+  UrlsToFetch urls;
+  for (const auto& place : places) {
+    if (!links::fetchable_url(place.url)) {
+      ++urls.mail_addresses;
+    } else if (std::find(urls.distinct.begin(), urls.distinct.end(), place.url) == urls.distinct.end()) {
+      urls.distinct.push_back(place.url);
+    }
+  }
+  return urls;
+}
+
+// Every place of every broken URL, in file order, then the summary. Returns how many URLs are broken.
+std::size_t report(const std::vector<UrlPlace>& places, const UrlsToFetch& urls,
+                   const std::vector<links::LinkResult>& results, std::ostream& out) {
+  std::map<std::string_view, const links::LinkResult*> result_of;
+  for (std::size_t i = 0; i < urls.distinct.size(); ++i) result_of[urls.distinct[i]] = &results[i];
+  for (const auto& place : places) {
+    const auto found = result_of.find(place.url);
+    if (found == result_of.end() || found->second->ok) continue;
+    out << place.file << ":" << place.line << ":" << place.column << ": " << place.url << ": " << found->second->status
+        << "\n";
+  }
+  const auto broken =
+      static_cast<std::size_t>(std::count_if(results.begin(), results.end(), [](const auto& result) { return !result.ok; }));
+  out << counted(urls.distinct.size(), "URL", "URLs") << " checked in "
+      << counted(places.size() - urls.mail_addresses, "place", "places") << ": "
+      << (broken == 0 ? "all answer" : std::to_string(broken) + " broken");
+  if (urls.mail_addresses > 0) {
+    out << "; " << counted(urls.mail_addresses, "mailto: address", "mailto: addresses") << " skipped (mail cannot be checked)";
+  }
+  out << "\n";
+  return broken;
+}
+
 }  // namespace
 
 LinkCheckSettings link_check_settings(const CliOptions& options) {
@@ -79,61 +128,29 @@ LinkCheckSettings link_check_settings(const CliOptions& options) {
 }
 
 int check_links(const Config& config, const CliOptions& options, std::ostream& out, std::ostream& err) {
-  const auto& dir = config.bot.knowledge_dir;
+  const auto dir = config.bot.knowledge_dir.lexically_normal();  // file names as people type them
   Diagnostics diagnostics;
   const CommandRegistry registry;
   const auto places = KnowledgeBase::load(dir, registry.reserved_words(), diagnostics) ? url_places_in(dir, diagnostics)
                                                                                         : std::vector<UrlPlace>{};
   for (const auto& diagnostic : diagnostics) err << diagnostic.to_string() << "\n";
   if (!diagnostics.empty()) return 2;
-
   const auto ca_file = options.ca_file.value_or(std::filesystem::path()).string();
-  if (!ca_file.empty()) {
-    // Checked here so a wrong file is one clear line, not a "certificate verify failed" per URL.
-    net::ssl::context trial(net::ssl::context::tls_client);
-    boost::system::error_code error;
-    trial.load_verify_file(ca_file, error);
-    if (error) {
-      err << "katabot: --ca-file " << ca_file << ": cannot load it as PEM certificates: " << error.message() << "\n";
-      return 2;
-    }
-  }
+  if (!ca_file.empty() && !ca_file_loads(ca_file, err)) return 2;
 
-  std::vector<std::string> urls;  // distinct fetchable URLs, in file order
-  std::size_t mail_addresses = 0;
-  for (const auto& place : places) {
-    if (!links::fetchable_url(place.url)) {
-      ++mail_addresses;
-    } else if (std::find(urls.begin(), urls.end(), place.url) == urls.end()) {
-      urls.push_back(place.url);
-    }
-  }
-  if (urls.size() > kMaxDistinctUrls) {
-    err << "katabot: " << dir.string() << " mentions " << urls.size() << " different URLs; --check-links checks at most "
-        << kMaxDistinctUrls << "\n";
+  const auto urls = urls_to_fetch(places);
+  if (urls.distinct.size() > kMaxDistinctUrls) {
+    err << "katabot: " << dir.string() << " mentions " << urls.distinct.size()
+        << " different URLs; --check-links checks at most " << kMaxDistinctUrls << "\n";
     return 2;
   }
   const auto settings = link_check_settings(options);
-  err << "katabot: checking " << counted(urls.size(), "URL", "URLs") << " of " << dir.string() << ", " << settings.parallel
-      << " at a time, " << std::chrono::duration_cast<std::chrono::seconds>(settings.probe.timeout).count()
-      << " s at most each\n";
+  err << "katabot: checking " << counted(urls.distinct.size(), "URL", "URLs") << " of " << dir.string() << ", "
+      << settings.parallel << " at a time, "
+      << std::chrono::duration_cast<std::chrono::seconds>(settings.probe.timeout).count() << " s at most each\n";
   const auto tls = slack::make_client_tls_context(ca_file);
-  const auto results = check_all(urls, *tls, settings);
-
-  std::map<std::string_view, const links::LinkResult*> result_of;
-  for (std::size_t i = 0; i < urls.size(); ++i) result_of[urls[i]] = &results[i];
-  for (const auto& place : places) {
-    const auto found = result_of.find(place.url);
-    if (found == result_of.end() || found->second->ok) continue;
-    out << place.file << ":" << place.line << ":" << place.column << ": " << place.url << ": " << found->second->status
-        << "\n";
-  }
-  const auto broken = static_cast<std::size_t>(std::count_if(results.begin(), results.end(), [](const auto& r) { return !r.ok; }));
-  out << counted(urls.size(), "URL", "URLs") << " checked in " << counted(places.size() - mail_addresses, "place", "places") << ": "
-      << (broken == 0 ? "all answer" : std::to_string(broken) + " broken");
-  if (mail_addresses > 0) out << "; " << counted(mail_addresses, "mailto: address", "mailto: addresses") << " skipped (mail cannot be checked)";
-  out << "\n";
-  return broken == 0 ? 0 : 2;
+  const auto results = check_all(urls.distinct, *tls, settings);
+  return report(places, urls, results, out) == 0 ? 0 : 2;
 }
 
 }  // namespace katabot
