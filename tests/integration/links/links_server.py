@@ -8,18 +8,22 @@ and never says anything, not even its half of the TLS handshake.
   /ok        200
   /moved     301 -> /ok
   /missing   404
-  /silent    TLS handshake, then never answers
+  /silent    TLS handshake, then never answers (until the client hangs up); each arrival logs
+             "silent in flight: N", how many such requests are open at that moment
   /get-only  405 to HEAD, 200 to GET (servers that refuse HEAD)
   /loop      302 -> /loop, forever
 """
 import http.server
 import os
+import select
 import socket
 import ssl
 import sys
 import threading
 
 stop = threading.Event()
+in_flight_lock = threading.Lock()
+silent_in_flight = 0
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -41,10 +45,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(405 if self.command == "HEAD" else 200)
         elif self.path == "/loop":
             self.answer(302, "/loop")
-        elif self.path == "/silent":
-            stop.wait(120)  # far longer than the checker's per-URL timeout
+        elif self.path.startswith("/silent"):
+            self.stay_silent()
         else:
             self.answer(404)
+
+    def stay_silent(self):
+        global silent_in_flight
+        with in_flight_lock:
+            silent_in_flight += 1
+            sys.stderr.write(f"silent in flight: {silent_in_flight}\n")
+            sys.stderr.flush()
+        # Readable means the client hung up (or sent more): then this request is no longer open.
+        for _ in range(600):
+            if select.select([self.connection], [], [], 0.2)[0]:
+                break
+        with in_flight_lock:
+            silent_in_flight -= 1
 
     do_HEAD = route
     do_GET = route

@@ -131,6 +131,21 @@ all_good)
   expect_equal "$status" 0 "exit status when every link answers"
   expect_equal "$out" "4 URLs checked in 6 places: all answer; 1 mailto: address skipped (mail cannot be checked)" "report"
   ;;
+four_at_a_time)
+  # Five URLs that never answer: four are waited on side by side, the fifth when one times out.
+  { echo "topics:"
+    echo "  - id: slow"
+    echo "    title: Slow links"
+    echo "    summary: Five links that never answer."
+    echo "    links:"
+    for n in 1 2 3 4 5; do echo "      - {title: slow $n, url: \"$base/silent?$n\"}"; done
+  } >"$topics"
+  run_check --ca-file "$work/ca.pem"
+  expect_equal "$status" 2 "exit status when links time out"
+  expect_equal "$(grep -c ': timeout$' <<<"$out")" 5 "every silent URL reported as a timeout"
+  expect_equal "$(grep '^silent in flight' "$work/server.log" | sort -t: -k2 -n | tail -1)" "silent in flight: 4" \
+    "at most and at least four URLs in flight"
+  ;;
 untrusted_certificate)
   # Without --ca-file the test CA is unknown: verification is on, so every https URL fails.
   { echo "topics:"; good_topic; } >"$topics"
