@@ -109,7 +109,7 @@ net::awaitable<LinkResult> probe_link(net::ssl::context& tls, std::string url_te
     const auto url = slack::parse_url(url_text);
     if (!url || (url->scheme != "http" && url->scheme != "https")) {
       co_return LinkResult{false, redirects == 0 ? "not an http(s) URL katabot can fetch"
-                                                 : "redirected to " + url_text + ", which katabot cannot fetch"};
+                                                 : "redirected to " + printable(url_text) + ", which katabot cannot fetch"};
     }
     auto answer = co_await request_once(tls, *url, http::verb::head, deadline);
     if (!answer.error && refuses_head(answer.status)) answer = co_await request_once(tls, *url, http::verb::get, deadline);
@@ -122,7 +122,7 @@ net::awaitable<LinkResult> probe_link(net::ssl::context& tls, std::string url_te
     }
     auto status = std::to_string(answer.status);
     if (redirect) status += " without a Location";
-    if (redirects > 0) status += " (redirected to " + url_text + ")";
+    if (redirects > 0) status += " (redirected to " + printable(url_text) + ")";
     co_return LinkResult{answer.status >= 200 && answer.status < 300, status};
   }
 }

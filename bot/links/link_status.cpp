@@ -16,6 +16,14 @@ std::optional<std::string> fetchable_url(std::string_view url) {
   return std::nullopt;
 }
 
+std::string printable(std::string_view url) {
+  std::string text(url);
+  for (auto& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return text;
+}
+
 std::string authority(const slack::Url& url) {
   const auto host = url.host.find(':') == std::string::npos ? url.host : "[" + url.host + "]";
   const bool default_port = url.port == (url.secure() ? "443" : "80");

@@ -24,6 +24,10 @@ std::optional<std::string> fetchable_url(std::string_view url);
 // URL that answered with it.
 std::string resolve_location(const slack::Url& answered, std::string_view location);
 
+// A URL a server sent (a redirect target), safe to print on a maintainer's terminal: control
+// characters (escape sequences) become '?'.
+std::string printable(std::string_view url);
+
 // "host" or "host:port" when the port is not the scheme's default: the Host header and what
 // people recognise in a URL.
 std::string authority(const slack::Url& url);

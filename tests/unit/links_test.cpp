@@ -107,6 +107,11 @@ TEST_CASE("redirect locations are read against the URL that answered", "[links]"
   CHECK(links::resolve_location(url("http://[::1]:80/a"), "/b") == "http://[::1]/b");
 }
 
+TEST_CASE("a redirect target is printed without the terminal escapes a server put in it", "[links]") {
+  CHECK(links::printable("https://a.example/\x1b[2J\x7f") == "https://a.example/?[2J?");
+  CHECK(links::printable("https://a.example/caf\xc3\xa9") == "https://a.example/caf\xc3\xa9");
+}
+
 TEST_CASE("each failure reads as the step that failed", "[links]") {
   namespace net = boost::asio;
   using links::Step;

@@ -8,6 +8,7 @@ and never says anything, not even its half of the TLS handshake.
   /ok        200
   /moved     301 -> /ok
   /missing   404
+  /gone      301 -> /missing
   /silent    TLS handshake, then never answers (until the client hangs up); each arrival logs
              "silent in flight: N", how many such requests are open at that moment
   /get-only  405 to HEAD, 200 to GET (servers that refuse HEAD)
@@ -41,6 +42,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.answer(200)
         elif self.path == "/moved":
             self.answer(301, "/ok")
+        elif self.path == "/gone":
+            self.answer(301, "/missing")
         elif self.path == "/get-only":
             self.answer(405 if self.command == "HEAD" else 200)
         elif self.path == "/loop":

@@ -94,6 +94,8 @@ bad_topic() {
         url: https://127.0.0.1:$mute_port/
       - title: missing again
         url: $base/missing
+      - title: moved, then gone
+        url: $base/gone
 YAML
 }
 
@@ -120,7 +122,8 @@ $topics:19:10: $base/silent: timeout
 $topics:22:14: $base/loop: too many redirects
 $topics:24:14: https://127.0.0.1:$mute_port/: timeout
 $topics:26:14: $base/missing: 404
-8 URLs checked in 11 places: 4 broken; 1 mailto: address skipped (mail cannot be checked)" "report"
+$topics:28:14: $base/gone: 404 (redirected to $base/missing)
+9 URLs checked in 12 places: 5 broken; 1 mailto: address skipped (mail cannot be checked)" "report"
   # The silent server and the mute port each cost one timeout, side by side, not one after another.
   (( elapsed <= 8 )) || fail "took $elapsed s with a 2 s timeout per URL"
   grep -qx "GET /get-only" "$work/server.log" || fail "no GET after the HEAD was refused with 405"
