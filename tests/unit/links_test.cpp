@@ -124,7 +124,7 @@ TEST_CASE("each failure reads as the step that failed", "[links]") {
   CHECK(links::describe_failure(net::error::eof, Step::http) == "http: End of file");
 }
 
-TEST_CASE("--check-links takes its own options, and only it does", "[cli][links]") {
+TEST_CASE("the link check mode takes its own options, and only it does", "[cli][links]") {
   const auto options = std::get<CliOptions>(
       parse_command_line({"--check-links", "--ca-file", "ca.pem", "--link-timeout", "2s", "--config", "k.yaml"}));
   CHECK(options.mode == CliOptions::Mode::check_links);
