@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A small HTTPS server with known answers for katabot --check-links.
 
-Usage: links_server.py CERT KEY PORT_FILE. Serves on 127.0.0.1 (a free port, written to PORT_FILE
-once listening) until killed. A second port (the next line of PORT_FILE) accepts TCP connections
-and never says anything, not even its half of the TLS handshake.
+Usage: links_server.py CERT KEY PORT_FILE. Serves HTTPS on 127.0.0.1 (a free port, written to
+PORT_FILE once listening) until killed. A second port (the next line of PORT_FILE) accepts TCP
+connections and never says anything, not even its half of the TLS handshake. A third one serves
+the same paths over plain HTTP.
 
   /ok        200
   /moved     301 -> /ok
@@ -73,9 +74,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
 
-class Server(http.server.ThreadingHTTPServer):
+class PlainServer(http.server.ThreadingHTTPServer):
     daemon_threads = True
 
+
+class Server(PlainServer):
     def get_request(self):
         connection, address = self.socket.accept()
         # The handshake happens in the request's thread, so one stalled client stalls nobody else.
@@ -90,8 +93,10 @@ def main():
     mute = socket.socket()
     mute.bind(("127.0.0.1", 0))
     mute.listen(16)  # the kernel completes the TCP handshake; nobody ever accepts or answers
+    plain = PlainServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=plain.serve_forever, daemon=True).start()
     with open(port_file + ".tmp", "w") as out:
-        out.write(f"{server.server_address[1]}\n{mute.getsockname()[1]}\n")
+        out.write(f"{server.server_address[1]}\n{mute.getsockname()[1]}\n{plain.server_address[1]}\n")
     os.rename(port_file + ".tmp", port_file)
     server.serve_forever()
 

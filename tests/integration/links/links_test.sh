@@ -30,7 +30,7 @@ start_server() {
   server_pid=$!
   for _ in $(seq 100); do [[ -s $work/ports ]] && break; sleep 0.1; done
   [[ -s $work/ports ]] || { echo "FAIL: the test server did not start"; cat "$work/server.log"; exit 1; }
-  { read -r port; read -r mute_port; } <"$work/ports"
+  { read -r port; read -r mute_port; read -r plain_port; } <"$work/ports"
   base="https://127.0.0.1:$port"
 }
 
@@ -74,6 +74,8 @@ good_topic() {
         url: $base/moved
       - title: refuses HEAD
         url: $base/get-only
+      - title: plain http
+        url: http://127.0.0.1:$plain_port/ok
       - title: mail
         url: mailto:security@example.org
 YAML
@@ -117,14 +119,14 @@ broken_links)
   { echo "topics:"; good_topic; bad_topic; } >"$topics"
   run_check --ca-file "$work/ca.pem"
   expect_equal "$status" 2 "exit status with broken links"
-  expect_equal "$out" "$topics:16:18: $base/missing: 404
-$topics:19:10: $base/silent: timeout
-$topics:22:14: $base/loop: too many redirects
-$topics:24:14: https://127.0.0.1:$mute_port/: timeout
-$topics:26:14: $base/missing: 404
-$topics:28:14: $base/gone: 404 (redirected to $base/missing)
-9 URLs checked in 12 places: 5 broken; 1 mailto: address skipped (mail cannot be checked)" "report"
-  # The silent server and the mute port each cost one timeout, side by side, not one after another.
+  expect_equal "$out" "$topics:18:18: $base/missing: 404
+$topics:21:10: $base/silent: timeout
+$topics:24:14: $base/loop: too many redirects
+$topics:26:14: https://127.0.0.1:$mute_port/: timeout
+$topics:28:14: $base/missing: 404
+$topics:30:14: $base/gone: 404 (redirected to $base/missing)
+10 URLs checked in 13 places: 5 broken; 1 mailto: address skipped (mail cannot be checked)" "report"
+  # The silent server would wait 120 s: the 2 s per-URL timeout is what ends those checks.
   (( elapsed <= 8 )) || fail "took $elapsed s with a 2 s timeout per URL"
   grep -qx "GET /get-only" "$work/server.log" || fail "no GET after the HEAD was refused with 405"
   ;;
@@ -132,7 +134,7 @@ all_good)
   { echo "topics:"; good_topic; } >"$topics"
   run_check --ca-file "$work/ca.pem"
   expect_equal "$status" 0 "exit status when every link answers"
-  expect_equal "$out" "4 URLs checked in 6 places: all answer; 1 mailto: address skipped (mail cannot be checked)" "report"
+  expect_equal "$out" "5 URLs checked in 7 places: all answer; 1 mailto: address skipped (mail cannot be checked)" "report"
   ;;
 four_at_a_time)
   # Five URLs that never answer: four are waited on side by side, the fifth when one times out.
