@@ -75,9 +75,13 @@ net::awaitable<Answer> ask(Stream& stream, const slack::Url& url, http::verb ver
   co_return answer;
 }
 
-std::string verification_failure(beast::ssl_stream<beast::tcp_stream>& stream) {
+// What the certificate check said, in words. The host name is checked by a verify callback
+// (slack::handshake_tls); when it refuses a certificate whose chain is fine, OpenSSL records no
+// reason of its own, only "unspecified".
+std::string verification_failure(beast::ssl_stream<beast::tcp_stream>& stream, const std::string& host) {
   const auto result = SSL_get_verify_result(stream.native_handle());
   if (result == X509_V_OK) return {};
+  if (result == X509_V_ERR_UNSPECIFIED) return "certificate verify failed: the certificate is not for " + host;
   return std::string("certificate verify failed: ") + X509_verify_cert_error_string(result);
 }
 
@@ -94,7 +98,7 @@ net::awaitable<Answer> request_once(net::ssl::context& tls, const slack::Url& ur
     co_return failed(error, Step::connect);
   }
   if (auto error = co_await slack::handshake_tls(stream, url.host, left_until(deadline))) {
-    co_return failed(error, Step::tls, verification_failure(stream));
+    co_return failed(error, Step::tls, verification_failure(stream, url.host));
   }
   co_return co_await ask(stream, url, verb, deadline);
 }

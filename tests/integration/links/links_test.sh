@@ -158,6 +158,19 @@ untrusted_certificate)
   expect_equal "$status" 2 "exit status when the certificate is not trusted"
   expect_equal "$(grep -c ': tls: certificate verify failed: ' <<<"$out")" 6 "one TLS failure per place"
   ;;
+wrong_host)
+  # The certificate names 127.0.0.1 only: reached as localhost, the host name check must refuse it.
+  { echo "topics:"
+    echo "  - id: named"
+    echo "    title: By name"
+    echo "    summary: The same server under a name its certificate does not carry, https://localhost:$port/ok"
+    echo "    links: [{title: by address, url: \"$base/ok\"}]"
+  } >"$topics"
+  run_check --ca-file "$work/ca.pem"
+  expect_equal "$status" 2 "exit status when the host name does not match"
+  expect_equal "$out" "$topics:4:75: https://localhost:$port/ok: tls: certificate verify failed: the certificate is not for localhost
+3 URLs checked in 4 places: 1 broken" "report"
+  ;;
 bad_ca_file)
   { echo "topics:"; good_topic; } >"$topics"
   echo "not a certificate" >"$work/junk.pem"
