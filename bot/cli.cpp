@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "knowledge/meetings.hpp"
+
 namespace katabot {
 
 std::variant<CliOptions, CliError> parse_command_line(const std::vector<std::string_view>& arguments) {
@@ -28,6 +30,19 @@ std::variant<CliOptions, CliError> parse_command_line(const std::vector<std::str
       error = set_mode(CliOptions::Mode::console, argument);
     } else if (argument == "--check-config") {
       error = set_mode(CliOptions::Mode::check_config, argument);
+    } else if (argument == "--check-links") {
+      error = set_mode(CliOptions::Mode::check_links, argument);
+    } else if (argument == "--ca-file") {
+      const auto file = value();
+      if (!file) return CliError{"katabot: --ca-file needs a PEM file of trusted CA certificates"};
+      options.ca_file = std::filesystem::path(*file);
+    } else if (argument == "--link-timeout") {
+      const auto text = value();
+      const auto timeout = text ? parse_duration(*text) : std::nullopt;
+      if (!timeout || *timeout < std::chrono::seconds(1) || *timeout > std::chrono::minutes(5)) {
+        return CliError{"katabot: --link-timeout needs a duration from 1s to 5m, such as 10s"};
+      }
+      options.link_timeout = *timeout;
     } else if (argument == "--schedule") {
       error = set_mode(CliOptions::Mode::schedule, argument);
     } else if (argument == "--ics") {
@@ -56,6 +71,9 @@ std::variant<CliOptions, CliError> parse_command_line(const std::vector<std::str
   if ((options.from || options.count != 10) && options.mode != CliOptions::Mode::schedule) {
     return CliError{"katabot: --from and --count go with --schedule"};
   }
+  if ((options.ca_file || options.link_timeout) && options.mode != CliOptions::Mode::check_links) {
+    return CliError{"katabot: --ca-file and --link-timeout go with --check-links"};
+  }
   return options;
 }
 
@@ -69,13 +87,17 @@ Usage:
                                         channel chatter (keywords apply); no network, no tokens
   katabot --check-config [--config FILE]
                                         validate config, knowledge base and meetings; exit 0 or 2
+  katabot --check-links [--ca-file FILE] [--link-timeout 10s] [--config FILE]
+                                        the one mode that goes online: fetch every URL of the
+                                        knowledge base (4 at a time) and print FILE:LINE:COL: URL:
+                                        status for each that does not answer 2xx; exit 0 or 2
   katabot --schedule [--from ISO8601] [--count N] [--config FILE]
                                         the next N meetings and their reminder times, in UTC
   katabot --ics [--config FILE]         the meetings as an iCalendar (RFC 5545) feed
   katabot --version | --help
 
-Without --config: config/katabot.yaml, then /etc/katabot/katabot.yaml (--console, --schedule and
---ics fall back to the knowledge/ folder when neither exists).
+Without --config: config/katabot.yaml, then /etc/katabot/katabot.yaml (--console, --schedule,
+--ics and --check-links fall back to the knowledge/ folder when neither exists).
 Signals: SIGHUP reloads the knowledge base; SIGTERM/SIGINT stop gracefully.
 )";
 }

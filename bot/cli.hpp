@@ -1,5 +1,6 @@
 #pragma once
 // The command line (contract: shared/design/interfaces.md "Command line").
+#include <chrono>
 #include <cstddef>
 #include <filesystem>
 #include <optional>
@@ -11,11 +12,13 @@
 namespace katabot {
 
 struct CliOptions {
-  enum class Mode { run, console, check_config, schedule, ics, version, help };
+  enum class Mode { run, console, check_config, check_links, schedule, ics, version, help };
   Mode mode = Mode::run;
   std::optional<std::filesystem::path> config;
   std::optional<std::string> from;  // --schedule start, ISO 8601
   std::size_t count = 10;           // --schedule occurrences
+  std::optional<std::filesystem::path> ca_file;       // --check-links: trusted besides the system store
+  std::optional<std::chrono::seconds> link_timeout;   // --check-links: per URL
 };
 
 struct CliError {

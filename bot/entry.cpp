@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/app.hpp"
+#include "bot/link_checker.hpp"
 #include "bot/offline_modes.hpp"
 
 namespace katabot {
@@ -41,9 +42,11 @@ int run_katabot(int argc, char** argv) {
     case CliOptions::Mode::check_config: return check_config(options, std::cout, std::cerr);
     case CliOptions::Mode::schedule:
     case CliOptions::Mode::ics:
+    case CliOptions::Mode::check_links:
     case CliOptions::Mode::console: {
       const auto config = offline_config(options);
       if (!config) return 2;
+      if (options.mode == CliOptions::Mode::check_links) return check_links(*config, options, std::cout, std::cerr);
       if (options.mode == CliOptions::Mode::schedule) return print_schedule(*config, options, std::cout, std::cerr);
       if (options.mode == CliOptions::Mode::ics) return print_ics(*config, std::cout, std::cerr);
       return run_console_mode(*config, std::cin, std::cout, std::cerr);

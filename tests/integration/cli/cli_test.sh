@@ -19,7 +19,7 @@ version_and_help)
   out=$("$katabot" --version); expect_equal "$?" 0 "--version exit"
   [[ "$out" =~ ^katabot\ [0-9]+\.[0-9]+\.[0-9]+$ ]] || fail "--version printed [$out]"
   out=$("$katabot" --help); expect_equal "$?" 0 "--help exit"
-  for word in --config --console --check-config --schedule --ics; do expect_contains "$out" "$word" "--help"; done
+  for word in --config --console --check-config --check-links --schedule --ics; do expect_contains "$out" "$word" "--help"; done
   ;;
 bad_flags)
   err=$("$katabot" --frobnicate 2>&1 >/dev/null); expect_equal "$?" 2 "bad flag exit"

@@ -1,0 +1,134 @@
+#include "bot/links/link_probe.hpp"
+
+#include <algorithm>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include "bot/slack/tls_connect.hpp"
+
+namespace katabot::links {
+
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+using Deadline = std::chrono::steady_clock::time_point;
+
+namespace {
+
+constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
+// Status line and headers; the body is never read (the connection is dropped after the head).
+constexpr std::size_t kMaxHeadBytes = 16 * 1024;
+
+struct Answer {
+  error_code error;
+  Step step = Step::http;
+  std::string tls_detail;
+  unsigned status = 0;
+  std::string location;
+};
+
+Answer failed(error_code error, Step step, std::string tls_detail = {}) {
+  Answer answer;
+  answer.error = error;
+  answer.step = step;
+  answer.tls_detail = std::move(tls_detail);
+  return answer;
+}
+
+std::chrono::milliseconds left_until(Deadline deadline) {
+  return std::max(std::chrono::milliseconds(0),
+                  std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+}
+
+template <class Stream>
+net::awaitable<Answer> ask(Stream& stream, const slack::Url& url, http::verb verb, Deadline deadline) {
+  http::request<http::empty_body> request{verb, url.target, 11};
+  request.set(http::field::host, authority(url));
+  request.set(http::field::user_agent, "katabot-link-checker/" KATABOT_VERSION);
+  request.set(http::field::accept, "*/*");
+  request.keep_alive(false);
+  beast::get_lowest_layer(stream).expires_at(deadline);
+  const auto [write_error, written] = co_await http::async_write(stream, request, kNoThrow);
+  if (write_error) co_return failed(write_error, Step::http);
+  beast::flat_buffer buffer(kMaxHeadBytes);
+  http::response_parser<http::empty_body> parser;
+  parser.header_limit(kMaxHeadBytes);
+  parser.skip(verb == http::verb::head);
+  const auto [read_error, read] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+  if (read_error) co_return failed(read_error, Step::http);
+  Answer answer;
+  answer.status = parser.get().result_int();
+  answer.location = std::string(parser.get()[http::field::location]);
+  co_return answer;
+}
+
+// What the certificate check said, in words. The host name is checked by a verify callback
+// (slack::handshake_tls); when it refuses a certificate whose chain is fine, OpenSSL records no
+// reason of its own, only "unspecified".
+std::string verification_failure(beast::ssl_stream<beast::tcp_stream>& stream, const std::string& host) {
+  const auto result = SSL_get_verify_result(stream.native_handle());
+  if (result == X509_V_OK) return {};
+  if (result == X509_V_ERR_UNSPECIFIED) return "certificate verify failed: the certificate is not for " + host;
+  return std::string("certificate verify failed: ") + X509_verify_cert_error_string(result);
+}
+
+// One request on a fresh connection (Connection: close): the checker visits each host once or twice.
+net::awaitable<Answer> request_once(net::ssl::context& tls, const slack::Url& url, http::verb verb, Deadline deadline) {
+  const auto executor = co_await net::this_coro::executor;
+  if (!url.secure()) {
+    beast::tcp_stream stream(executor);
+    if (auto error = co_await slack::connect_tcp(stream, url, left_until(deadline))) co_return failed(error, Step::connect);
+    co_return co_await ask(stream, url, verb, deadline);
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
+  if (auto error = co_await slack::connect_tcp(beast::get_lowest_layer(stream), url, left_until(deadline))) {
+    co_return failed(error, Step::connect);
+  }
+  if (auto error = co_await slack::handshake_tls(stream, url.host, left_until(deadline))) {
+    co_return failed(error, Step::tls, verification_failure(stream, url.host));
+  }
+  co_return co_await ask(stream, url, verb, deadline);
+}
+
+bool refuses_head(unsigned status) { return status == 405 || status == 501; }
+
+}  // namespace
+
+net::awaitable<LinkResult> probe_link(net::ssl::context& tls, std::string url_text, LinkProbeSettings settings) {
+  const Deadline deadline = std::chrono::steady_clock::now() + settings.timeout;
+  for (int redirects = 0;; ++redirects) {
+    const auto url = slack::parse_url(url_text);
+    if (!url || (url->scheme != "http" && url->scheme != "https")) {
+      co_return LinkResult{false, redirects == 0 ? "not an http(s) URL katabot can fetch"
+                                                 : "redirected to " + printable(url_text) + ", which katabot cannot fetch"};
+    }
+    auto answer = co_await request_once(tls, *url, http::verb::head, deadline);
+    if (!answer.error && refuses_head(answer.status)) answer = co_await request_once(tls, *url, http::verb::get, deadline);
+    if (answer.error) co_return LinkResult{false, describe_failure(answer.error, answer.step, answer.tls_detail)};
+    const bool redirect = answer.status >= 300 && answer.status < 400;
+    if (redirect && !answer.location.empty()) {
+      if (redirects == settings.max_redirects) co_return LinkResult{false, "too many redirects"};
+      url_text = resolve_location(*url, answer.location);
+      continue;
+    }
+    auto status = std::to_string(answer.status);
+    if (redirect) status += " without a Location";
+    if (redirects > 0) status += " (redirected to " + printable(url_text) + ")";
+    co_return LinkResult{answer.status >= 200 && answer.status < 300, status};
+  }
+}
+
+}  // namespace katabot::links
