@@ -15,13 +15,19 @@ std::string position(const YAML::Mark& mark) {
 
 class StructureChecker final : public YAML::EventHandler {
  public:
-  std::vector<YamlStructureProblem> take() { return std::move(problems_); }
+  std::vector<YamlStructureProblem> take() {
+    if (aliases_ > 1) problems_[first_alias_].message += " (" + std::to_string(aliases_) + " aliases in the file)";
+    return std::move(problems_);
+  }
 
   void OnDocumentStart(const YAML::Mark&) override {}
   void OnDocumentEnd() override {}
   void OnNull(const YAML::Mark&, YAML::anchor_t) override { next_node(); }
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override {
     next_node();
+    // One problem for all of them: a bomb holds thousands.
+    if (aliases_++ > 0) return;
+    first_alias_ = problems_.size();
     problems_.push_back({mark, "YAML aliases (*name) are not allowed here: write the value out"});
   }
   void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t, const std::string& value) override {
@@ -63,6 +69,8 @@ class StructureChecker final : public YAML::EventHandler {
 
   std::vector<Collection> open_;
   std::vector<YamlStructureProblem> problems_;
+  std::size_t aliases_ = 0;
+  std::size_t first_alias_ = 0;
 };
 
 }  // namespace

@@ -23,8 +23,9 @@ TEST_CASE("a YAML alias bomb is refused before anything walks it", "[config]") {
   CHECK_FALSE(config);
   const auto text = all_text(diagnostics);
   INFO(text);
-  CHECK(text.find("bomb.yaml:3:10: YAML aliases (*name) are not allowed here") != std::string::npos);
-  CHECK(text.find("unknown key") == std::string::npos);  // refused before the tree was read at all
+  REQUIRE(diagnostics.size() == 1);  // one problem for all 90 aliases, refused before the tree was read
+  CHECK(diagnostics[0].to_string() ==
+        "bomb.yaml:3:10: YAML aliases (*name) are not allowed here: write the value out (90 aliases in the file)");
 }
 
 TEST_CASE("duplicate keys are reported with both positions, at any depth", "[config]") {
