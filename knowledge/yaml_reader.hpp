@@ -49,7 +49,7 @@ class YamlReader {
   // Marks a scalar whose text came from ${NAME} substitution (`variables`: "${NAME}"), so that
   // messages name the variable instead of printing what may be a secret.
   void note_substitution(const YAML::Node& scalar, std::string variables);
-  // How a message shows the value of `node`: 'shown' (its text by default), or "the value of ${NAME}".
+  // How a message shows the value of `node`: 'shown' (its text by default), or "(the value of ${NAME})".
   std::string shown_value(const YAML::Node& node) const;
   std::string shown_value(const YAML::Node& node, std::string_view shown) const;
 
