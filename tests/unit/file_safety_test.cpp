@@ -61,7 +61,7 @@ TEST_CASE("a FIFO at the ledger path is reported and does not hang start-up or a
   CHECK(ledger->contains(key));
 }
 
-TEST_CASE("a device or directory is not read as a file; a file over the limit is refused", "[files]") {
+TEST_CASE("a device or directory is not read as a file, nor a file over the size limit", "[files]") {
   CHECK(read_regular_file("/dev/zero", 1024).problem == "is a character device, not a regular file");
   test::TempDir dir;
   CHECK(read_regular_file(dir.path(), 1024).problem == "is a directory, not a regular file");
