@@ -8,11 +8,6 @@
 namespace katabot {
 namespace {
 
-// Keys whose values are secrets: never echoed in an error message.
-bool is_secret_key(std::string_view key) {
-  return key == "app_token" || key == "bot_token" || key == "nickserv_password";
-}
-
 // Replaces ${NAME} in every scalar of the tree by the environment variable NAME.
 void substitute_environment(YamlReader& reader, YAML::Node node, const Environment& environment, ConfigUse use) {
   if (node.IsMap()) {
@@ -28,6 +23,7 @@ void substitute_environment(YamlReader& reader, YAML::Node node, const Environme
   const auto& text = node.Scalar();
   if (text.find("${") == std::string::npos) return;
   std::string result;
+  std::string variables;
   auto last = text.cbegin();
   for (std::sregex_iterator it(text.begin(), text.end(), variable), end; it != end; ++it) {
     const auto& match = *it;
@@ -38,14 +34,16 @@ void substitute_environment(YamlReader& reader, YAML::Node node, const Environme
     } else if (use == ConfigUse::running) {
       reader.error(node, "environment variable " + name + " is not set");
     }
+    variables += (variables.empty() ? "${" : ", ${") + name + "}";
     last = match[0].second;
   }
   result.append(last, text.cend());
+  if (!variables.empty()) reader.note_substitution(node, std::move(variables));
   node = result;
 }
 
-std::string quoted_value(std::string_view key, const std::string& value) {
-  return is_secret_key(key) ? "(value hidden)" : "'" + value + "'";
+bool is_channel_name(std::string_view name) {
+  return !name.empty() && (name[0] == '#' || name[0] == '&') && name.find_first_of(" ,\x07\r\n") == std::string_view::npos;
 }
 
 bool read_bool(YamlReader& reader, const YAML::Node& map, const char* key, bool fallback) {
@@ -58,8 +56,12 @@ std::string read_file_path(YamlReader& reader, const YAML::Node& map, const char
   const auto name = reader.optional_string(map, key);
   if (name.empty()) return name;
   const auto path = (base / name).string();
-  if (!std::filesystem::exists(path)) {
-    reader.error(map[key], std::string(section) + "." + key + " '" + path + "' does not exist");
+  // A FIFO here would block the TLS library reading it at start-up.
+  std::error_code error;
+  const auto type = std::filesystem::status(path, error).type();
+  if (type != std::filesystem::file_type::regular) {
+    reader.error(map[key], std::string(section) + "." + key + " " + reader.shown_value(map[key], path) +
+                               (type == std::filesystem::file_type::not_found ? " does not exist" : " is not a regular file"));
   }
   return path;
 }
@@ -69,14 +71,15 @@ void read_bot(YamlReader& reader, const YAML::Node& node, const std::filesystem:
   reader.reject_unknown_keys(node, {"name", "knowledge_dir", "state_dir", "log_level", "admins"}, "bot");
   bot.name = reader.optional_string(node, "name", bot.name);
   if (!std::regex_match(bot.name, std::regex("[A-Za-z_\\[\\]\\\\`^{}|][A-Za-z0-9_\\[\\]\\\\`^{}|-]{0,29}"))) {
-    reader.error(node["name"], "bot name '" + bot.name + "' is not a valid nick");
+    reader.error(node["name"], "bot name " + reader.shown_value(node["name"]) + " is not a valid nick");
   }
   bot.knowledge_dir = base / reader.optional_string(node, "knowledge_dir", "knowledge");
   bot.state_dir = base / reader.optional_string(node, "state_dir", "state");
   bot.log_level = reader.optional_string(node, "log_level", bot.log_level);
   static const std::vector<std::string> levels{"trace", "debug", "info", "warn", "error"};
   if (std::find(levels.begin(), levels.end(), bot.log_level) == levels.end()) {
-    reader.error(node["log_level"], "log_level '" + bot.log_level + "' must be one of trace, debug, info, warn, error");
+    reader.error(node["log_level"],
+                 "log_level " + reader.shown_value(node["log_level"]) + " must be one of trace, debug, info, warn, error");
   }
   if (const auto admins = node["admins"]; admins && !admins.IsNull() && reader.expect_map(admins, "'admins'")) {
     reader.reject_unknown_keys(admins, {"slack_users", "irc_accounts"}, "bot.admins");
@@ -108,7 +111,7 @@ void read_slack(YamlReader& reader, const YAML::Node& node, const std::filesyste
     reader.error(node["bot_token"] ? node["bot_token"] : node, "slack.bot_token must be a bot token (xoxb-…)");
   }
   if (!slack.api_base.starts_with("https://") && !slack.api_base.starts_with("http://")) {
-    reader.error(node["api_base"], "slack.api_base " + quoted_value("api_base", slack.api_base) + " must be an http(s) URL");
+    reader.error(node["api_base"], "slack.api_base " + reader.shown_value(node["api_base"]) + " must be an http(s) URL");
   }
   if (!slack.command.starts_with('/')) reader.error(node["command"], "slack.command must start with '/'");
 }
@@ -124,7 +127,7 @@ void read_irc(YamlReader& reader, const YAML::Node& node, const std::filesystem:
   irc.host = reader.optional_string(node, "host", irc.host);
   if (const auto port = reader.optional_integer(node, "port")) {
     if (*port < 1 || *port > 65535) {
-      reader.error(node["port"], "irc.port " + std::to_string(*port) + " is not a TCP port (1-65535)");
+      reader.error(node["port"], "irc.port " + reader.shown_value(node["port"]) + " is not a TCP port (1-65535)");
     } else {
       irc.port = static_cast<std::uint16_t>(*port);
     }
@@ -146,11 +149,12 @@ void read_irc(YamlReader& reader, const YAML::Node& node, const std::filesystem:
   if (irc.command_prefix.empty() || irc.command_prefix.find(' ') != std::string::npos) {
     reader.error(node["command_prefix"], "irc.command_prefix must be a non-empty word such as '!'");
   }
-  for (const auto& list : {irc.channels, irc.reminder_channels}) {
-    for (const auto& channel : list) {
-      if (channel.empty() || (channel[0] != '#' && channel[0] != '&') ||
-          channel.find_first_of(" ,\x07\r\n") != std::string::npos) {
-        reader.error(node["channels"], "'" + channel + "' is not an IRC channel name (quote it: \"#kata-dev\")");
+  for (const auto* key : {"channels", "reminder_channels"}) {
+    const auto list = node[key];
+    if (!list || !list.IsSequence()) continue;  // string_list reported a list that is not one
+    for (const auto& item : list) {
+      if (item.IsScalar() && !is_channel_name(item.Scalar())) {
+        reader.error(item, reader.shown_value(item) + " is not an IRC channel name (quote it: \"#kata-dev\")");
       }
     }
   }
@@ -161,7 +165,7 @@ void read_http(YamlReader& reader, const YAML::Node& node, HttpConfig& http) {
   reader.reject_unknown_keys(node, {"listen"}, "http");
   http.listen = reader.optional_string(node, "listen", http.listen);
   if (!http.listen.empty() && !std::regex_match(http.listen, std::regex(R"((\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5})"))) {
-    reader.error(node["listen"], "http.listen '" + http.listen + "' must be HOST:PORT, e.g. 127.0.0.1:9090");
+    reader.error(node["listen"], "http.listen " + reader.shown_value(node["listen"]) + " must be HOST:PORT, e.g. 127.0.0.1:9090");
   }
 }
 

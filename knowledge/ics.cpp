@@ -68,8 +68,11 @@ local_days first_meeting_day(const Meeting& nominal, local_days from) {
 std::string two_digits(long long value) { return {char('0' + value / 10 % 10), char('0' + value % 10)}; }
 
 std::string offset_text(std::chrono::seconds offset) {
+  // Appended piece by piece: g++ 12 at -O3 reports a false -Wrestrict for "literal" + std::string.
   const auto rest = std::abs(offset.count());
-  std::string text = (offset < std::chrono::seconds{0} ? "-" : "+") + two_digits(rest / 3600) + two_digits(rest / 60 % 60);
+  std::string text(1, offset < std::chrono::seconds{0} ? '-' : '+');
+  text += two_digits(rest / 3600);
+  text += two_digits(rest / 60 % 60);
   if (rest % 60 != 0) text += two_digits(rest % 60);
   return text;
 }
@@ -128,8 +131,14 @@ std::vector<Series> series_of(const Meeting& nominal, local_days today, local_da
 
 std::string description_of(const Meeting& meeting) {
   std::string text = meeting.description;
-  if (!meeting.agenda.empty()) text += (text.empty() ? "" : "\n") + std::string("Agenda: ") + meeting.agenda;
-  if (!meeting.join.empty()) text += (text.empty() ? "" : "\n") + std::string("Join: ") + meeting.join;
+  const auto add_line = [&text](std::string_view label, const std::string& value) {
+    if (value.empty()) return;
+    if (!text.empty()) text += '\n';
+    text += label;
+    text += value;
+  };
+  add_line("Agenda: ", meeting.agenda);
+  add_line("Join: ", meeting.join);
   return text;
 }
 

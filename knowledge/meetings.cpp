@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <regex>
 
 #include "knowledge/provenance_reader.hpp"
@@ -52,7 +53,8 @@ void read_reminders(YamlReader& reader, const YAML::Node& node, Meeting& meeting
     const auto text = item.as<std::string>("");
     const auto offset = parse_duration(text);
     if (!offset || *offset <= std::chrono::seconds::zero()) {
-      reader.error(item, "reminder '" + text + "' is not a duration like 24h, 15m, 1d or 90s");
+      reader.error(item, "reminder '" + text + "' is not a duration like 24h, 15m, 1d or 90s (at most " +
+                             format_duration(longest_duration) + ")");
       continue;
     }
     meeting.reminders.push_back(*offset);
@@ -158,16 +160,20 @@ std::optional<std::chrono::seconds> parse_duration(std::string_view text) {
   if (text.empty()) return std::nullopt;
   std::chrono::seconds total{0};
   while (!text.empty()) {
-    long amount = 0;
+    std::int64_t amount = 0;
     const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), amount);
     if (error != std::errc{} || end == text.data() + text.size() || amount < 0) return std::nullopt;
+    std::int64_t unit_seconds = 0;
     switch (*end) {
-      case 's': total += std::chrono::seconds(amount); break;
-      case 'm': total += std::chrono::minutes(amount); break;
-      case 'h': total += std::chrono::hours(amount); break;
-      case 'd': total += std::chrono::hours(24 * amount); break;
+      case 's': unit_seconds = 1; break;
+      case 'm': unit_seconds = 60; break;
+      case 'h': unit_seconds = 3600; break;
+      case 'd': unit_seconds = 86400; break;
       default: return std::nullopt;
     }
+    // Compared before multiplying, so that no amount can overflow into a small or negative total.
+    if (amount > (longest_duration - total).count() / unit_seconds) return std::nullopt;
+    total += std::chrono::seconds(amount * unit_seconds);
     text.remove_prefix(static_cast<std::size_t>(end - text.data()) + 1);
   }
   return total;

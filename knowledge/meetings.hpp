@@ -39,7 +39,11 @@ std::vector<Meeting> load_meetings(const std::string& path, Diagnostics& diagnos
 std::vector<Meeting> parse_meetings(const std::string& yaml_text, const std::string& file_name,
                                     Diagnostics& diagnostics);
 
-// "24h", "15m", "1d", "90s", "1h30m" → seconds; nullopt when malformed.
+// The longest duration parse_duration accepts: a reminder a month ahead is already more than any
+// meeting needs, and the bound keeps every later time computation far from overflow.
+constexpr std::chrono::seconds longest_duration = std::chrono::days{30};
+
+// "24h", "15m", "1d", "90s", "1h30m" → seconds; nullopt when malformed or longer than longest_duration.
 std::optional<std::chrono::seconds> parse_duration(std::string_view text);
 // 86400s → "1d", 900s → "15m", 5400s → "1h30m": the inverse of parse_duration.
 std::string format_duration(std::chrono::seconds duration);

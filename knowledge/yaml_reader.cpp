@@ -2,31 +2,71 @@
 
 #include <algorithm>
 #include <cctype>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
+
+#include "knowledge/regular_file.hpp"
+#include "knowledge/utf8_check.hpp"
+#include "knowledge/yaml_structure.hpp"
 
 namespace katabot {
+namespace {
+
+std::string hex_byte(char c) {
+  static constexpr char digits[] = "0123456789ABCDEF";
+  const auto byte = static_cast<unsigned char>(c);
+  return {digits[byte >> 4], digits[byte & 0xF]};
+}
+
+}  // namespace
 
 std::optional<YAML::Node> YamlReader::load_file() {
-  std::error_code error;
-  std::ifstream in(file_, std::ios::binary);
-  if (!in || !std::filesystem::is_regular_file(file_, error)) {
-    diagnostics_.push_back({file_, 0, 0, "cannot read file"});
+  auto contents = read_regular_file(file_, max_file_bytes);
+  if (!contents.problem.empty()) {
+    diagnostics_.push_back({file_, 0, 0, contents.problem});
     return std::nullopt;
   }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return load_string(buffer.str());
+  return load_string(contents.text);
 }
 
 std::optional<YAML::Node> YamlReader::load_string(const std::string& text) {
+  if (const auto bad = first_invalid_utf8(text)) {
+    error_at_offset(text, *bad, "not valid UTF-8 (byte 0x" + hex_byte(text[*bad]) + "): save the file as UTF-8");
+    return std::nullopt;
+  }
   try {
+    const auto problems = find_structure_problems(text);
+    for (const auto& problem : problems) error(problem.mark, problem.message);
+    if (!problems.empty()) return std::nullopt;
     return YAML::Load(text);
   } catch (const YAML::Exception& e) {
     error(e.mark, e.msg);
     return std::nullopt;
   }
+}
+
+void YamlReader::error_at_offset(const std::string& text, std::size_t offset, const std::string& message) {
+  const auto before = std::string_view(text).substr(0, offset);
+  const auto last_newline = before.rfind('\n');
+  // Columns count bytes, as yaml-cpp's do.
+  const auto column = last_newline == std::string_view::npos ? offset : offset - last_newline - 1;
+  const auto line = std::count(before.begin(), before.end(), '\n');
+  diagnostics_.push_back({file_, static_cast<int>(line) + 1, static_cast<int>(column) + 1, message});
+}
+
+void YamlReader::note_substitution(const YAML::Node& scalar, std::string variables) {
+  substituted_[{scalar.Mark().line, scalar.Mark().column}] = std::move(variables);
+}
+
+std::string YamlReader::shown_value(const YAML::Node& node) const {
+  return shown_value(node, node.IsScalar() ? std::string_view(node.Scalar()) : std::string_view());
+}
+
+std::string YamlReader::shown_value(const YAML::Node& node, std::string_view shown) const {
+  if (node) {
+    if (const auto found = substituted_.find({node.Mark().line, node.Mark().column}); found != substituted_.end()) {
+      return "(the value of " + found->second + ")";
+    }
+  }
+  return "'" + std::string(shown) + "'";
 }
 
 void YamlReader::error(const YAML::Mark& at, const std::string& message) {
@@ -92,7 +132,7 @@ std::optional<bool> YamlReader::optional_bool(const YAML::Node& map, std::string
   if (!node || node.IsNull()) return std::nullopt;
   bool value = false;
   if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-    error(node, "'" + std::string(key) + "' must be true or false, not '" + node.as<std::string>("") + "'");
+    error(node, "'" + std::string(key) + "' must be true or false, not " + shown_value(node));
     return std::nullopt;
   }
   return value;
@@ -103,7 +143,7 @@ std::optional<long> YamlReader::optional_integer(const YAML::Node& map, std::str
   if (!node || node.IsNull()) return std::nullopt;
   long value = 0;
   if (!node.IsScalar() || !YAML::convert<long>::decode(node, value)) {
-    error(node, "'" + std::string(key) + "' must be a whole number, not '" + node.as<std::string>("") + "'");
+    error(node, "'" + std::string(key) + "' must be a whole number, not " + shown_value(node));
     return std::nullopt;
   }
   return value;

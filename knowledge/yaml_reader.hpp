@@ -3,6 +3,7 @@
 // stopping at the first, so a user sees all mistakes of a file in one run.
 #include <functional>
 #include <initializer_list>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,7 +19,11 @@ class YamlReader {
  public:
   YamlReader(std::string file, Diagnostics& diagnostics) : file_(std::move(file)), diagnostics_(diagnostics) {}
 
-  // Parses the file; on a syntax error records it and returns std::nullopt.
+  // The most a configuration or knowledge file may hold; ours are a few dozen KiB.
+  static constexpr std::size_t max_file_bytes = 4 * 1024 * 1024;
+
+  // Parses the file; records a problem and returns std::nullopt when it is not a regular file, is
+  // too large, is not UTF-8, has a syntax error, an alias or a duplicate key.
   std::optional<YAML::Node> load_file();
   std::optional<YAML::Node> load_string(const std::string& text);
 
@@ -41,12 +46,22 @@ class YamlReader {
   // Same, but tells a missing key (nullopt) apart from an empty list.
   std::optional<std::vector<std::string>> optional_string_list(const YAML::Node& map, std::string_view key);
 
+  // Marks a scalar whose text came from ${NAME} substitution (`variables`: "${NAME}"), so that
+  // messages name the variable instead of printing what may be a secret.
+  void note_substitution(const YAML::Node& scalar, std::string variables);
+  // How a message shows the value of `node`: 'shown' (its text by default), or "(the value of ${NAME})".
+  std::string shown_value(const YAML::Node& node) const;
+  std::string shown_value(const YAML::Node& node, std::string_view shown) const;
+
   const std::string& file() const { return file_; }
   Diagnostics& diagnostics() { return diagnostics_; }
 
  private:
+  void error_at_offset(const std::string& text, std::size_t offset, const std::string& message);
+
   std::string file_;
   Diagnostics& diagnostics_;
+  std::map<std::pair<int, int>, std::string> substituted_;  // (line, column) of a scalar → its variables
 };
 
 // Lower-case ASCII copy, for case-insensitive keys and command words.

@@ -8,11 +8,12 @@
 #include <charconv>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
+#include <vector>
 
 #include <spdlog/spdlog.h>
+
+#include "knowledge/regular_file.hpp"
 
 namespace katabot {
 namespace {
@@ -97,6 +98,33 @@ std::vector<std::string_view> split_spaces(std::string_view line) {
 
 std::string errno_text() { return std::strerror(errno); }
 
+// The corrupt records of a ledger, told as a count and the first few line numbers.
+class CorruptLines {
+ public:
+  void add(std::size_t line) {
+    if (count_++ < shown) first_.push_back(line);
+  }
+  std::size_t count() const { return count_; }
+  // "ledger:2: 3 corrupt records (bad format or checksum) ignored, at lines 2, 5, 9"
+  std::string summary(const std::string& file) const {
+    auto text = file + ":" + std::to_string(first_.front()) + ": " + std::to_string(count_);
+    text += count_ == 1 ? " corrupt record" : " corrupt records";
+    text += " (bad format or checksum) ignored, ";
+    text += count_ > shown ? "first at lines " : count_ == 1 ? "at line " : "at lines ";
+    for (std::size_t i = 0; i < first_.size(); ++i) {
+      if (i > 0) text += ", ";
+      text += std::to_string(first_[i]);
+    }
+    if (count_ > shown) text += ", …";
+    return text;
+  }
+
+ private:
+  static constexpr std::size_t shown = 5;
+  std::size_t count_ = 0;
+  std::vector<std::size_t> first_;
+};
+
 bool write_all(int fd, std::string_view data) {
   while (!data.empty()) {
     const auto written = ::write(fd, data.data(), data.size());
@@ -180,24 +208,21 @@ void ReminderLedger::load() {
   }
 
   if (!std::filesystem::exists(path(), error)) return;
-  std::ifstream file(path(), std::ios::binary);
-  if (!file || !std::filesystem::is_regular_file(path(), error)) {
-    problems_.push_back(path().string() + ": cannot read the ledger; reminders already posted may repeat");
+  const auto file = read_regular_file(path(), max_file_bytes);
+  if (!file.problem.empty()) {
+    problems_.push_back(path().string() + ": " + file.problem + "; cannot read the ledger, reminders already posted may repeat");
     return;
   }
-  std::stringstream buffer;
-  buffer << file.rdbuf();
-  const auto text = buffer.str();
+  const auto& text = file.text;
 
-  bool damaged = false;
+  CorruptLines corrupt;
+  std::optional<std::size_t> torn_line;
   std::size_t line_number = 0;
   for (std::size_t start = 0; start < text.size();) {
     ++line_number;
     const auto end = text.find('\n', start);
-    const auto where = path().string() + ":" + std::to_string(line_number) + ": ";
     if (end == std::string::npos) {
-      problems_.push_back(where + "incomplete last record (torn write), ignored");
-      damaged = true;
+      torn_line = line_number;
       break;
     }
     ReminderKey key;
@@ -205,11 +230,16 @@ void ReminderLedger::load() {
     if (parse_ledger_line(std::string_view(text).substr(start, end - start), key, entry)) {
       entries_[key] = entry;
     } else {
-      problems_.push_back(where + "corrupt record (bad format or checksum), ignored");
-      damaged = true;
+      corrupt.add(line_number);
     }
     start = end + 1;
   }
+  // One summary however many lines are bad: a damaged disk must not flood the log.
+  if (corrupt.count() > 0) problems_.push_back(corrupt.summary(path().string()));
+  if (torn_line) {
+    problems_.push_back(path().string() + ":" + std::to_string(*torn_line) + ": incomplete last record (torn write), ignored");
+  }
+  const bool damaged = corrupt.count() > 0 || torn_line;
   // Appending after a torn line would glue the next record onto it: repair the file first.
   if (damaged && rewrite(entries_)) spdlog::warn("reminder ledger: rewrote {} without the bad records", path().string());
 }
@@ -217,7 +247,8 @@ void ReminderLedger::load() {
 bool ReminderLedger::record(const ReminderKey& key, const LedgerEntry& entry) {
   entries_[key] = entry;
   const auto line = format_ledger_line(key, entry) + '\n';
-  const int fd = ::open(path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  // O_NONBLOCK: a FIFO put at the ledger path fails the append instead of blocking the event loop.
+  const int fd = ::open(path().c_str(), O_WRONLY | O_APPEND | O_CREAT | O_NONBLOCK | O_CLOEXEC, 0644);
   if (fd < 0) {
     spdlog::error("reminder ledger: cannot open {}: {}", path().string(), errno_text());
     return false;

@@ -31,6 +31,8 @@ struct LedgerEntry {
 class ReminderLedger {
  public:
   static constexpr const char* file_name = "reminders.ledger";
+  // Far above what compaction leaves (a year of reminders is a few hundred KiB), bounding start-up.
+  static constexpr std::size_t max_file_bytes = 64 * 1024 * 1024;
 
   // Loads the ledger from `state_dir` (created if missing). A damaged file is reported in
   // problems() and rewritten without its bad lines; it never throws for bad content.
@@ -50,7 +52,7 @@ class ReminderLedger {
   // Records appended since the last compaction, to decide when to compact again.
   std::size_t appended_since_compaction() const { return appended_; }
 
-  // What was wrong with the file found at startup (one line each, with the line number).
+  // What was wrong with the file found at startup: one line per kind of damage, with line numbers.
   const std::vector<std::string>& problems() const { return problems_; }
 
   std::filesystem::path path() const { return state_dir_ / file_name; }

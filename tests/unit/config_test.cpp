@@ -6,22 +6,10 @@
 #include "test_support.hpp"
 
 using namespace katabot;
+using katabot::test::all_text;
+using katabot::test::environment;
 
 namespace {
-
-Environment environment(std::map<std::string, std::string> values) {
-  return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
-    const auto it = values.find(name);
-    if (it == values.end()) return std::nullopt;
-    return it->second;
-  };
-}
-
-std::string all_text(const Diagnostics& diagnostics) {
-  std::string text;
-  for (const auto& diagnostic : diagnostics) text += diagnostic.to_string() + "\n";
-  return text;
-}
 
 const char* production = R"(bot:
   name: katabot
@@ -104,7 +92,7 @@ htpp:
   CHECK(all.find("k.yaml:8:1: unknown key 'htpp' in the configuration (known keys: bot, slack, irc, http)") != std::string::npos);
   CHECK(all.find("k.yaml:2:3: unknown key 'nmae' in bot") != std::string::npos);
   CHECK(all.find("k.yaml:3:14: log_level 'loud' must be one of trace, debug, info, warn, error") != std::string::npos);
-  CHECK(all.find("k.yaml:5:9: irc.port 70000 is not a TCP port (1-65535)") != std::string::npos);
+  CHECK(all.find("k.yaml:5:9: irc.port '70000' is not a TCP port (1-65535)") != std::string::npos);
   CHECK(all.find("k.yaml:6:15: 'tls_verify' must be true or false, not 'maybe'") != std::string::npos);
   CHECK(all.find("'kata-dev' is not an IRC channel name") != std::string::npos);
   CHECK(diagnostics.size() == 6);

@@ -86,7 +86,7 @@ TEST_CASE("a missing file is one clear problem", "[knowledge]") {
   Diagnostics diagnostics;
   load_topics("/nonexistent/topics.yaml", {}, diagnostics);
   REQUIRE(diagnostics.size() == 1);
-  CHECK(diagnostics[0].to_string() == "/nonexistent/topics.yaml: cannot read file");
+  CHECK(diagnostics[0].to_string() == "/nonexistent/topics.yaml: cannot read file: No such file or directory");
 }
 
 TEST_CASE("summaries must fit one IRC line", "[knowledge]") {
@@ -154,7 +154,7 @@ TEST_CASE("meeting validation names the key and the bad value", "[knowledge][mee
   CHECK(found[2].starts_with("meetings.yaml:5:11: time '25:00' is not HH:MM"));
   CHECK(found[3].starts_with("meetings.yaml:6:15: unknown time zone 'Mars/Olympus'"));
   CHECK(found[4] == "meetings.yaml:7:16: frequency 'monthly' must be weekly, biweekly-even or biweekly-odd");
-  CHECK(found[5] == "meetings.yaml:8:17: reminder 'soon' is not a duration like 24h, 15m, 1d or 90s");
+  CHECK(found[5] == "meetings.yaml:8:17: reminder 'soon' is not a duration like 24h, 15m, 1d or 90s (at most 30d)");
   CHECK(found[6] == "meetings.yaml:9:12: skip date '2026-13-01' is not a date like 2026-12-24");
 }
 
@@ -268,6 +268,27 @@ TEST_CASE("the shipped knowledge base carries no link its sources have replaced"
         "https://zoom-lfx.platform.linuxfoundation.org/meetings/kata-containers");
 }
 
+TEST_CASE("reminder offsets that overflow or exceed 30 days are errors with their position", "[knowledge][meetings]") {
+  const std::string text = R"(meetings:
+  - id: m
+    title: M
+    day: thursday
+    time: "13:00"
+    reminders: [384307168202282326d, 9223372036854775807s, 99999999999999999999s, 30d1s, 30d, 719h60m]
+)";
+  Diagnostics diagnostics;
+  const auto meetings = parse_meetings(text, "meetings.yaml", diagnostics);
+  const auto found = messages(diagnostics);
+  INFO(Catch::Detail::stringify(found));
+  REQUIRE(found.size() == 4);
+  CHECK(found[0] == "meetings.yaml:6:17: reminder '384307168202282326d' is not a duration like 24h, 15m, 1d or 90s (at most 30d)");
+  CHECK(found[1].starts_with("meetings.yaml:6:38: reminder '9223372036854775807s' is not a duration"));
+  CHECK(found[2].starts_with("meetings.yaml:6:60: reminder '99999999999999999999s' is not a duration"));
+  CHECK(found[3].starts_with("meetings.yaml:6:83: reminder '30d1s' is not a duration"));
+  REQUIRE(meetings.size() == 1);
+  CHECK(meetings[0].reminders == std::vector<std::chrono::seconds>{std::chrono::days(30), std::chrono::days(30)});
+}
+
 TEST_CASE("durations parse and format both ways", "[knowledge]") {
   CHECK(parse_duration("24h") == std::chrono::hours(24));
   CHECK(parse_duration("15m") == std::chrono::minutes(15));
@@ -278,6 +299,12 @@ TEST_CASE("durations parse and format both ways", "[knowledge]") {
   CHECK_FALSE(parse_duration("15"));
   CHECK_FALSE(parse_duration("m"));
   CHECK_FALSE(parse_duration("15x"));
+  CHECK_FALSE(parse_duration("-5m"));
+  CHECK(parse_duration("30d") == longest_duration);
+  CHECK_FALSE(parse_duration("30d1s"));
+  CHECK_FALSE(parse_duration("1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d1d"));
+  CHECK_FALSE(parse_duration("384307168202282326d"));
+  CHECK_FALSE(parse_duration("9223372036854775807s"));
   CHECK(format_duration(std::chrono::minutes(90)) == "1h30m");
   CHECK(format_duration(std::chrono::minutes(15)) == "15m");
 }

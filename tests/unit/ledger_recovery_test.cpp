@@ -113,13 +113,28 @@ TEST_CASE("garbage and corrupt lines are skipped with their line numbers, good o
   CHECK(ledger.contains(key(3)));
   CHECK(ledger.contains(key(17)));
   CHECK_FALSE(ledger.contains(key(10)));
-  REQUIRE(ledger.problems().size() == 3);
-  CHECK(ledger.problems()[0].find(":2: corrupt record") != std::string::npos);
-  CHECK(ledger.problems()[1].find(":3: corrupt record") != std::string::npos);
-  CHECK(ledger.problems()[2].find(":4: corrupt record") != std::string::npos);
+  REQUIRE(ledger.problems().size() == 1);
+  CHECK(ledger.problems()[0] ==
+        file.string() + ":2: 3 corrupt records (bad format or checksum) ignored, at lines 2, 3, 4");
   ReminderLedger reopened(dir.path());
   CHECK(reopened.problems().empty());
   CHECK(reopened.size() == 2);
+}
+
+TEST_CASE("a ledger with many corrupt records is summarised in one problem, not one per line", "[ledger]") {
+  TempDir dir;
+  const auto file = dir.path() / ReminderLedger::file_name;
+  std::string text = format_ledger_line(key(3), sent_at(utc(2026, 12, 3, 12, 45))) + "\n";
+  for (int i = 0; i < 200000; ++i) text += "garbage\n";
+  text += "torn";
+  append(file, text);
+  ReminderLedger ledger(dir.path());
+  CHECK(ledger.contains(key(3)));
+  REQUIRE(ledger.problems().size() == 2);
+  CHECK(ledger.problems()[0] == file.string() +
+                                    ":2: 200000 corrupt records (bad format or checksum) ignored, first at lines 2, 3, "
+                                    "4, 5, 6, …");
+  CHECK(ledger.problems()[1] == file.string() + ":200002: incomplete last record (torn write), ignored");
 }
 
 TEST_CASE("compaction keeps recent records and is atomic at each step", "[ledger]") {

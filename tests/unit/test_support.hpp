@@ -3,18 +3,37 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <unistd.h>
 
 #include <date/date.h>
 
+#include "bot/config.hpp"
 #include "handlers/command_registry.hpp"
 
 namespace katabot::test {
 
 inline std::filesystem::path source_dir() { return KATABOT_SOURCE_DIR; }
+
+// An environment holding exactly `values`, for configurations with ${NAME}.
+inline Environment environment(std::map<std::string, std::string> values) {
+  return [values = std::move(values)](const std::string& name) -> std::optional<std::string> {
+    const auto it = values.find(name);
+    if (it == values.end()) return std::nullopt;
+    return it->second;
+  };
+}
+
+// Every diagnostic as FILE:LINE:COL: message, one a line, as --check-config prints them.
+inline std::string all_text(const Diagnostics& diagnostics) {
+  std::string text;
+  for (const auto& diagnostic : diagnostics) text += diagnostic.to_string() + "\n";
+  return text;
+}
 
 // A fresh directory under the system temp dir, removed when the object goes away.
 class TempDir {

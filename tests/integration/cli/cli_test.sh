@@ -25,7 +25,7 @@ bad_flags)
   err=$("$katabot" --frobnicate 2>&1 >/dev/null); expect_equal "$?" 2 "bad flag exit"
   expect_equal "$err" "katabot: unknown option '--frobnicate' (see katabot --help)" "bad flag message"
   err=$("$katabot" --config "$work/missing.yaml" 2>&1 >/dev/null); expect_equal "$?" 2 "missing config exit"
-  expect_equal "$err" "$work/missing.yaml: cannot read file" "missing config message"
+  expect_equal "$err" "$work/missing.yaml: cannot read file: No such file or directory" "missing config message"
   mkdir "$work/unreadable.yaml"
   err=$("$katabot" --check-config --config "$work/unreadable.yaml" 2>&1 >/dev/null); expect_equal "$?" 2 "directory as config exit"
   expect_equal "$(wc -l <<<"$err")" 2 "one problem line plus the count"
@@ -78,6 +78,12 @@ check_config_broken)
   printf 'topics: [\n' >"$work/knowledge/topics.yaml"
   err=$("$katabot" --check-config --config "$work/katabot.yaml" 2>&1 >/dev/null); expect_equal "$?" 2 "broken yaml exit"
   [[ "$err" =~ topics\.yaml:[0-9]+:[0-9]+:\  ]] || fail "YAML syntax error without line:col: $err"
+  printf 'topics:\n  - id: caf\xe9\n' >"$work/knowledge/topics.yaml"
+  err=$("$katabot" --check-config --config "$work/katabot.yaml" 2>&1 >/dev/null); expect_equal "$?" 2 "latin-1 topics exit"
+  expect_contains "$err" "$work/knowledge/topics.yaml:2:12: not valid UTF-8 (byte 0xE9)" "latin-1 topics"
+  rm "$work/knowledge/topics.yaml" && mkfifo "$work/knowledge/topics.yaml"
+  err=$(timeout 20 "$katabot" --check-config --config "$work/katabot.yaml" 2>&1 >/dev/null); expect_equal "$?" 2 "fifo topics exit"
+  expect_contains "$err" "$work/knowledge/topics.yaml: is a FIFO (named pipe), not a regular file" "fifo topics"
   ;;
 schedule_dst)
   # A Berlin meeting at 13:00 local is 12:00 UTC in winter and 11:00 UTC in summer; Europe moves to

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The release build, shared by deploy/Dockerfile and .ci/run so that CI builds exactly what the
+# image ships: the same cmake line, the same targets, the unit tests, the stripped binary.
+# Usage: deploy/build-release.sh BUILD_DIR [EXTRA_CMAKE_ARGUMENTS…]   (CI adds -DKATABOT_WERROR=ON)
+set -euo pipefail
+build_dir=${1:?usage: $0 BUILD_DIR [EXTRA_CMAKE_ARGUMENTS…]}
+shift
+source_dir=$(cd "$(dirname "$0")/.." && pwd)
+
+cmake -S "$source_dir" -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release -DKATABOT_INTEGRATION_TESTS=OFF "$@"
+cmake --build "$build_dir" --target katabot unit_tests
+ctest --test-dir "$build_dir" -L unit --output-on-failure
+strip --strip-unneeded "$build_dir/katabot"
+"$build_dir/katabot" --version
