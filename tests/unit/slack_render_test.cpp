@@ -60,22 +60,22 @@ TEST_CASE("a word the user typed is quoted so mrkdwn cannot format or break out 
   CHECK(quote_mrkdwn("a`b\nc\rd<!here>&") == "`a'b c d&lt;!here&gt;&amp;`");
 }
 
-TEST_CASE("hostile words through the real router reach Slack disarmed and quoted", "[slack][render]") {
+TEST_CASE("hostile words through the real router reach Slack disarmed, and only a plain word is quoted", "[slack][render]") {
   CommandRegistry registry;
   ManualClock clock{test::at_utc(2026, 11, 27, 12)};
   Metrics metrics;
   const auto knowledge = test::project_knowledge();
   Router router{RouterSettings{}, registry, [&] { return knowledge; }, clock, metrics};
-  const std::vector<std::pair<std::string, std::string>> asked = {
-      {"next <!channel>", "`&lt;!channel&gt;`"},           // an unknown time zone
-      {"meetings <@U0123|boss>", "`&lt;@U0123|boss&gt;`"},  // the same in meetings
-      {"<!everyone>", "`&lt;!everyone`"},  // an unknown command, lowercased and without trailing punctuation
-      {"help <https://evil.example|click>", "`&lt;https://evil.example|click&gt;`"},
-      {"*loud*_slanted_~struck~", "`*loud*_slanted_~struck`"},
+  // What each answer must not contain: the words are never echoed (may_echo takes only one plain token).
+  const std::vector<std::pair<std::string, std::string>> hostile = {
+      {"next <!channel>", "channel"},          // an unknown time zone
+      {"meetings <@U0123|boss>", "U0123"},     // the same in meetings
+      {"<!everyone>", "!everyone"},            // an unknown command
+      {"help <https://evil.example|click>", "evil.example"},
+      {"*loud*_slanted_~struck~", "loud"},
   };
   int asker = 0;
-  for (const auto& [text, quoted] : asked) {
-    CAPTURE(text);
+  const auto ask = [&](const std::string& text) {
     Inbound inbound;
     inbound.platform = Platform::slack;
     inbound.kind = InboundKind::slash_command;
@@ -84,8 +84,13 @@ TEST_CASE("hostile words through the real router reach Slack disarmed and quoted
     inbound.text = text;
     const auto reply = router.route(inbound);
     REQUIRE(reply);
-    const auto message = render_slack_message(*reply);
+    return render_slack_message(*reply);
+  };
+  for (const auto& [text, absent] : hostile) {
+    CAPTURE(text);
+    const auto message = ask(text);
     check_disarmed(message.dump());
-    CHECK(section_text(message).find(quoted) != std::string::npos);
+    CHECK(message.dump().find(absent) == std::string::npos);
   }
+  CHECK(section_text(ask("nosuch_word")).find("`nosuch_word`") != std::string::npos);
 }
