@@ -54,6 +54,17 @@ std::string render_for_console(const ConsoleSettings& settings, const Inbound& i
   return block;
 }
 
+// At the console one person talks to the bot, so a question that no keyword answers is taken as
+// asked of the bot, as "katabot: …" would be in a channel.
+std::optional<Reply> answer_console_line(const InboundHandler& handler, Inbound inbound) {
+  auto reply = handler(inbound);
+  const auto text = std::string_view(inbound.text);
+  const auto last = text.find_last_not_of(" \t");
+  if (reply || inbound.platform != Platform::console || last == std::string_view::npos || text[last] != '?') return reply;
+  inbound.kind = InboundKind::direct_message;
+  return handler(inbound);
+}
+
 int run_console(const ConsoleSettings& settings, const InboundHandler& handler, std::istream& in, std::ostream& out) {
   if (settings.interactive) {
     out << "katabot console — type " << settings.slack_command << " help (as in Slack), " << settings.irc_prefix
@@ -66,7 +77,7 @@ int run_console(const ConsoleSettings& settings, const InboundHandler& handler, 
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const auto inbound = console_inbound(settings, line);
-    if (const auto reply = handler(inbound)) {
+    if (const auto reply = answer_console_line(handler, inbound)) {
       out << render_for_console(settings, inbound, *reply);
     } else {
       out << "[" << (inbound.platform == Platform::irc ? "IRC " : "") << inbound.channel << "]\n(" << settings.bot_name

@@ -1,7 +1,8 @@
 #pragma once
 // The console adapter: a terminal chat with no network and no tokens. `/kata …` lines act as
 // Slack slash commands, `!…` lines as IRC channel lines, anything else as channel chatter; each
-// answer is printed the way its platform would show it, one block per input line.
+// answer is printed the way its platform would show it, one block per input line. A chatter line
+// ending in "?" that no keyword answers is taken as a question to the bot.
 #include <iosfwd>
 #include <string>
 

@@ -62,3 +62,24 @@ TEST_CASE("IRC answers in the console are split and capped as the IRC adapter se
   CHECK(in_channel == 1);  // the note; the answer itself goes to the asker
   CHECK(in_private > 1);
 }
+
+TEST_CASE("a console question no keyword answers is asked of the bot; other chatter is not", "[console]") {
+  const ConsoleSettings settings;
+  std::vector<Inbound> seen;
+  const InboundHandler handler = [&](const Inbound& inbound) -> std::optional<Reply> {
+    seen.push_back(inbound);
+    if (inbound.kind != InboundKind::direct_message) return std::nullopt;
+    Reply reply;
+    reply.text = "answered: " + inbound.text;
+    return reply;
+  };
+  std::istringstream in("is kata part of the cncf? \nthanks, that worked\n");
+  std::ostringstream out;
+  CHECK(run_console(settings, handler, in, out) == 0);
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].kind == InboundKind::channel_line);
+  CHECK(seen[1].kind == InboundKind::direct_message);
+  CHECK(seen[2].kind == InboundKind::channel_line);
+  CHECK(out.str() == "[#kata-dev]\n<katabot> answered: is kata part of the cncf? \n\n"
+                     "[#kata-dev]\n(katabot stays quiet: nothing here is for the bot)\n\n");
+}
