@@ -2,16 +2,52 @@
 
 namespace katabot {
 
-KnowledgeStore::KnowledgeStore(std::filesystem::path dir, CommandWords reserved)
-    : dir_(std::move(dir)), reserved_(std::move(reserved)) {}
+KnowledgeStore::KnowledgeStore(std::filesystem::path dir, CommandWords reserved,
+                               std::optional<std::filesystem::path> state_dir)
+    : dir_(std::move(dir)), reserved_(std::move(reserved)) {
+  if (state_dir) overrides_.emplace(*state_dir);
+}
 
 Diagnostics KnowledgeStore::reload() {
   Diagnostics diagnostics;
-  if (auto loaded = KnowledgeBase::load(dir_, reserved_, diagnostics)) current_ = std::move(loaded);
+  if (auto loaded = KnowledgeBase::load(dir_, reserved_, diagnostics)) {
+    loaded_ = std::move(loaded);
+    publish();
+  }
   return diagnostics;
 }
 
+bool KnowledgeStore::change_schedule(const ScheduleChange& change) {
+  if (!overrides_) return false;
+  const bool written = change.clear ? overrides_->clear(change.change.meeting_id, change.change.date)
+                                    : overrides_->set(change.change);
+  publish();
+  return written;
+}
+
+void KnowledgeStore::prune_past_overrides(std::chrono::sys_seconds now) {
+  if (overrides_) overrides_->compact(date::year_month_day{std::chrono::floor<date::days>(now) - date::days{1}});
+}
+
+void KnowledgeStore::publish() {
+  if (!loaded_ || !overrides_) {
+    current_ = loaded_;
+    return;
+  }
+  auto meetings = loaded_->meetings();
+  for (const auto& change : overrides_->overrides()) {
+    for (auto& meeting : meetings) {
+      if (meeting.id == change.meeting_id) meeting.overrides.push_back(change);
+    }
+  }
+  current_ = std::make_shared<const KnowledgeBase>(loaded_->topics(), std::move(meetings));
+}
+
 Diagnostics carry_out(Reply& reply, KnowledgeStore& store) {
+  if (reply.schedule_change && !store.change_schedule(*reply.schedule_change)) {
+    reply.text += "\nWarning: the change could not be saved to disk; it is lost at the next restart.";
+    reply.mrkdwn += "\nWarning: the change could not be saved to disk; it is lost at the next restart.";
+  }
   if (reply.action != Action::reload_knowledge) return {};
   auto problems = store.reload();
   const auto& knowledge = *store.snapshot();

@@ -52,6 +52,8 @@ class Router {
   Reply unknown_word_reply(const std::string& word, const Request& request, const KnowledgeBase& knowledge);
   std::optional<std::string_view> strip_address(std::string_view text) const;
   bool is_admin(const Inbound& inbound) const;
+  // Every admin command and every refusal leaves a log line: who, where and what.
+  void log_admin_command(const Command& command, const Inbound& inbound, const Request& request, bool allowed) const;
   std::string command_prefix(const Inbound& inbound) const;
 
   RouterSettings settings_;

@@ -47,6 +47,24 @@ ReminderPlan plan_reminders(const std::vector<Meeting>& meetings, const DefaultC
       }
       if (start - longest > now) break;
     }
+    // A skipped occurrence's reminders are recorded as skipped when they fall due, so the ledger
+    // and the metrics say why nothing was posted.
+    for (const auto& cancelled : cancelled_occurrences(meeting, now - skip_lookback, now + longest + std::chrono::seconds{1})) {
+      for (const auto offset : meeting.reminders) {
+        const auto due = cancelled.start - offset;
+        for (const auto& [platform, unused] : defaults) {
+          for (const auto& channel : reminder_channels(meeting, platform, defaults)) {
+            ReminderKey key{meeting.id, cancelled.start, offset, platform, channel};
+            if (already_done(key)) continue;
+            if (due > now) {
+              plan.next_due = plan.next_due ? std::min(*plan.next_due, due) : due;
+            } else {
+              plan.due.push_back({&meeting, std::move(key), due, ReminderAction::cancelled, cancelled.skip->reason});
+            }
+          }
+        }
+      }
+    }
   }
   std::stable_sort(plan.due.begin(), plan.due.end(), [](const auto& a, const auto& b) { return a.due < b.due; });
   return plan;

@@ -21,6 +21,7 @@ enum class ReminderAction {
   post,       // on time
   post_late,  // its time passed (the bot was down or the target was) but the meeting has not started
   skip,       // the meeting has started: too late to remind
+  cancelled,  // an admin skipped this occurrence: recorded as skipped with the reason, never posted
 };
 
 struct PlannedReminder {
@@ -28,6 +29,7 @@ struct PlannedReminder {
   ReminderKey key;
   std::chrono::sys_seconds due;  // key.occurrence - key.offset
   ReminderAction action;
+  std::string cancel_reason;  // for ReminderAction::cancelled: the admin's reason, may be empty
 };
 
 struct ReminderPlan {
