@@ -139,6 +139,14 @@ std::optional<Reply> App::handle(const Inbound& inbound) {
     scheduler_->reschedule();
   }
   if (reply && reply->broadcast) scheduler_->broadcast(*reply->broadcast);
+  if (reply && reply->action == Action::describe_runtime) {
+    std::string runtime = "Role: admin. Adapters:";
+    for (const auto& adapter : adapters_) runtime += " " + std::string(adapter->name()) + (adapter->ready() ? " ready" : " not connected");
+    if (adapters_.empty()) runtime += " none";
+    runtime += "\n" + scheduler_->describe_upcoming(3);
+    reply->text += "\n" + runtime;
+    reply->mrkdwn += "\n" + escape_mrkdwn(runtime);
+  }
   return reply;
 }
 

@@ -1,5 +1,9 @@
 #include "bot/knowledge_store.hpp"
 
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
 namespace katabot {
 
 KnowledgeStore::KnowledgeStore(std::filesystem::path dir, CommandWords reserved,
@@ -36,9 +40,13 @@ void KnowledgeStore::publish() {
   }
   auto meetings = loaded_->meetings();
   for (const auto& change : overrides_->overrides()) {
-    for (auto& meeting : meetings) {
-      if (meeting.id == change.meeting_id) meeting.overrides.push_back(change);
+    const auto meeting = std::find_if(meetings.begin(), meetings.end(), [&](const auto& m) { return m.id == change.meeting_id; });
+    if (meeting == meetings.end()) {
+      spdlog::warn("override log: meeting '{}' of the override on {} is not in meetings.yaml any more; ignored",
+                   change.meeting_id, date::format("%F", change.date));
+      continue;
     }
+    meeting->overrides.push_back(change);
   }
   current_ = std::make_shared<const KnowledgeBase>(loaded_->topics(), std::move(meetings));
 }

@@ -21,6 +21,7 @@ Reply status_reply(const Request&, const KnowledgeBase& knowledge, const Clock& 
     }
   }
   reply.mrkdwn = escape_mrkdwn(reply.text);
+  reply.action = Action::describe_runtime;
   return reply;
 }
 

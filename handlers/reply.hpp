@@ -13,7 +13,11 @@ namespace katabot {
 enum class Visibility { ephemeral, in_channel };
 
 // Something the runtime must do besides answering (handlers themselves touch no files or sockets).
-enum class Action { none, reload_knowledge };
+enum class Action {
+  none,
+  reload_knowledge,
+  describe_runtime,  // `status`: the runtime adds its adapters and the next reminders with their channels
+};
 
 // A post for everyone in a meeting's announce channels, not just the asker: the echo of a skip or a
 // move, or `announce`. The runtime posts it once to each channel (bot/scheduler/broadcast.hpp).

@@ -47,6 +47,17 @@ inline constexpr std::chrono::hours skip_lookback{24};
 std::vector<std::string> reminder_channels(const Meeting& meeting, const std::string& platform,
                                            const DefaultChannels& defaults);
 
+// The next `count` reminders still ahead of `now` (all channels of one reminder together), for
+// `status`.
+struct UpcomingReminder {
+  const Meeting* meeting;
+  std::chrono::sys_seconds due;
+  std::chrono::sys_seconds occurrence;
+  std::vector<std::string> targets;  // "slack C0123ABCD", "irc #kata-dev"
+};
+std::vector<UpcomingReminder> upcoming_reminders(const std::vector<Meeting>& meetings, const DefaultChannels& defaults,
+                                                 std::chrono::sys_seconds now, std::size_t count);
+
 ReminderPlan plan_reminders(const std::vector<Meeting>& meetings, const DefaultChannels& defaults,
                             std::chrono::sys_seconds now, const std::function<bool(const ReminderKey&)>& already_done);
 

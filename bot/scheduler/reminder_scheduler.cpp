@@ -161,6 +161,20 @@ boost::asio::awaitable<void> ReminderScheduler::post_broadcast(std::string meeti
   }
 }
 
+std::string ReminderScheduler::describe_upcoming(std::size_t count) const {
+  const auto snapshot = snapshot_();
+  if (!snapshot) return {};
+  std::string text = "Next reminders:";
+  const auto upcoming = upcoming_reminders(snapshot->meetings(), defaults_, now_seconds(), count);
+  if (upcoming.empty()) text += " none";
+  for (const auto& reminder : upcoming) {
+    text += "\n" + date::format("%F %H:%M UTC", reminder.due) + " " + reminder.meeting->id + " (" +
+            format_duration(reminder.occurrence - reminder.due) + " before) to ";
+    for (std::size_t i = 0; i < reminder.targets.size(); ++i) text += (i ? ", " : "") + reminder.targets[i];
+  }
+  return text;
+}
+
 void ReminderScheduler::record_skip(const ReminderKey& key, const std::string& reason, std::chrono::sys_seconds now,
                                     const std::string& detail) {
   // The metric label stays one of a few words; the ledger and the log keep the admin's words too.

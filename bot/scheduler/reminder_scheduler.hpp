@@ -58,6 +58,8 @@ class ReminderScheduler {
   // reminder channels now. It is not a scheduled reminder: the ledger's entries stay as they are,
   // so the reminders of the same occurrence still go out once each.
   void broadcast(const Broadcast& broadcast);
+  // "Next reminders:" and one line per coming reminder with its channels, for `status`.
+  std::string describe_upcoming(std::size_t count) const;
 
   const ReminderLedger& ledger() const { return ledger_; }
 

@@ -200,3 +200,27 @@ TEST_CASE("a move further ahead does not hide the regular calls before it", "[ov
   meeting.overrides = {move(dec31, local(2026, 12, 31, 15, 30), "UTC")};
   CHECK(next_occurrences(meeting, utc(2026, 12, 20), 1) == std::vector<std::chrono::sys_seconds>{utc(2026, 12, 24, 13)});
 }
+
+TEST_CASE("status lists the coming reminders with every channel, skipped calls left out", "[overrides][scheduler]") {
+  auto meeting = architecture_committee();
+  meeting.reminders = {std::chrono::hours{24}, std::chrono::minutes{15}};
+  meeting.announce_irc = std::vector<std::string>{"#kata-dev", "#kata-general"};
+  meeting.overrides = {skip(dec24, "holidays")};
+  const DefaultChannels channels{{"irc", {"#kata-dev"}}, {"slack", {"C0123ABCD"}}};
+  const auto upcoming = upcoming_reminders({meeting}, channels, utc(2026, 12, 23, 12), 2);
+  REQUIRE(upcoming.size() == 2);
+  CHECK(upcoming[0].due == utc(2026, 12, 30, 13));
+  CHECK(upcoming[0].targets == std::vector<std::string>{"irc #kata-dev", "irc #kata-general", "slack C0123ABCD"});
+  CHECK(upcoming[1].due == utc(2026, 12, 31, 12, 45));
+}
+
+TEST_CASE("the scheduler wakes for a skipped call's reminder even when its start is further than the longest offset",
+          "[overrides][scheduler]") {
+  auto meeting = architecture_committee();
+  meeting.reminders = {std::chrono::minutes{15}};
+  meeting.overrides = {skip(dec24, "holidays")};
+  const auto plan = plan_reminders({meeting}, {{"irc", {"#kata-dev"}}}, utc(2026, 12, 24, 9),
+                                   [](const ReminderKey&) { return false; });
+  CHECK(plan.due.empty());
+  CHECK(plan.next_due == utc(2026, 12, 24, 12, 45));
+}
