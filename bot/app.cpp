@@ -34,7 +34,7 @@ class App {
   App(asio::io_context& io, const Config& config)
       : io_(io),
         config_(config),
-        store_(config.bot.knowledge_dir, registry_.reserved_words()),
+        store_(config.bot.knowledge_dir, registry_.reserved_words(), config.bot.state_dir),
         signals_(io, SIGINT, SIGTERM, SIGHUP),
         shutdown_timer_(io) {}
 
@@ -73,6 +73,7 @@ bool App::start() {
   spdlog::set_level(spdlog::level::from_str(config_.bot.log_level));
   for (const auto& problem : store_.reload()) spdlog::error("{}", problem.to_string());
   if (!store_.snapshot()) return false;
+  store_.prune_past_overrides(std::chrono::floor<std::chrono::seconds>(clock_.now()));
   std::error_code error;
   std::filesystem::create_directories(config_.bot.state_dir, error);
   if (error) {
@@ -146,10 +147,19 @@ void App::register_metric_series() {
 
 std::optional<Reply> App::handle(const Inbound& inbound) {
   auto reply = router_->route(inbound);
-  if (reply && reply->action == Action::reload_knowledge) {
+  if (reply && (reply->action == Action::reload_knowledge || reply->schedule_change)) {
     for (const auto& problem : carry_out(*reply, store_)) spdlog::error("reload: {}", problem.to_string());
     register_metric_series();
     scheduler_->reschedule();
+  }
+  if (reply && reply->broadcast) scheduler_->broadcast(*reply->broadcast);
+  if (reply && reply->action == Action::describe_runtime) {
+    std::string runtime = "Role: admin. Adapters:";
+    for (const auto& adapter : adapters_) runtime += " " + std::string(adapter->name()) + (adapter->ready() ? " ready" : " not connected");
+    if (adapters_.empty()) runtime += " none";
+    runtime += "\n" + scheduler_->describe_upcoming(3);
+    reply->text += "\n" + runtime;
+    reply->mrkdwn += "\n" + escape_mrkdwn(runtime);
   }
   return reply;
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include <spdlog/spdlog.h>
+
 #include "handlers/did_you_mean.hpp"
 #include "handlers/meetings_handler.hpp"
 #include "handlers/topic_handler.hpp"
@@ -162,6 +164,7 @@ std::optional<Reply> Router::answer_addressed(const Inbound& inbound, std::strin
 
 std::optional<Reply> Router::run_command(const Command& command, const Inbound& inbound, const Request& request,
                                          const KnowledgeBase& knowledge) {
+  if (command.admin) log_admin_command(command, inbound, request, is_admin(inbound));
   if (command.admin && !is_admin(inbound)) {
     Reply reply;
     reply.text = "Sorry, " + request.command_prefix + command.name + " is only for the bot's admins.";
@@ -249,6 +252,19 @@ std::optional<Reply> Router::listen_for_keywords(const Inbound& inbound, std::st
   auto reply = subject_reply(*subject, request, knowledge);
   reply.visibility = Visibility::in_channel;
   return reply;
+}
+
+void Router::log_admin_command(const Command& command, const Inbound& inbound, const Request& request, bool allowed) const {
+  // Who (id, account, name), where and what, bounded: the arguments are typed by anyone.
+  const auto args = single_line(request.args, 200);
+  const auto name = single_line(inbound.user_name, 80);
+  if (allowed) {
+    spdlog::info("admin command '{} {}' by {} (account '{}', name '{}') on {} in {}", command.name, args, inbound.user_id,
+                 inbound.account, name, platform_name(inbound.platform), inbound.channel);
+  } else {
+    spdlog::warn("refused admin command '{} {}' from {} (account '{}', name '{}') on {} in {}: not an admin", command.name,
+                 args, inbound.user_id, inbound.account, name, platform_name(inbound.platform), inbound.channel);
+  }
 }
 
 bool Router::is_admin(const Inbound& inbound) const {

@@ -57,6 +57,8 @@ class Router {
   // The text after "name:" or "name," when addressed to `name`.
   std::optional<std::string_view> strip_address(std::string_view text, std::string_view name) const;
   bool is_admin(const Inbound& inbound) const;
+  // Every admin command and every refusal leaves a log line: who, where and what.
+  void log_admin_command(const Command& command, const Inbound& inbound, const Request& request, bool allowed) const;
   std::string command_prefix(const Inbound& inbound) const;
 
   RouterSettings settings_;

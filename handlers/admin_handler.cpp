@@ -12,7 +12,16 @@ Reply status_reply(const Request&, const KnowledgeBase& knowledge, const Clock& 
   const auto now = std::chrono::floor<std::chrono::seconds>(clock.now());
   const auto next = next_occurrences(knowledge.meetings(), now, 1);
   if (!next.empty()) reply.text += " Next meeting " + relative_time(next.front().start, now) + ".";
-  reply.mrkdwn = reply.text;
+  for (const auto& meeting : knowledge.meetings()) {
+    for (const auto& change : meeting.overrides) {
+      reply.text += "\nOverride: " + meeting.id + " " + date::format("%F", change.date) +
+                    (change.kind == OccurrenceOverride::Kind::skip
+                         ? " skipped" + (change.reason.empty() ? std::string{} : ": " + change.reason)
+                         : " moved to " + format_in_zone(moved_start(change), change.moved_zone));
+    }
+  }
+  reply.mrkdwn = escape_mrkdwn(reply.text);
+  reply.action = Action::describe_runtime;
   return reply;
 }
 

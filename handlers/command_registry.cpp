@@ -3,6 +3,8 @@
 #include "handlers/admin_handler.hpp"
 #include "handlers/meetings_handler.hpp"
 #include "handlers/user_echo.hpp"
+#include "handlers/schedule_admin_handler.hpp"
+#include "knowledge/utf8_cut.hpp"
 #include "knowledge/yaml_reader.hpp"
 
 namespace katabot {
@@ -16,6 +18,10 @@ CommandRegistry::CommandRegistry() {
       {"next", "[time zone]", "the next meeting and how long until it starts", false, next_meeting_reply},
       {"status", "", "what the bot has loaded (admins)", true, status_reply},
       {"reload", "", "reload the knowledge base and meetings (admins)", true, reload_reply},
+      {"skip", "<meeting> <date> [reason]", "cancel one occurrence of a meeting (admins)", true, skip_reply},
+      {"unskip", "<meeting> <date>", "undo a skip or a move (admins)", true, unskip_reply},
+      {"move", "<meeting> <date> <HH:MM> [zone]", "hold one occurrence at another time (admins)", true, move_reply},
+      {"announce", "<meeting> [note]", "post the next meeting's reminder now, with a note (admins)", true, announce_reply},
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "handlers/schedule_admin_handler.hpp"
 #include "handlers/time_format.hpp"
 #include "handlers/user_echo.hpp"
 #include "handlers/zone_argument.hpp"
@@ -92,6 +93,10 @@ void append_meeting(Reply& reply, const Meeting& meeting, const Audience& audien
   if (next) {
     line += ". Next: " + when_text(*next, meeting, audience, now);
     rich += "\nNext: " + escape_mrkdwn(when_text(*next, meeting, audience, now));
+    if (const auto note = cancellation_note(meeting, now, *next); !note.empty()) {
+      line += ". " + note;
+      rich += "\n" + escape_mrkdwn(note);
+    }
   }
   if (!meeting.agenda.empty()) line += ". Agenda: " + meeting.agenda;
   if (!meeting.join.empty()) line += " Calendar: " + meeting.join;
@@ -140,6 +145,13 @@ Reply next_meeting_reply(const Request& request, const KnowledgeBase& knowledge,
   reply.links = meeting_links(*soonest);
   reply.subject = "meeting:" + soonest->id;
   if (!reply.links.empty()) reply.text += ". Agenda: " + reply.links.front().url;
+  // A call skipped before the next one is the likeliest reason someone asks: say so.
+  for (const auto& meeting : knowledge.meetings()) {
+    if (const auto note = cancellation_note(meeting, now, soonest_start); !note.empty()) {
+      reply.text += "\n" + note;
+      reply.mrkdwn += "\n" + escape_mrkdwn(note);
+    }
+  }
   add_hint(reply, audience);
   return reply;
 }

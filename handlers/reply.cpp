@@ -1,5 +1,7 @@
 #include "handlers/reply.hpp"
 
+#include "knowledge/utf8_cut.hpp"
+
 namespace katabot {
 
 std::string escape_mrkdwn(std::string_view text) {
@@ -28,6 +30,12 @@ std::string quote_mrkdwn(std::string_view user_text) {
     }
   }
   return "`" + escape_mrkdwn(word) + "`";
+}
+
+std::string single_line(std::string_view text, std::size_t max_bytes) {
+  std::string line;
+  for (const char c : text) line += static_cast<unsigned char>(c) < ' ' || c == 0x7F ? ' ' : c;
+  return truncate_utf8(line, max_bytes, "…");
 }
 
 }  // namespace katabot

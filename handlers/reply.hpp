@@ -3,6 +3,9 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
+#include "knowledge/occurrence_override.hpp"
 #include "knowledge/topics.hpp"
 
 namespace katabot {
@@ -10,7 +13,19 @@ namespace katabot {
 enum class Visibility { ephemeral, in_channel };
 
 // Something the runtime must do besides answering (handlers themselves touch no files or sockets).
-enum class Action { none, reload_knowledge };
+enum class Action {
+  none,
+  reload_knowledge,
+  describe_runtime,  // `status`: the runtime adds its adapters and the next reminders with their channels
+};
+
+// A post for everyone in a meeting's announce channels, not just the asker: the echo of a skip or a
+// move, or `announce`. The runtime posts it once to each channel (bot/scheduler/broadcast.hpp).
+struct Broadcast {
+  std::string meeting_id;
+  std::string text;               // the echo; for an announcement, the admin's note (may be empty)
+  bool with_reminder = false;     // announce: the reminder for the next occurrence, then the note
+};
 
 struct Reply {
   // Plain text, one or more lines separated by '\n', each short enough for one IRC message.
@@ -24,7 +39,14 @@ struct Reply {
   std::string subject;
   Visibility visibility = Visibility::ephemeral;
   Action action = Action::none;
+  // A skip, unskip or move for the runtime to record (bot/knowledge_store carry_out).
+  std::optional<ScheduleChange> schedule_change;
+  std::optional<Broadcast> broadcast;
 };
+
+// User text made fit for one line of chat or log: control bytes become spaces, and it is cut to
+// `max_bytes` at a UTF-8 boundary with "…".
+std::string single_line(std::string_view text, std::size_t max_bytes);
 
 // Escapes &, < and > so text typed by a user cannot become a Slack mention or link.
 std::string escape_mrkdwn(std::string_view text);

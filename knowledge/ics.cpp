@@ -162,19 +162,39 @@ void add_vevent(Lines& lines, const Meeting& meeting, const Series& series, sys_
   // UNTIL is in UTC whenever DTSTART has a TZID (RFC 5545 section 3.3.10).
   if (series.last) rule += ";UNTIL=" + utc_stamp(start_on(nominal, *series.last));
   lines.add("RRULE", rule);
+  const auto in_series = [&](local_days day) {
+    return day >= series.first && (!series.last || day <= *series.last) && meets_on(nominal, day);
+  };
   auto skips = meeting.skip;
+  for (const auto& change : meeting.overrides) {
+    if (change.kind == OccurrenceOverride::Kind::skip) skips.push_back(change.date);
+  }
   std::sort(skips.begin(), skips.end());
   for (const auto& skip : skips) {
-    const local_days day{skip};
-    if (day < series.first || (series.last && day > *series.last) || !meets_on(nominal, day)) continue;
-    lines.add(property_time("EXDATE", day));
+    if (in_series(local_days{skip})) lines.add(property_time("EXDATE", local_days{skip}));
   }
-  lines.add("SUMMARY", escape_ics_text(meeting.title));
-  if (const auto description = description_of(meeting); !description.empty()) {
-    lines.add("DESCRIPTION", escape_ics_text(description));
-  }
-  if (!meeting.join.empty()) lines.add("URL", meeting.join);
+  const auto add_details = [&] {
+    lines.add("SUMMARY", escape_ics_text(meeting.title));
+    if (const auto description = description_of(meeting); !description.empty()) {
+      lines.add("DESCRIPTION", escape_ics_text(description));
+    }
+    if (!meeting.join.empty()) lines.add("URL", meeting.join);
+  };
+  add_details();
   lines.add("END", "VEVENT");
+  // A moved occurrence is an instance override of the series (RFC 5545 section 3.8.4.4), in UTC
+  // so that its zone needs no VTIMEZONE of its own.
+  for (const auto& change : meeting.overrides) {
+    if (change.kind != OccurrenceOverride::Kind::move || !in_series(local_days{change.date})) continue;
+    lines.add("BEGIN", "VEVENT");
+    lines.add("UID", series.uid + "@" + std::string(uid_domain));
+    lines.add("DTSTAMP", utc_stamp(stamp));
+    lines.add(property_time("RECURRENCE-ID", local_days{change.date}));
+    lines.add("DTSTART", utc_stamp(moved_start(change)));
+    lines.add("DURATION", "PT" + std::to_string(meeting.duration.count()) + "M");
+    add_details();
+    lines.add("END", "VEVENT");
+  }
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 // which INTERVAL=2 cannot express across an ISO year with 53 weeks (week 53 and the next week 1
 // are both odd): they are split into one VEVENT per run of ISO years ending in a 53-week year,
 // each with INTERVAL=2, an UNTIL and a UID naming the run's first ISO year, up to a horizon.
-// Skip dates are EXDATEs. Times carry the meeting's TZID with a VTIMEZONE built from the tz
+// Skip dates (from meetings.yaml and from admins) are EXDATEs; a moved occurrence is an override
+// VEVENT with the series' UID and a RECURRENCE-ID. Times carry the meeting's TZID with a VTIMEZONE built from the tz
 // database (UTC meetings use UTC times), so expanding the feed gives exactly the bot's schedule.
 #include <chrono>
 #include <string>

@@ -24,12 +24,16 @@ std::optional<date::weekday> parse_weekday(std::string_view text) {
   return std::nullopt;
 }
 
+}  // namespace
+
 std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text) {
   static const std::regex pattern("([01]?[0-9]|2[0-3]):([0-5][0-9])");
   std::smatch match;
   if (!std::regex_match(text, match, pattern)) return std::nullopt;
   return std::chrono::hours(std::stoi(match[1])) + std::chrono::minutes(std::stoi(match[2]));
 }
+
+namespace {
 
 std::optional<Frequency> parse_frequency(std::string_view text) {
   if (text == "weekly") return Frequency::weekly;

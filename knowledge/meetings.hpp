@@ -10,6 +10,7 @@
 #include <date/tz.h>
 
 #include "knowledge/diagnostics.hpp"
+#include "knowledge/occurrence_override.hpp"
 #include "knowledge/provenance.hpp"
 
 namespace katabot {
@@ -33,12 +34,15 @@ struct Meeting {
   std::optional<std::vector<std::string>> announce_irc;    // nullopt: irc.reminder_channels
   std::vector<std::string> keywords;  // phrases that ask about this meeting ("when is the meeting")
   Provenance provenance;
+  std::vector<OccurrenceOverride> overrides;  // from state_dir, not the file: skips and moves made from chat
 };
 
 std::vector<Meeting> load_meetings(const std::string& path, Diagnostics& diagnostics);
 std::vector<Meeting> parse_meetings(const std::string& yaml_text, const std::string& file_name,
                                     Diagnostics& diagnostics);
 
+// "13:00", "9:30" → minutes after midnight; nullopt when not a valid HH:MM.
+std::optional<std::chrono::minutes> parse_time_of_day(const std::string& text);
 // The longest duration parse_duration accepts: a reminder a month ahead is already more than any
 // meeting needs, and the bound keeps every later time computation far from overflow.
 constexpr std::chrono::seconds longest_duration = std::chrono::days{30};

@@ -21,9 +21,24 @@ bool meets_on(const Meeting& meeting, date::local_days day);
 // (RFC 5545): a start inside a spring-forward gap moves later by the gap's length (02:30 → 03:30);
 // a start inside a fall-back fold is the earlier of the two instants, so it happens once.
 SysSeconds start_on(const Meeting& meeting, date::local_days day);
+// The same reading of any wall-clock time in `zone`.
+SysSeconds wall_clock_start(const date::time_zone& zone, date::local_seconds local_start);
 
-// The next `count` starts at or after `from`, in order.
+// The admin's change to the occurrence on this regular local date, if any.
+const OccurrenceOverride* override_on(const Meeting& meeting, date::year_month_day day);
+// Where a moved occurrence now starts.
+SysSeconds moved_start(const OccurrenceOverride& move);
+
+// The next `count` starts at or after `from`, in order: skipped occurrences are gone, moved ones
+// are at their new time.
 std::vector<SysSeconds> next_occurrences(const Meeting& meeting, SysSeconds from, std::size_t count);
+
+// Occurrences an admin skipped whose regular start is in [from, until), in order, with the reason.
+struct CancelledOccurrence {
+  SysSeconds start;  // when it would have been
+  const OccurrenceOverride* skip;
+};
+std::vector<CancelledOccurrence> cancelled_occurrences(const Meeting& meeting, SysSeconds from, SysSeconds until);
 
 struct Occurrence {
   const Meeting* meeting;

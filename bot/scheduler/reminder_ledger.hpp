@@ -1,11 +1,8 @@
 #pragma once
 // The durable record of reminders already handled, so each is posted exactly once across restarts.
 //
-// An append-only text file in state_dir, one record per line ending in a CRC-32 of the line, so a
-// torn or corrupt line is detected, reported and skipped. Every append is fsync'd before the post
-// counts as done. Compaction (dropping old records, or repairing a damaged file) writes a temporary
-// file, fsyncs it, renames it over the ledger and fsyncs the directory: a crash at any step leaves
-// either the old or the new file, never a mix.
+// A SealedLog in state_dir (one CRC-sealed record per line, fsync'd appends, atomic compaction):
+// every append is on disk before the post counts as done.
 //
 // Ordering choice: a reminder is recorded after the platform accepted the post. A crash between the
 // two may repeat that one post at the next start; recording first could lose it instead, and a
@@ -17,6 +14,7 @@
 #include <vector>
 
 #include "bot/scheduler/reminder_key.hpp"
+#include "bot/scheduler/sealed_log.hpp"
 
 namespace katabot {
 
@@ -31,8 +29,6 @@ struct LedgerEntry {
 class ReminderLedger {
  public:
   static constexpr const char* file_name = "reminders.ledger";
-  // Far above what compaction leaves (a year of reminders is a few hundred KiB), bounding start-up.
-  static constexpr std::size_t max_file_bytes = 64 * 1024 * 1024;
 
   // Loads the ledger from `state_dir` (created if missing). A damaged file is reported in
   // problems() and rewritten without its bad lines; it never throws for bad content.
@@ -50,27 +46,27 @@ class ReminderLedger {
   bool compact(std::chrono::sys_seconds keep_since);
 
   // Records appended since the last compaction, to decide when to compact again.
-  std::size_t appended_since_compaction() const { return appended_; }
+  std::size_t appended_since_compaction() const { return log_.appended_since_rewrite(); }
 
-  // What was wrong with the file found at startup: one line per kind of damage, with line numbers.
-  const std::vector<std::string>& problems() const { return problems_; }
+  // What was wrong with the file found at startup (one line each, with the line number).
+  const std::vector<std::string>& problems() const { return log_.problems(); }
 
   std::filesystem::path path() const { return state_dir_ / file_name; }
 
  private:
-  void load();
   bool rewrite(const std::map<ReminderKey, LedgerEntry>& entries);
 
   std::filesystem::path state_dir_;
+  SealedLog log_;
   std::map<ReminderKey, LedgerEntry> entries_;
-  std::vector<std::string> problems_;
-  std::size_t appended_ = 0;
-  bool directory_synced_ = false;
 };
 
 // One ledger line (without the trailing '\n') and its inverse; nullopt when malformed or the
 // checksum does not match. Exposed for tests.
 std::string format_ledger_line(const ReminderKey& key, const LedgerEntry& entry);
 bool parse_ledger_line(std::string_view line, ReminderKey& key, LedgerEntry& entry);
+// The same without the checksum (what the SealedLog stores and hands back).
+std::string format_ledger_record(const ReminderKey& key, const LedgerEntry& entry);
+bool parse_ledger_record(std::string_view body, ReminderKey& key, LedgerEntry& entry);
 
 }  // namespace katabot

@@ -47,9 +47,50 @@ ReminderPlan plan_reminders(const std::vector<Meeting>& meetings, const DefaultC
       }
       if (start - longest > now) break;
     }
+    // A skipped occurrence's reminders are recorded as skipped when they fall due, so the ledger
+    // and the metrics say why nothing was posted. All of them count for next_due (admins make few).
+    for (const auto& cancelled : cancelled_occurrences(meeting, now - skip_lookback, std::chrono::sys_seconds::max())) {
+      for (const auto offset : meeting.reminders) {
+        const auto due = cancelled.start - offset;
+        for (const auto& [platform, unused] : defaults) {
+          for (const auto& channel : reminder_channels(meeting, platform, defaults)) {
+            ReminderKey key{meeting.id, cancelled.start, offset, platform, channel};
+            if (already_done(key)) continue;
+            if (due > now) {
+              plan.next_due = plan.next_due ? std::min(*plan.next_due, due) : due;
+            } else {
+              plan.due.push_back({&meeting, std::move(key), due, ReminderAction::cancelled, cancelled.skip->reason});
+            }
+          }
+        }
+      }
+    }
   }
   std::stable_sort(plan.due.begin(), plan.due.end(), [](const auto& a, const auto& b) { return a.due < b.due; });
   return plan;
+}
+
+std::vector<UpcomingReminder> upcoming_reminders(const std::vector<Meeting>& meetings, const DefaultChannels& defaults,
+                                                 std::chrono::sys_seconds now, std::size_t count) {
+  std::vector<UpcomingReminder> upcoming;
+  for (const auto& meeting : meetings) {
+    // `count` occurrences hold at least `count` reminders each, unless the meeting has none.
+    for (const auto start : next_occurrences(meeting, now, count)) {
+      for (const auto offset : meeting.reminders) {
+        if (start - offset <= now) continue;
+        UpcomingReminder reminder{&meeting, start - offset, start, {}};
+        for (const auto& [platform, unused] : defaults) {
+          for (const auto& channel : reminder_channels(meeting, platform, defaults)) {
+            reminder.targets.push_back(platform + " " + channel);
+          }
+        }
+        upcoming.push_back(std::move(reminder));
+      }
+    }
+  }
+  std::stable_sort(upcoming.begin(), upcoming.end(), [](const auto& a, const auto& b) { return a.due < b.due; });
+  if (upcoming.size() > count) upcoming.resize(count);
+  return upcoming;
 }
 
 }  // namespace katabot

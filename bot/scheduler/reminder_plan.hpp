@@ -21,6 +21,7 @@ enum class ReminderAction {
   post,       // on time
   post_late,  // its time passed (the bot was down or the target was) but the meeting has not started
   skip,       // the meeting has started: too late to remind
+  cancelled,  // an admin skipped this occurrence: recorded as skipped with the reason, never posted
 };
 
 struct PlannedReminder {
@@ -28,6 +29,7 @@ struct PlannedReminder {
   ReminderKey key;
   std::chrono::sys_seconds due;  // key.occurrence - key.offset
   ReminderAction action;
+  std::string cancel_reason;  // for ReminderAction::cancelled: the admin's reason, may be empty
 };
 
 struct ReminderPlan {
@@ -44,6 +46,17 @@ inline constexpr std::chrono::hours skip_lookback{24};
 // The channels of `platform` that get the meeting's reminders: its announce list, else the default.
 std::vector<std::string> reminder_channels(const Meeting& meeting, const std::string& platform,
                                            const DefaultChannels& defaults);
+
+// The next `count` reminders still ahead of `now` (all channels of one reminder together), for
+// `status`.
+struct UpcomingReminder {
+  const Meeting* meeting;
+  std::chrono::sys_seconds due;
+  std::chrono::sys_seconds occurrence;
+  std::vector<std::string> targets;  // "slack C0123ABCD", "irc #kata-dev"
+};
+std::vector<UpcomingReminder> upcoming_reminders(const std::vector<Meeting>& meetings, const DefaultChannels& defaults,
+                                                 std::chrono::sys_seconds now, std::size_t count);
 
 ReminderPlan plan_reminders(const std::vector<Meeting>& meetings, const DefaultChannels& defaults,
                             std::chrono::sys_seconds now, const std::function<bool(const ReminderKey&)>& already_done);

@@ -10,6 +10,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "bot/scheduler/broadcast.hpp"
 #include "bot/scheduler/reminder_text.hpp"
 
 namespace katabot {
@@ -94,6 +95,10 @@ void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys
     record_skip(key, std::string(retry != retries_.end() ? kTargetUnavailable : kMeetingStarted), now);
     return;
   }
+  if (reminder.action == ReminderAction::cancelled) {
+    record_skip(key, "cancelled", now, reminder.cancel_reason);
+    return;
+  }
   if (retry != retries_.end() && retry->second.at > clock_.now()) {
     wake_at = wake_at ? std::min(*wake_at, retry->second.at) : retry->second.at;
     return;
@@ -133,11 +138,59 @@ boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply r
   wake_.cancel();
 }
 
-void ReminderScheduler::record_skip(const ReminderKey& key, const std::string& reason, std::chrono::sys_seconds now) {
-  ledger_.record(key, {ReminderOutcome::skipped, reason, now});
+void ReminderScheduler::broadcast(const Broadcast& broadcast) {
+  const auto snapshot = snapshot_();
+  const auto reply = snapshot ? broadcast_reply(broadcast, *snapshot, now_seconds()) : std::nullopt;
+  if (!reply) {
+    spdlog::warn("broadcast for {}: the meeting has no coming occurrence, nothing posted", broadcast.meeting_id);
+    return;
+  }
+  const auto& meeting = *snapshot->find_meeting(broadcast.meeting_id);
+  for (const auto& [platform, target] : targets_) {
+    if (target.adapter == nullptr) continue;
+    for (const auto& channel : reminder_channels(meeting, platform, defaults_)) {
+      boost::asio::co_spawn(executor_, post_broadcast(meeting.id, channel, *reply, target.adapter), boost::asio::detached);
+    }
+  }
+}
+
+boost::asio::awaitable<void> ReminderScheduler::post_broadcast(std::string meeting_id, std::string channel, Reply reply,
+                                                               ChatAdapter* adapter) {
+  bool posted = false;
+  try {
+    posted = co_await adapter->post(channel, std::move(reply));
+  } catch (const std::exception& error) {
+    spdlog::warn("broadcast for {} to {} {}: {}", meeting_id, adapter->name(), channel, error.what());
+  }
+  if (posted) {
+    spdlog::info("broadcast for {} posted to {} {}", meeting_id, adapter->name(), channel);
+  } else {
+    spdlog::warn("broadcast for {}: {} {} could not take it", meeting_id, adapter->name(), channel);
+  }
+}
+
+std::string ReminderScheduler::describe_upcoming(std::size_t count) const {
+  const auto snapshot = snapshot_();
+  if (!snapshot) return {};
+  std::string text = "Next reminders:";
+  const auto upcoming = upcoming_reminders(snapshot->meetings(), defaults_, now_seconds(), count);
+  if (upcoming.empty()) text += " none";
+  for (const auto& reminder : upcoming) {
+    text += "\n" + date::format("%F %H:%M UTC", reminder.due) + " " + reminder.meeting->id + " (" +
+            format_duration(reminder.occurrence - reminder.due) + " before) to ";
+    for (std::size_t i = 0; i < reminder.targets.size(); ++i) text += (i ? ", " : "") + reminder.targets[i];
+  }
+  return text;
+}
+
+void ReminderScheduler::record_skip(const ReminderKey& key, const std::string& reason, std::chrono::sys_seconds now,
+                                    const std::string& detail) {
+  // The metric label stays one of a few words; the ledger and the log keep the admin's words too.
+  const auto recorded = detail.empty() ? reason : reason + ": " + detail;
+  ledger_.record(key, {ReminderOutcome::skipped, recorded, now});
   retries_.erase(key);
   metrics_.increment("katabot_reminders_skipped_total", {{"platform", key.platform}, {"reason", reason}});
-  spdlog::warn("reminder {} skipped: {}", describe(key), reason);
+  spdlog::warn("reminder {} skipped: {}", describe(key), recorded);
 }
 
 }  // namespace katabot

@@ -54,6 +54,12 @@ class ReminderScheduler {
   void reschedule();
   // Idempotent.
   void stop();
+  // Posts a Broadcast (a schedule change's echo, an announcement) once to each of the meeting's
+  // reminder channels now. It is not a scheduled reminder: the ledger's entries stay as they are,
+  // so the reminders of the same occurrence still go out once each.
+  void broadcast(const Broadcast& broadcast);
+  // "Next reminders:" and one line per coming reminder with its channels, for `status`.
+  std::string describe_upcoming(std::size_t count) const;
 
   const ReminderLedger& ledger() const { return ledger_; }
 
@@ -67,7 +73,9 @@ class ReminderScheduler {
   // Starts, retries or skips one due reminder; lowers `wake_at` to its retry time if it waits.
   void handle(const PlannedReminder& reminder, std::chrono::sys_seconds now, std::optional<Clock::time_point>& wake_at);
   boost::asio::awaitable<void> deliver(ReminderKey key, Reply reply, ChatAdapter* adapter);
-  void record_skip(const ReminderKey& key, const std::string& reason, std::chrono::sys_seconds now);
+  boost::asio::awaitable<void> post_broadcast(std::string meeting_id, std::string channel, Reply reply, ChatAdapter* adapter);
+  void record_skip(const ReminderKey& key, const std::string& reason, std::chrono::sys_seconds now,
+                   const std::string& detail = {});
   std::chrono::sys_seconds now_seconds() const;
 
   boost::asio::any_io_executor executor_;

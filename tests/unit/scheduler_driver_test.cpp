@@ -277,3 +277,44 @@ TEST_CASE("with a real timer the reminder is posted within a second of its due t
   CHECK(irc.posts[0].at - due < std::chrono::seconds{1});
   bot.stop();
 }
+
+TEST_CASE("announce posts now to every channel and the scheduled reminder still goes out once", "[scheduler][overrides]") {
+  Fixture f;
+  f.clock.set(at_utc(2026, 12, 3, 10));  // the 24h reminder is already out
+  auto bot = f.start();
+  REQUIRE(f.irc.posts.size() == 1);
+
+  bot->scheduler().broadcast({"ac", "agenda: CI flakes", true});
+  bot->io().poll();
+  REQUIRE(f.irc.posts.size() == 2);
+  REQUIRE(f.slack.posts.size() == 2);
+  CHECK(f.irc.posts[1].reply.text.starts_with("Reminder: Architecture Committee starts in 3 hours"));
+  CHECK(f.irc.posts[1].reply.text.ends_with("\nNote: agenda: CI flakes"));
+
+  f.clock.set(at_utc(2026, 12, 3, 12, 45));
+  bot->wake();
+  bot->wake();
+  REQUIRE(f.irc.posts.size() == 3);
+  CHECK(f.irc.posts[2].reply.text.starts_with("Reminder: Architecture Committee starts in 15 minutes"));
+  CHECK(f.slack.posts.size() == 3);
+}
+
+TEST_CASE("a skipped call's reminders are recorded as skipped with the reason and never posted", "[scheduler][overrides]") {
+  Fixture f;
+  auto meetings = katabot::test::meetings_from_yaml(committee);
+  meetings[0].overrides = {{"ac", date::year{2026} / 12 / 3, OccurrenceOverride::Kind::skip, "holidays"}};
+  f.knowledge = std::make_shared<const KnowledgeBase>(std::vector<Topic>{}, std::move(meetings));
+  auto bot = f.start();
+  f.clock.set(at_utc(2026, 12, 2, 13));
+  bot->wake();
+  f.clock.set(at_utc(2026, 12, 3, 12, 45));
+  bot->wake();
+  CHECK(f.irc.posts.empty());
+  CHECK(f.slack.posts.empty());
+  CHECK(f.metrics.value("katabot_reminders_skipped_total", {{"platform", "irc"}, {"reason", "cancelled"}}) == 2);
+  const auto* entry = bot->scheduler().ledger().find(
+      {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::hours{24}, "slack", "C0123ABCD"});
+  REQUIRE(entry != nullptr);
+  CHECK(entry->outcome == ReminderOutcome::skipped);
+  CHECK(entry->reason == "cancelled: holidays");
+}

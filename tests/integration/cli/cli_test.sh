@@ -112,6 +112,34 @@ ics_feed)
   expect_contains "$out" "RRULE:FREQ=WEEKLY" "ics recurrence"
   expect_contains "$out" "END:VCALENDAR" "ics end"
   ;;
+overrides)
+  # An admin skips and moves calls from the console; --schedule, --ics and a restarted console all
+  # read them back from state_dir, and unskip restores the call.
+  printf 'bot:\n  knowledge_dir: %s/knowledge\n  state_dir: %s/state\nhttp:\n  listen: ""\n' "$source_dir" "$work" >"$work/katabot.yaml"
+  first=$(date -u -d 'next thursday' +%F) second=$(date -u -d 'next thursday + 7 days' +%F)
+  out=$(printf '%s\n' "!skip ac $first holidays" "!move architecture $second 15:30" | "$katabot" --console --config "$work/katabot.yaml")
+  expect_equal "$?" 0 "console exit"
+  expect_contains "$out" "Skipped: Architecture Committee meeting on Thu $first (holidays)." "skip answer"
+  expect_contains "$out" "Moved: Architecture Committee meeting of Thu $second to" "move answer"
+  expect_contains "$out" "[to the meeting's channels] Architecture Committee meeting on Thu $first is cancelled: holidays." "skip echoed to the channels"
+  schedule=$("$katabot" --schedule --count 2 --config "$work/katabot.yaml")
+  expect_equal "$?" 0 "schedule exit"
+  expect_contains "$schedule" "${first}T13:00:00Z  architecture-committee  Architecture Committee meeting  CANCELLED: holidays" "--schedule shows the skip"
+  expect_contains "$schedule" "${second}T15:30:00Z  architecture-committee  Architecture Committee meeting (" "--schedule shows the move"
+  expect_contains "$schedule" "MOVED from $second" "--schedule says it moved"
+  expect_contains "$schedule" "reminder 15m before: ${second}T15:15:00Z" "reminders follow the move"
+  ics=$("$katabot" --ics --config "$work/katabot.yaml")
+  expect_contains "$ics" "EXDATE:${first//-/}T130000Z" "feed excludes the skipped call"
+  expect_contains "$ics" "RECURRENCE-ID:${second//-/}T130000Z" "feed overrides the moved call"
+  # A restart: the console reads the log again.
+  out=$(printf '%s\n' '!next' '!status' "!unskip ac $first" | "$katabot" --console --config "$work/katabot.yaml")
+  # On a Thursday morning the next call is today's, before the skipped one.
+  [[ $(date -u +%u) == 4 ]] || expect_contains "$out" "call on $first is cancelled: holidays" "next explains the skip after a restart"
+  expect_contains "$out" "Override: architecture-committee $first skipped: holidays" "status lists the overrides"
+  expect_contains "$out" "Restored: Architecture Committee meeting on Thu $first" "unskip answer"
+  schedule=$("$katabot" --schedule --count 1 --config "$work/katabot.yaml")
+  expect_contains "$schedule" "${first}T13:00:00Z  architecture-committee  Architecture Committee meeting (" "unskip restores the call"
+  ;;
 *)
   fail "unknown scenario $scenario"
   ;;

@@ -17,6 +17,7 @@ using std::chrono::system_clock;
 namespace {
 
 constexpr const char* meeting_title = "Reminder Check";
+constexpr const char* admin_user = "U0ADMIN";
 
 bool is_reminder(const std::string& line) {
   return line.rfind(":katabot!", 0) == 0 && line.find(" PRIVMSG #kata-dev :Reminder") != std::string::npos &&
@@ -57,6 +58,7 @@ class Bot {
     config_ = dir.path() / "katabot.yaml";
     std::ofstream(config_) << "bot:\n  name: katabot\n  knowledge_dir: knowledge\n  state_dir: "
                            << (dir.path() / "state").string() << "\n  log_level: debug\n"
+                           << "  admins:\n    slack_users: [" << admin_user << "]\n"
                            << "slack:\n  enabled: true\n  app_token: xapp-1-A1-1-remindersecret\n"
                            << "  bot_token: xoxb-1-2-remindersecret\n  api_base: " << slack.api_base()
                            << "\n  command: /kata\n  reminder_channels: [C0REMIND]\n"
@@ -184,5 +186,75 @@ TEST_CASE("IRC down at the due time: the reminder follows when it is back, befor
   CHECK(system_clock::now() < scenario.meeting.start);
   CHECK_FALSE(member.wait_for(is_reminder, 3s));
   CHECK(scenario.slack.calls("chat.postMessage").size() == 1);
+  scenario.bot.kill();
+}
+
+namespace {
+
+bool says(const std::string& line, const std::string& text) {
+  return line.rfind(":katabot!", 0) == 0 && line.find(" PRIVMSG #kata-dev :") != std::string::npos &&
+         line.find(text) != std::string::npos;
+}
+
+void slash(FakeSlack& slack, const std::string& id, const std::string& text, const std::string& user) {
+  slack.send_envelope(slash_command_envelope(id, text, user, "C1", "http://127.0.0.1:" + std::to_string(slack.port()) + "/response/" + id));
+  REQUIRE(slack.wait_ack(id, deadline_in(3s)));
+}
+
+}  // namespace
+
+TEST_CASE("announce from Slack posts now on both platforms; the scheduled reminder still posts exactly once",
+          "[integration][reminders]") {
+  Scenario scenario;
+  scenario.bot.start();
+  REQUIRE(scenario.member.wait_for(is_join, 15s));
+  REQUIRE(scenario.slack.wait_hellos(1, deadline_in(10s)));
+
+  slash(scenario.slack, "a-stranger", "announce reminder-check not allowed", "U0STRANGER");
+  slash(scenario.slack, "a-admin", "announce reminder-check agenda changed", admin_user);
+  INFO(scenario.bot.log());
+  REQUIRE(scenario.member.wait_for(is_reminder, 5s));
+  REQUIRE(scenario.member.wait_for([](const std::string& line) { return says(line, "Note: agenda changed"); }, 5s));
+  const auto announced = scenario.slack.wait_calls("chat.postMessage", 1, deadline_in(5s));
+  REQUIRE(announced.size() == 1);
+  CHECK(announced[0].json()["channel"] == "C0REMIND");
+  CHECK(announced[0].body.find("agenda changed") != std::string::npos);
+  CHECK(system_clock::now() < scenario.meeting.due);
+
+  const auto time_left = std::chrono::duration_cast<std::chrono::milliseconds>(scenario.meeting.due - system_clock::now());
+  REQUIRE(scenario.member.wait_for(is_reminder, time_left + 5s));
+  CHECK(system_clock::now() >= scenario.meeting.due);
+  CHECK_FALSE(scenario.member.wait_for(is_reminder, 3s));
+  CHECK(scenario.slack.calls("chat.postMessage").size() == 2);
+  CHECK(scenario.bot.log().find("refused admin command 'announce reminder-check not allowed' from U0STRANGER") !=
+        std::string::npos);
+  scenario.bot.kill();
+}
+
+TEST_CASE("skip from Slack: echoed once to the channels, no reminder, and still skipped after a restart",
+          "[integration][reminders]") {
+  Scenario scenario;
+  scenario.bot.start();
+  REQUIRE(scenario.member.wait_for(is_join, 15s));
+  REQUIRE(scenario.slack.wait_hellos(1, deadline_in(10s)));
+
+  slash(scenario.slack, "s-admin", "skip reminder-check " + date::format("%F", scenario.meeting.start) + " holidays",
+        admin_user);
+  INFO(scenario.bot.log());
+  REQUIRE(scenario.member.wait_for([](const std::string& line) { return says(line, "is cancelled: holidays"); }, 5s));
+  CHECK_FALSE(scenario.member.wait_for([](const std::string& line) { return says(line, "is cancelled"); }, 1s));
+
+  scenario.bot.kill();
+  scenario.bot.start();
+  REQUIRE(scenario.member.wait_for(is_join, 15s));
+  const auto time_left = std::chrono::duration_cast<std::chrono::milliseconds>(scenario.meeting.due - system_clock::now());
+  CHECK_FALSE(scenario.member.wait_for(is_reminder, time_left + 3s));
+  // The echo went to Slack's reminder channel too; no reminder did.
+  const auto posts = scenario.slack.calls("chat.postMessage");
+  REQUIRE(posts.size() == 1);
+  CHECK(posts[0].body.find("is cancelled: holidays") != std::string::npos);
+  const auto log = scenario.bot.log();
+  INFO(log);
+  CHECK(log.find("skipped: cancelled: holidays") != std::string::npos);
   scenario.bot.kill();
 }
