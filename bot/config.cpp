@@ -146,11 +146,12 @@ void read_irc(YamlReader& reader, const YAML::Node& node, const std::filesystem:
   if (irc.command_prefix.empty() || irc.command_prefix.find(' ') != std::string::npos) {
     reader.error(node["command_prefix"], "irc.command_prefix must be a non-empty word such as '!'");
   }
-  for (const auto& list : {irc.channels, irc.reminder_channels}) {
-    for (const auto& channel : list) {
+  // Each list's own key: node["channels"] does not exist when only reminder_channels is given.
+  for (const auto& [key, list] : {std::pair{"channels", &irc.channels}, std::pair{"reminder_channels", &irc.reminder_channels}}) {
+    for (const auto& channel : *list) {
       if (channel.empty() || (channel[0] != '#' && channel[0] != '&') ||
           channel.find_first_of(" ,\x07\r\n") != std::string::npos) {
-        reader.error(node["channels"], "'" + channel + "' is not an IRC channel name (quote it: \"#kata-dev\")");
+        reader.error(node[key], "'" + channel + "' is not an IRC channel name (quote it: \"#kata-dev\")");
       }
     }
   }

@@ -31,7 +31,8 @@ std::optional<YAML::Node> YamlReader::load_string(const std::string& text) {
 
 void YamlReader::error(const YAML::Mark& at, const std::string& message) {
   if (at.is_null()) {
-    diagnostics_.push_back({file_, 0, 0, message});
+    // yaml-cpp has no position for an empty document: the problem is the file's start.
+    diagnostics_.push_back({file_, 1, 1, message});
   } else {
     diagnostics_.push_back({file_, at.line + 1, at.column + 1, message});
   }
