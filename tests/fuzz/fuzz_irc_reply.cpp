@@ -1,6 +1,7 @@
 // The IRC reply splitter on any text. Properties: every wire line, as the server relays it with our
 // prefix, is at most 512 bytes with CR LF; no CR, LF or NUL inside; valid UTF-8 stays valid in every
 // piece; and split_text's pieces, rejoined with the spaces that were cut, equal the sanitized input.
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -52,7 +53,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
 
   const auto relayed_overhead = 1 + address.own_prefix.size() + 1 + 2;  // ":" prefix " " … "\r\n"
-  for (const auto& line : plan_reply_lines(rendered, address)) {
+  const ReplyLimits limits;
+  const auto lines = plan_reply_lines(rendered, address, limits);
+  const auto channel = sanitize_param(address.channel);
+  const auto in_channel = std::count_if(lines.begin(), lines.end(), [&](const std::string& line) {
+    return !channel.empty() && line.starts_with("PRIVMSG " + channel + " :");
+  });
+  if (channel != sanitize_param(address.nick)) {  // otherwise the two targets cannot be told apart
+    FUZZ_REQUIRE(static_cast<std::size_t>(in_channel) <= limits.channel_lines);
+    FUZZ_REQUIRE(lines.size() - static_cast<std::size_t>(in_channel) <= limits.private_lines);
+  }
+  for (const auto& line : lines) {
     FUZZ_REQUIRE(line.size() + relayed_overhead <= 512);
     FUZZ_REQUIRE(line.find_first_of(std::string_view("\r\n\0", 3)) == std::string::npos);
     FUZZ_REQUIRE(parse_message(line).has_value());
