@@ -16,18 +16,13 @@ using namespace katabot::test;
 namespace {
 
 const std::string kConductWords = "OpenInfra Foundation Code of Conduct";
-const std::string kNewTopic = R"(
-  - id: reload-check
-    title: Reload check
-    summary: "This topic only exists after a successful reload."
-    links:
-      - {title: Community, url: "https://katacontainers.io/community/"}
-)";
 
 std::string read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
+
+const std::string kNewTopic = read_file(source_dir() / "tests" / "data" / "reload-check-topic.yaml");
 
 // A copy of the project's knowledge directory that the test may break and mend.
 struct KnowledgeCopy {
@@ -41,8 +36,8 @@ struct KnowledgeCopy {
   TempDir dir;
 };
 
+// A store over the copy, and a router answering from whatever snapshot the store holds.
 struct StoreRouter {
-  explicit StoreRouter(KnowledgeStore& knowledge_store) : store(knowledge_store) {}
   std::string irc(const std::string& text) {
     Inbound inbound;
     inbound.platform = Platform::irc;
@@ -53,8 +48,9 @@ struct StoreRouter {
     const auto reply = router.route(inbound);
     return reply ? reply->text : "";
   }
-  KnowledgeStore& store;
+  KnowledgeCopy copy;
   CommandRegistry registry;
+  KnowledgeStore store{copy.dir.path(), registry.reserved_words()};
   ManualClock clock{at_utc(2026, 11, 27, 12)};
   Metrics metrics;
   Router router{[] {
@@ -68,11 +64,11 @@ struct StoreRouter {
 }  // namespace
 
 TEST_CASE("a reload that fails validation keeps the previous knowledge base and says why", "[reload]") {
-  KnowledgeCopy copy;
-  KnowledgeStore store(copy.dir.path(), CommandRegistry().reserved_words());
+  StoreRouter bot;
+  auto& copy = bot.copy;
+  auto& store = bot.store;
   REQUIRE(store.reload().empty());
   const auto before = store.snapshot();
-  StoreRouter bot(store);
   REQUIRE_THAT(bot.irc("!conduct"), Catch::Contains(kConductWords));
 
   // A second topic with the id `conduct`, at the end of the file: a validation error, not a YAML one.
@@ -103,11 +99,11 @@ TEST_CASE("a reload that fails validation keeps the previous knowledge base and 
 }
 
 TEST_CASE("a topics file that is not YAML any more keeps the previous knowledge base", "[reload]") {
-  KnowledgeCopy copy;
-  KnowledgeStore store(copy.dir.path(), CommandRegistry().reserved_words());
+  StoreRouter bot;
+  auto& copy = bot.copy;
+  auto& store = bot.store;
   REQUIRE(store.reload().empty());
   const auto before = store.snapshot();
-  StoreRouter bot(store);
 
   copy.write_topics("topics:\n  - id: [unclosed\n");
   const auto problems = store.reload();

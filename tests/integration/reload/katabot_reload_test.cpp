@@ -12,14 +12,6 @@ using namespace katabot::test;
 
 namespace {
 
-const std::string kNewTopic = R"(
-  - id: reload-check
-    title: Reload check
-    summary: "This topic only exists after a successful reload."
-    links:
-      - {title: Community, url: "https://katacontainers.io/community/"}
-)";
-
 void write_file(const std::filesystem::path& file, const std::string& text) {
   std::ofstream(file, std::ios::binary | std::ios::trunc) << text;
 }
@@ -80,17 +72,18 @@ TEST_CASE("reload binary: SIGHUP with a broken topics.yaml keeps answering; fixe
         [](const std::string& l) { return l.rfind(":katabot!", 0) == 0 && l.find(" PRIVMSG #kata-dev :") != std::string::npos; }, 5s);
     return reply.value_or("");
   };
+  const auto new_topic = read_file(KATABOT_SOURCE_DIR "/tests/data/reload-check-topic.yaml");
   const std::string conduct_link = "https://openinfra.dev/legal/code-of-conduct";
   const std::string new_summary = "This topic only exists after a successful reload.";
 
   // A second `conduct` topic: valid YAML, invalid knowledge.
-  write_file(knowledge / "topics.yaml", good_topics + "\n  - id: conduct\n    title: Again\n    summary: \"dup\"\n" + kNewTopic);
+  write_file(knowledge / "topics.yaml", good_topics + "\n  - id: conduct\n    title: Again\n    summary: \"dup\"\n" + new_topic);
   REQUIRE(reload_and_wait(bot, log, "reload failed; the previous knowledge base stays in use"));
   CHECK(read_file(log).find((knowledge / "topics.yaml").string() + ":") != std::string::npos);
   CHECK_THAT(ask("!conduct"), Catch::Contains(conduct_link));
   CHECK_THAT(ask("!reload-check"), !Catch::Contains(new_summary));
 
-  write_file(knowledge / "topics.yaml", good_topics + kNewTopic);
+  write_file(knowledge / "topics.yaml", good_topics + new_topic);
   REQUIRE(reload_and_wait(bot, log, "reloaded: "));
   CHECK_THAT(ask("!reload-check"), Catch::Contains(new_summary));
   CHECK_THAT(ask("!conduct"), Catch::Contains(conduct_link));
