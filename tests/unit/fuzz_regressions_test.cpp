@@ -14,7 +14,7 @@ std::optional<std::string> no_variables(const std::string&) { return std::nullop
 
 }  // namespace
 
-TEST_CASE("a bad reminder channel without a channels key is reported, not a crash", "[config][fuzz]") {
+TEST_CASE("a bad reminder channel without a channels key is reported instead of crashing", "[config][fuzz]") {
   // fuzz_config: the check looked the problem up under irc.channels, which did not exist, and yaml-cpp
   // threw InvalidNode out of parse_config (katabot --check-config died with std::terminate).
   Diagnostics diagnostics;
@@ -26,7 +26,7 @@ TEST_CASE("a bad reminder channel without a channels key is reported, not a cras
         "katabot.yaml:2:22: 'd' is not an IRC channel name (quote it: \"#kata-dev\")");
 }
 
-TEST_CASE("an empty knowledge file is reported at line 1, column 1", "[knowledge][fuzz]") {
+TEST_CASE("an empty knowledge file is reported at line 1 column 1", "[knowledge][fuzz]") {
   // fuzz_topics / fuzz_meetings: an empty document has no position in yaml-cpp; it came out as :0:0.
   Diagnostics diagnostics;
   CHECK(parse_topics("", "topics.yaml", {}, diagnostics).empty());

@@ -36,7 +36,7 @@ bool reload_and_wait(const Process& bot, const std::filesystem::path& log, const
 
 }  // namespace
 
-TEST_CASE("reload binary: SIGHUP with a broken topics.yaml keeps answering; fixed, the new topic answers",
+TEST_CASE("reload binary: SIGHUP keeps answering on a broken topics.yaml and brings in the fixed one",
           "[integration][reload][hybrid][binary]") {
   HybridServer server;
   auto member = connect_member(server.port(), "alice", {"#kata-dev"});

@@ -146,7 +146,7 @@ TEST_CASE("reminder on IRC and Slack exactly once and on time across SIGKILL and
   CHECK(std::count(ledger.begin(), ledger.end(), '\n') == 2);
 }
 
-TEST_CASE("killed in the window between a post and its ledger record: that one post repeats, none is lost",
+TEST_CASE("killed in the window between a post and its ledger record: that one post repeats and none is lost",
           "[integration][reminders]") {
   // The fake Slack receives chat.postMessage and never answers it, so the bot cannot record the Slack
   // post; IRC accepted its post and the bot recorded it. Killed right then, restarted: the documented
