@@ -36,8 +36,9 @@ struct KnowledgeCopy {
   TempDir dir;
 };
 
-// A store over the copy, and a router answering from whatever snapshot the store holds.
+// A store loaded from the copy, and a router answering from whatever snapshot the store holds.
 struct StoreRouter {
+  StoreRouter() { REQUIRE(store.reload().empty()); }
   std::string irc(const std::string& text) {
     Inbound inbound;
     inbound.platform = Platform::irc;
@@ -67,7 +68,6 @@ TEST_CASE("a reload that fails validation keeps the previous knowledge base and 
   StoreRouter bot;
   auto& copy = bot.copy;
   auto& store = bot.store;
-  REQUIRE(store.reload().empty());
   const auto before = store.snapshot();
   REQUIRE_THAT(bot.irc("!conduct"), Catch::Contains(kConductWords));
 
@@ -102,7 +102,6 @@ TEST_CASE("a topics file that is not YAML any more keeps the previous knowledge 
   StoreRouter bot;
   auto& copy = bot.copy;
   auto& store = bot.store;
-  REQUIRE(store.reload().empty());
   const auto before = store.snapshot();
 
   copy.write_topics("topics:\n  - id: [unclosed\n");
