@@ -71,7 +71,8 @@ std::string YamlReader::shown_value(const YAML::Node& node, std::string_view sho
 
 void YamlReader::error(const YAML::Mark& at, const std::string& message) {
   if (at.is_null()) {
-    diagnostics_.push_back({file_, 0, 0, message});
+    // yaml-cpp has no position for an empty document: the problem is the file's start.
+    diagnostics_.push_back({file_, 1, 1, message});
   } else {
     diagnostics_.push_back({file_, at.line + 1, at.column + 1, message});
   }

@@ -109,6 +109,7 @@ struct FakeSlack::Impl {
     std::optional<nlohmann::json> body;  // answered as is instead of {"ok":false,"error":error}
   };
   std::map<std::string, std::deque<Scripted>> scripted;  // method → the next answers
+  std::map<std::string, int> held;                       // method → calls still to leave unanswered
   int failing_opens = 0;
   std::optional<nlohmann::json> before_hello;
   int max_connections = 10;
@@ -252,13 +253,20 @@ struct FakeSlack::Impl {
         std::lock_guard lock(mutex);
         ++http_connection_count;
       }
-      auto response = answer(request);
+      bool hold = false;
+      auto response = answer(request, hold);
+      if (hold) {
+        // Never answered: the client sees its request accepted and nothing more until it gives up.
+        http::request<http::string_body> ignored;
+        co_await http::async_read(stream, buffer, ignored, kNoThrow);
+        co_return;
+      }
       const auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
       if (write_error || !response.keep_alive()) co_return;
     }
   }
 
-  http::response<http::string_body> answer(const http::request<http::string_body>& request) {
+  http::response<http::string_body> answer(const http::request<http::string_body>& request, bool& hold) {
     const std::string target(request.target());
     std::string method = target.starts_with("/api/") ? target.substr(5) : (target.starts_with("/response/") ? "response_url" : target);
     FakeCall call{method, std::string(request[http::field::authorization]), std::string(request[http::field::content_type]),
@@ -270,6 +278,12 @@ struct FakeSlack::Impl {
     {
       std::lock_guard lock(mutex);
       calls.push_back(call);
+      if (auto next = held.find(method); next != held.end() && next->second > 0) {
+        --next->second;
+        hold = true;
+        notify();
+        return response;
+      }
       if (auto next = scripted.find(method); next != scripted.end() && !next->second.empty()) {
         const auto answer = next->second.front();
         next->second.pop_front();
@@ -525,6 +539,11 @@ void FakeSlack::fail_next(const std::string& method, int status, const std::stri
 void FakeSlack::answer_next(const std::string& method, const nlohmann::json& body) {
   std::lock_guard lock(impl_->mutex);
   impl_->scripted[method].push_back({200, {}, -1, body});
+}
+
+void FakeSlack::hold_next(const std::string& method, int times) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->held[method] += times;
 }
 
 void FakeSlack::fail_next_opens(int times) {

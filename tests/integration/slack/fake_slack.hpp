@@ -80,6 +80,9 @@ class FakeSlack {
   void fail_next(const std::string& method, int status, const std::string& error, int times = 1);
   // The next call of `method` answers HTTP 200 with `body` as it is (odd shapes included).
   void answer_next(const std::string& method, const nlohmann::json& body);
+  // The next `times` calls of `method` are recorded and never answered (a crash window: the request
+  // reached Slack, the client never learns it).
+  void hold_next(const std::string& method, int times = 1);
   void fail_next_opens(int times);  // apps.connections.open answers ok:false internal_error
   void set_max_connections(int cap);
   // The next connection gets `frame` before its hello (Slack never does; clients must cope).

@@ -1,0 +1,37 @@
+// Inputs the fuzz targets (tests/fuzz) found crashing or breaking a loader's promise, kept here so
+// the ordinary suite guards them.
+#include <catch2/catch.hpp>
+
+#include "bot/config.hpp"
+#include "knowledge/meetings.hpp"
+#include "knowledge/topics.hpp"
+
+using namespace katabot;
+
+namespace {
+
+std::optional<std::string> no_variables(const std::string&) { return std::nullopt; }
+
+}  // namespace
+
+TEST_CASE("a bad reminder channel without a channels key is reported instead of crashing", "[config][fuzz]") {
+  // fuzz_config: the check looked the problem up under irc.channels, which did not exist, and yaml-cpp
+  // threw InvalidNode out of parse_config (katabot --check-config died with std::terminate).
+  Diagnostics diagnostics;
+  std::optional<Config> config;
+  REQUIRE_NOTHROW(config = parse_config("irc:\n  reminder_channels: [d]\n", "katabot.yaml", no_variables, diagnostics,
+                                        ConfigUse::offline));
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].to_string() ==
+        "katabot.yaml:2:22: 'd' is not an IRC channel name (quote it: \"#kata-dev\")");
+}
+
+TEST_CASE("an empty knowledge file is reported at line 1 column 1", "[knowledge][fuzz]") {
+  // fuzz_topics / fuzz_meetings: an empty document has no position in yaml-cpp; it came out as :0:0.
+  Diagnostics diagnostics;
+  CHECK(parse_topics("", "topics.yaml", {}, diagnostics).empty());
+  CHECK(parse_meetings("", "meetings.yaml", diagnostics).empty());
+  REQUIRE(diagnostics.size() == 2);
+  CHECK(diagnostics[0].to_string().starts_with("topics.yaml:1:1: "));
+  CHECK(diagnostics[1].to_string().starts_with("meetings.yaml:1:1: "));
+}
