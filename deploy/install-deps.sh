@@ -34,6 +34,7 @@ test_packages=(
   curl                        # real HTTP client against /healthz
   prometheus                  # promtool checks the /metrics exposition
   python3-prometheus-client   # a second, independent parser of /metrics
+  clang-14                    # libFuzzer targets (tests/fuzz; libclang-rt-14-dev comes with it)
 )
 wanted=("${build_packages[@]}")
 if $with_tests; then wanted+=("${test_packages[@]}"); fi

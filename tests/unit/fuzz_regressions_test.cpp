@@ -23,7 +23,7 @@ TEST_CASE("a bad reminder channel without a channels key is reported instead of 
                                         ConfigUse::offline));
   REQUIRE(diagnostics.size() == 1);
   CHECK(diagnostics[0].to_string() ==
-        "katabot.yaml:2:22: 'd' is not an IRC channel name (quote it: \"#kata-dev\")");
+        "katabot.yaml:2:23: 'd' is not an IRC channel name (quote it: \"#kata-dev\")");
 }
 
 TEST_CASE("an empty knowledge file is reported at line 1 column 1", "[knowledge][fuzz]") {
