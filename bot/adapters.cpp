@@ -6,14 +6,16 @@
 namespace katabot {
 
 std::vector<std::unique_ptr<ChatAdapter>> make_adapters(boost::asio::any_io_executor executor, const Config& config,
-                                                        const InboundHandler& handler, Metrics& metrics,
-                                                        const Clock& clock) {
+                                                        const InboundHandler& handler,
+                                                        const std::function<bool(const Inbound&)>& needs_account,
+                                                        Metrics& metrics, const Clock& clock) {
   std::vector<std::unique_ptr<ChatAdapter>> adapters;
   if (config.slack.enabled) {
     adapters.push_back(std::make_unique<SlackAdapter>(executor, config.slack, handler, metrics, clock));
   }
   if (config.irc.enabled) {
-    adapters.push_back(std::make_unique<IrcAdapter>(executor, config.irc, config.bot.name, handler, metrics));
+    adapters.push_back(std::make_unique<IrcAdapter>(executor, config.irc, config.bot.name, handler, metrics,
+                                                   IrcTuning{}, needs_account));
   }
   return adapters;
 }

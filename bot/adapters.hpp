@@ -14,7 +14,8 @@
 namespace katabot {
 
 std::vector<std::unique_ptr<ChatAdapter>> make_adapters(boost::asio::any_io_executor executor, const Config& config,
-                                                        const InboundHandler& handler, Metrics& metrics,
-                                                        const Clock& clock);
+                                                        const InboundHandler& handler,
+                                                        const std::function<bool(const Inbound&)>& needs_account,
+                                                        Metrics& metrics, const Clock& clock);
 
 }  // namespace katabot

@@ -101,8 +101,9 @@ bool App::start() {
     if (http_->open()) return false;
     spawn(http_->run(), "http");
   }
-  adapters_ = make_adapters(io_.get_executor(), config_, [this](const Inbound& inbound) { return handle(inbound); },
-                            metrics_, clock_);
+  adapters_ = make_adapters(
+      io_.get_executor(), config_, [this](const Inbound& inbound) { return handle(inbound); },
+      [this](const Inbound& inbound) { return router_->needs_account(inbound); }, metrics_, clock_);
   describe_katabot_metrics(metrics_);
   register_metric_series();
   for (auto& adapter : adapters_) spawn(adapter->run(), std::string(adapter->name()));

@@ -71,6 +71,38 @@ std::optional<std::string_view> Router::strip_address(std::string_view text, std
   return trim(text.substr(name.size() + 1));
 }
 
+std::optional<std::string_view> Router::addressed_text(const Inbound& inbound, std::string_view text) const {
+  const auto& prefix = settings_.irc_command_prefix;
+  // People address the nick they see, which is not bot.name after an IRC nick fallback.
+  const std::string_view name = inbound.bot_nick.empty() ? settings_.bot_name : inbound.bot_nick;
+  switch (inbound.kind) {
+    case InboundKind::slash_command:
+      return text;
+    case InboundKind::direct_message:
+    case InboundKind::mention: {
+      auto addressed = strip_address(text, name).value_or(text);
+      if (addressed.starts_with(prefix)) addressed.remove_prefix(prefix.size());
+      return addressed;
+    }
+    case InboundKind::channel_line:
+      if (text.size() > prefix.size() && text.starts_with(prefix) &&
+          !std::isspace(static_cast<unsigned char>(text[prefix.size()]))) {
+        return text.substr(prefix.size());
+      }
+      return strip_address(text, name);
+  }
+  return std::nullopt;
+}
+
+bool Router::needs_account(const Inbound& inbound) const {
+  if (inbound.platform != Platform::irc || !inbound.account.empty()) return false;
+  const auto addressed = addressed_text(inbound, trim(first_code_points(inbound.text, settings_.max_routed_code_points)));
+  if (!addressed) return false;
+  const auto text = trim(*addressed);
+  const auto* command = registry_.find(command_word(text.substr(0, text.find_first_of(" \t"))));
+  return command && command->admin;
+}
+
 std::optional<Reply> Router::route(const Inbound& inbound) {
   const auto knowledge = snapshot_();
   if (!knowledge) return std::nullopt;
@@ -78,28 +110,8 @@ std::optional<Reply> Router::route(const Inbound& inbound) {
   // Only the head of a message is routed: a Slack message may hold 40 000 characters, and past this
   // cap matching and did-you-mean would cost time in proportion to what an attacker sends.
   const auto text = trim(first_code_points(inbound.text, settings_.max_routed_code_points));
-  const auto& prefix = settings_.irc_command_prefix;
-  // People address the nick they see, which is not bot.name after an IRC nick fallback.
-  const std::string_view name = inbound.bot_nick.empty() ? settings_.bot_name : inbound.bot_nick;
-
-  switch (inbound.kind) {
-    case InboundKind::slash_command:
-      return answer_addressed(inbound, text, *knowledge);
-    case InboundKind::direct_message:
-    case InboundKind::mention: {
-      auto addressed = strip_address(text, name).value_or(text);
-      if (addressed.starts_with(prefix)) addressed.remove_prefix(prefix.size());
-      return answer_addressed(inbound, addressed, *knowledge);
-    }
-    case InboundKind::channel_line:
-      if (text.size() > prefix.size() && text.starts_with(prefix) &&
-          !std::isspace(static_cast<unsigned char>(text[prefix.size()]))) {
-        return answer_addressed(inbound, text.substr(prefix.size()), *knowledge);
-      }
-      if (const auto addressed = strip_address(text, name)) return answer_addressed(inbound, *addressed, *knowledge);
-      return listen_for_keywords(inbound, text, *knowledge);
-  }
-  return std::nullopt;
+  if (const auto addressed = addressed_text(inbound, text)) return answer_addressed(inbound, *addressed, *knowledge);
+  return listen_for_keywords(inbound, text, *knowledge);
 }
 
 std::optional<Reply> Router::answer_addressed(const Inbound& inbound, std::string_view text,

@@ -41,6 +41,8 @@ class Router {
 
   // The answer, or nothing when the line was not for the bot (or the asker is being rate-limited).
   std::optional<Reply> route(const Inbound& inbound);
+  // An IRC admin command without a services account: the adapter asks services (WHOIS) first.
+  bool needs_account(const Inbound& inbound) const;
 
  private:
   std::optional<Reply> answer_addressed(const Inbound& inbound, std::string_view text, const KnowledgeBase& knowledge);
@@ -55,6 +57,8 @@ class Router {
   Reply no_answer_reply(const Request& request) const;
   std::string command_for(const Subject& subject, const KnowledgeBase& knowledge) const;
   // The text after "name:" or "name," when addressed to `name`.
+  // The text a command is read from when the line is for the bot; nothing for channel chatter.
+  std::optional<std::string_view> addressed_text(const Inbound& inbound, std::string_view text) const;
   std::optional<std::string_view> strip_address(std::string_view text, std::string_view name) const;
   bool is_admin(const Inbound& inbound) const;
   // Every admin command and every refusal leaves a log line: who, where and what.

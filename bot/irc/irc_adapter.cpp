@@ -139,7 +139,7 @@ class IrcAdapter::Connection {
     }
   }
 
-  void dispatch(const irc::ChatMessage& message) {
+  Inbound inbound_for(const irc::ChatMessage& message) const {
     Inbound inbound;
     inbound.platform = Platform::irc;
     inbound.kind = message.is_private ? InboundKind::direct_message : InboundKind::channel_line;
@@ -149,6 +149,18 @@ class IrcAdapter::Connection {
     inbound.account = message.account;
     inbound.text = message.text;
     inbound.bot_nick = session_.nick();
+    return inbound;
+  }
+
+  void dispatch(const irc::ChatMessage& message) {
+    const auto inbound = inbound_for(message);
+    if (!message.account_checked && adapter_.needs_account_ && adapter_.needs_account_(inbound)) {
+      // Handled once services have said who this is: the message comes back checked.
+      irc::SessionEvents events;
+      session_.look_up_account(message, steady::now(), events);
+      apply(events);
+      return;
+    }
     std::optional<Reply> reply;
     try {
       reply = adapter_.handler_(inbound);
@@ -269,10 +281,11 @@ class IrcAdapter::Connection {
 };
 
 IrcAdapter::IrcAdapter(asio::any_io_executor executor, IrcConfig config, std::string bot_name, InboundHandler handler,
-                       Metrics& metrics, IrcTuning tuning)
+                       Metrics& metrics, IrcTuning tuning, NeedsAccount needs_account)
     : executor_(executor),
       config_(std::move(config)),
       handler_(std::move(handler)),
+      needs_account_(std::move(needs_account)),
       metrics_(metrics),
       tuning_(std::move(tuning)),
       session_settings_(tuning_.session),

@@ -3,6 +3,7 @@
 // jittered backoff. Channel lines and private messages go to the router; replies come back split to
 // fit 512 bytes, queued fairly per asker and paced by the flood buckets.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,8 +47,12 @@ struct IrcTuning {
 
 class IrcAdapter final : public ChatAdapter {
  public:
+  // Whether a message waits for its sender's services account (WHOIS when the server sends no
+  // account tag) before it is handled: the admin commands.
+  using NeedsAccount = std::function<bool(const Inbound&)>;
+
   IrcAdapter(boost::asio::any_io_executor executor, IrcConfig config, std::string bot_name, InboundHandler handler,
-             Metrics& metrics, IrcTuning tuning = {});
+             Metrics& metrics, IrcTuning tuning = {}, NeedsAccount needs_account = {});
   ~IrcAdapter() override;
 
   std::string_view name() const override { return "irc"; }
@@ -66,6 +71,7 @@ class IrcAdapter final : public ChatAdapter {
   boost::asio::any_io_executor executor_;
   IrcConfig config_;
   InboundHandler handler_;
+  NeedsAccount needs_account_;
   Metrics& metrics_;
   IrcTuning tuning_;
   irc::SessionSettings session_settings_;

@@ -78,7 +78,8 @@ Session::Session(SessionSettings settings, ChannelSet& channels, time_point now)
       channels_(channels),
       connected_at_(now),
       last_received_(now),
-      ctcp_budget_(settings_.ctcp_budget, now) {
+      ctcp_budget_(settings_.ctcp_budget, now),
+      accounts_(settings_.account_lookup) {
   nick_ = settings_.nick;
   channels_.set_casemapping(support_.casemapping);
   channels_.on_connected();
@@ -157,6 +158,16 @@ void Session::on_message(const Message& message, time_point now, SessionEvents& 
   } else if (command == "NICK" && is_me(source_nick)) {
     nick_ = std::string(message.param(0));
     spdlog::info("irc: now known as {}", nick_);
+  } else if (command == "NICK" || command == "QUIT") {
+    accounts_.forget(support_.fold(source_nick));
+    if (command == "NICK") accounts_.forget(support_.fold(message.param(0)));
+  } else if (numeric == 330) {
+    accounts_.on_account(support_.fold(message.param(1)), std::string(message.param(2)));
+  } else if (numeric == 307) {
+    // OFTC: identified for this very nick, so the nick is the account.
+    accounts_.on_account(support_.fold(message.param(1)), std::string(message.param(1)));
+  } else if (numeric == 318) {
+    accounts_.on_end(support_.fold(message.param(1)), now, out.messages);
   } else if (command == "MODE" && is_me(message.param(0))) {
     bool adding = true;
     for (const char c : message.param(1)) {
@@ -358,6 +369,17 @@ void Session::handle_privmsg(const Message& message, time_point now, SessionEven
   out.messages.push_back(std::move(chat));
 }
 
+void Session::look_up_account(ChatMessage message, time_point now, SessionEvents& out) {
+  // With account-tag the tag (or its absence) already is services' word.
+  if (enabled_caps_.count("account-tag") || !is_valid_middle_param(message.nick)) {
+    message.account_checked = true;
+    out.messages.push_back(std::move(message));
+    return;
+  }
+  const auto nick = message.nick;
+  if (accounts_.hold(std::move(message), support_.fold(nick), now, out.messages)) send(out, make_line("WHOIS", {nick}));
+}
+
 void Session::handle_ctcp(const std::string& nick, std::string_view body, time_point now, SessionEvents& out) {
   body.remove_prefix(1);
   if (!body.empty() && body.back() == '\x01') body.remove_suffix(1);
@@ -406,6 +428,7 @@ void Session::on_tick(time_point now, SessionEvents& out) {
     send(out, "PING :katabot-" + std::to_string(++ping_counter_), true);
     ping_sent_at_ = now;
   }
+  accounts_.on_tick(now, out.messages);
   try_regain(now, out);
   maybe_join(now, out);
 }

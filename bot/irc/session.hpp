@@ -11,7 +11,9 @@
 #include <string_view>
 #include <vector>
 
+#include "bot/irc/account_lookup.hpp"
 #include "bot/irc/channel_set.hpp"
+#include "bot/irc/chat_message.hpp"
 #include "bot/irc/flood_control.hpp"
 #include "bot/irc/irc_message.hpp"
 #include "bot/irc/server_support.hpp"
@@ -37,6 +39,7 @@ struct SessionSettings {
   std::chrono::steady_clock::duration ctcp_interval = std::chrono::seconds(5);  // per sender
   // CTCP replies to everyone together: three at once, then one every 10 s, however many nicks ask.
   FloodSettings ctcp_budget{3, std::chrono::seconds(10), 1536, 150};
+  AccountLookupSettings account_lookup;
 };
 
 struct OutgoingLine {
@@ -44,15 +47,6 @@ struct OutgoingLine {
   bool urgent = false;   // PONG, keepalive PING, registration: skips the queue and the flood buckets
   bool secret = false;   // carries a password: never logged
   bool ctcp_reply = false;  // queued in the small CTCP lane, which gives way to answers
-};
-
-struct ChatMessage {
-  std::string nick;
-  std::string userhost;  // user@host of the sender
-  std::string target;    // the channel, or our nick for a private message
-  std::string text;      // decoded, formatting stripped
-  std::string account;   // from the account tag, only when account-tag was negotiated
-  bool is_private = false;
 };
 
 struct SessionEvents {
@@ -72,6 +66,10 @@ class Session {
   void on_line(std::string_view line, time_point now, SessionEvents& out);
   void on_message(const Message& message, time_point now, SessionEvents& out);
   void on_tick(time_point now, SessionEvents& out);
+  // For a message whose sender's services account matters (admin commands): comes back in
+  // out.messages with account_checked set, at once when account-tag or a recent WHOIS answers,
+  // else after a WHOIS.
+  void look_up_account(ChatMessage message, time_point now, SessionEvents& out);
 
   bool registered() const { return registered_; }
   // Registered, identification settled, and no JOIN still unanswered.
@@ -129,6 +127,7 @@ class Session {
   unsigned ping_counter_ = 0;
   std::map<std::string, time_point> last_ctcp_reply_;  // by folded nick
   FloodControl ctcp_budget_;
+  AccountLookup accounts_;
 };
 
 }  // namespace katabot::irc

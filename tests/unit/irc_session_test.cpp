@@ -171,6 +171,110 @@ TEST_CASE("irc session trusts the account tag only when account-tag was negotiat
   CHECK(negotiated.events.messages[0].account == "opsaccount");
 }
 
+namespace {
+
+// A PRIVMSG from `nick`, handed to the session as an admin command waiting for its account.
+std::vector<std::string> ask_account(Harness& harness, const std::string& nick, const std::string& text = "!status") {
+  harness.events = {};
+  katabot::irc::ChatMessage message;
+  message.nick = nick;
+  message.userhost = "u@h";
+  message.target = "#kata-dev";
+  message.text = text;
+  harness.session.look_up_account(message, harness.now, harness.events);
+  return harness.sent();
+}
+
+}  // namespace
+
+TEST_CASE("irc session asks WHOIS for an admin command and holds it until 318", "[irc][session][whois]") {
+  Harness harness;
+  harness.register_plain();
+  CHECK(ask_account(harness, "Alice") == std::vector<std::string>{"WHOIS Alice"});
+  CHECK(harness.events.messages.empty());  // held until services answer
+
+  SECTION("307: OFTC's 'identified for this nick' makes the nick the account") {
+    harness.feed({":srv 311 katabot Alice a h * :Alice", ":srv 307 katabot Alice :has identified for this nick"});
+    CHECK(harness.events.messages.empty());  // still waiting for the end of the answer
+    harness.feed({":srv 318 katabot Alice :End of /WHOIS list."});
+    REQUIRE(harness.events.messages.size() == 1);
+    CHECK(harness.events.messages[0].account == "Alice");
+    CHECK(harness.events.messages[0].account_checked);
+    CHECK(harness.events.messages[0].text == "!status");
+  }
+  SECTION("330 names the account, which may differ from the nick") {
+    harness.feed({":srv 330 katabot alice opsaccount :is logged in as", ":srv 318 katabot alice :End of /WHOIS list."});
+    REQUIRE(harness.events.messages.size() == 1);
+    CHECK(harness.events.messages[0].account == "opsaccount");
+  }
+  SECTION("318 alone: not identified, so a bare nick never authorises") {
+    harness.feed({":srv 318 katabot Alice :End of /WHOIS list."});
+    REQUIRE(harness.events.messages.size() == 1);
+    CHECK(harness.events.messages[0].account.empty());
+    CHECK(harness.events.messages[0].account_checked);
+  }
+  SECTION("no 318 within the timeout: released as not identified") {
+    harness.feed({":srv 307 katabot Alice :has identified for this nick"});
+    CHECK(harness.tick(9s).empty());
+    CHECK(harness.events.messages.empty());
+    harness.tick(2s);
+    REQUIRE(harness.events.messages.size() == 1);
+    CHECK(harness.events.messages[0].account.empty());
+  }
+  SECTION("an answer about someone else changes nothing") {
+    harness.feed({":srv 307 katabot mallory :has identified for this nick", ":srv 318 katabot mallory :End"});
+    CHECK(harness.events.messages.empty());
+  }
+}
+
+TEST_CASE("irc session remembers a WHOIS answer for a minute, until NICK or QUIT", "[irc][session][whois]") {
+  Harness harness;
+  harness.register_plain();
+  ask_account(harness, "alice");
+  harness.feed({":srv 307 katabot alice :has identified for this nick", ":srv 318 katabot alice :End"});
+
+  CHECK(ask_account(harness, "ALICE").empty());  // casefolded: the same nick, answered from memory
+  REQUIRE(harness.events.messages.size() == 1);
+  CHECK(harness.events.messages[0].account == "alice");
+
+  SECTION("after a minute services are asked again") {
+    harness.tick(61s);
+    CHECK(ask_account(harness, "alice") == std::vector<std::string>{"WHOIS alice"});
+  }
+  SECTION("a QUIT forgets the nick") {
+    harness.feed({":alice!a@h QUIT :bye"});
+    CHECK(ask_account(harness, "alice") == std::vector<std::string>{"WHOIS alice"});
+  }
+  SECTION("a NICK forgets both the old and the new nick") {
+    harness.feed({":alice!a@h NICK alice_away"});
+    CHECK(ask_account(harness, "alice") == std::vector<std::string>{"WHOIS alice"});
+  }
+}
+
+TEST_CASE("irc session bounds the messages waiting for WHOIS", "[irc][session][whois]") {
+  Harness harness;
+  harness.register_plain();
+  for (int i = 0; i < 16; ++i) CHECK(ask_account(harness, "user" + std::to_string(i)).size() == 1);
+  CHECK(ask_account(harness, "one-too-many").empty());  // no WHOIS: released at once, unidentified
+  REQUIRE(harness.events.messages.size() == 1);
+  CHECK(harness.events.messages[0].account.empty());
+
+  for (int i = 0; i < 3; ++i) CHECK(ask_account(harness, "user0").empty());  // one WHOIS per nick
+  CHECK(harness.events.messages.empty());
+  ask_account(harness, "user0");  // the fifth from one nick does not wait
+  REQUIRE(harness.events.messages.size() == 1);
+  CHECK(harness.events.messages[0].account.empty());
+}
+
+TEST_CASE("irc session trusts account-tag without asking WHOIS", "[irc][session][whois]") {
+  Harness negotiated;
+  negotiated.feed({":srv CAP * LS :account-tag", ":srv CAP katabot ACK :account-tag", ":srv 001 katabot :Welcome",
+                   ":srv 376 katabot :End"});
+  CHECK(ask_account(negotiated, "mallory").empty());
+  REQUIRE(negotiated.events.messages.size() == 1);
+  CHECK(negotiated.events.messages[0].account.empty());
+}
+
 TEST_CASE("irc session joins anyway when identification is not confirmed in time", "[irc][session]") {
   SessionSettings settings;
   settings.has_client_cert = true;

@@ -168,7 +168,8 @@ std::optional<Reply> echo_router(const Inbound& inbound);
 // through call() so it happens on that thread.
 class BotRunner {
  public:
-  BotRunner(IrcConfig config, IrcTuning tuning, InboundHandler handler = echo_router);
+  BotRunner(IrcConfig config, IrcTuning tuning, InboundHandler handler = echo_router,
+            IrcAdapter::NeedsAccount needs_account = {});
   ~BotRunner();
   template <typename F>
   auto call(F function) -> decltype(function()) {

@@ -270,3 +270,38 @@ TEST_CASE("irc scripted: an account tag is ignored when account-tag was not nego
   REQUIRE(inbounds.size() == 1);
   CHECK(inbounds[0].account.empty());
 }
+
+TEST_CASE("irc scripted: without account-tag an admin command waits for WHOIS (OFTC 307)", "[integration][irc][scripted][whois]") {
+  LogCapture log;
+  Listener server;
+  const auto admin_router = [](const Inbound& inbound) -> std::optional<Reply> {
+    Reply reply;
+    reply.text = inbound.account == "alice" ? "status for admins: all well" : "Sorry, !status is only for the bot's admins.";
+    return reply;
+  };
+  const auto admin_commands = [](const Inbound& inbound) { return inbound.text == "!status"; };
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning(), admin_router, admin_commands);
+  auto link = accept_registered(server);
+  expect_line(link, "JOIN #kata-dev");
+  link.send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
+  REQUIRE(bot.wait_ready(2s));
+
+  link.send_line(":alice!~a@host PRIVMSG #kata-dev :!status");
+  CHECK(expect_line(link, "WHOIS") == "WHOIS alice");
+  CHECK(stays_silent_about(link, "PRIVMSG", 300ms));  // nothing is answered before services are
+  link.send_line(":fake.server 311 katabot alice ~a host * :Alice");
+  link.send_line(":fake.server 307 katabot alice :has identified for this nick");
+  link.send_line(":fake.server 318 katabot alice :End of /WHOIS list.");
+  CHECK(expect_line(link, "PRIVMSG #kata-dev :") == "PRIVMSG #kata-dev :status for admins: all well");
+
+  link.send_line(":mallory!~m@host PRIVMSG #kata-dev :!status");
+  CHECK(expect_line(link, "WHOIS") == "WHOIS mallory");
+  link.send_line(":fake.server 318 katabot mallory :End of /WHOIS list.");
+  CHECK(expect_line(link, "PRIVMSG #kata-dev :") == "PRIVMSG #kata-dev :Sorry, !status is only for the bot's admins.");
+
+  const auto inbounds = bot.inbounds();
+  REQUIRE(inbounds.size() == 2);
+  CHECK(inbounds[0].account == "alice");
+  CHECK(inbounds[1].account.empty());
+  CHECK(log.text().find("mallory (~m@host) in #kata-dev is not identified with services") != std::string::npos);
+}
