@@ -24,6 +24,16 @@ TEST_CASE("slack dedupe: a retry with the same event_id is not a first delivery"
   CHECK(dedupe.first_delivery({"event:Ev1"}));  // past the TTL
 }
 
+TEST_CASE("slack dedupe: a retry is recognised for 15 minutes by default", "[slack][dedupe]") {
+  ManualClock clock{std::chrono::system_clock::time_point{} + 1000h};
+  EventDedupe dedupe(clock);  // the window the adapter uses
+  REQUIRE(dedupe.first_delivery({"event:Ev1", "envelope:a"}));
+  clock.advance(15min - 1s);
+  CHECK_FALSE(dedupe.first_delivery({"event:Ev1", "envelope:b"}));
+  clock.advance(1s);
+  CHECK(dedupe.first_delivery({"event:Ev1", "envelope:c"}));
+}
+
 TEST_CASE("slack dedupe: the first delivery we see may be a retry", "[slack][dedupe]") {
   ManualClock clock{std::chrono::system_clock::time_point{} + 1000h};
   EventDedupe dedupe(clock);
