@@ -6,6 +6,7 @@
 
 #include <boost/asio/awaitable.hpp>
 
+#include "bot/post_outcome.hpp"
 #include "handlers/reply.hpp"
 
 namespace katabot {
@@ -20,9 +21,8 @@ class ChatAdapter {
   virtual boost::asio::awaitable<void> run() = 0;
   // Stop taking work, flush replies in flight, close (QUIT / WebSocket close). Idempotent.
   virtual void stop() = 0;
-  // Posts a message to a channel; completes with true once the platform accepted it (Slack ok:true,
-  // IRC line written to the socket), false if it could not be delivered now.
-  virtual boost::asio::awaitable<bool> post(std::string channel, Reply reply) = 0;
+  // Posts a message to a channel and says what became of it (see post_outcome.hpp).
+  virtual boost::asio::awaitable<PostOutcome> post(std::string channel, Reply reply) = 0;
 };
 
 }  // namespace katabot

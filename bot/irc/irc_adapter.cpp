@@ -346,8 +346,8 @@ void IrcAdapter::stop() {
   if (connection_) connection_->quit("katabot shutting down");
 }
 
-asio::awaitable<bool> IrcAdapter::post(std::string channel, Reply reply) {
-  if (!connection_ || !connection_->registered()) co_return false;
+asio::awaitable<PostOutcome> IrcAdapter::post(std::string channel, Reply reply) {
+  if (!connection_ || !connection_->registered()) co_return PostOutcome::failed("not connected");
   auto limits = tuning_.reply_limits;
   limits.line_limit = connection_->session().support().linelen;
   const irc::ReplyAddress address{connection_->session().own_prefix(), channel, ""};
@@ -359,7 +359,7 @@ asio::awaitable<bool> IrcAdapter::post(std::string channel, Reply reply) {
     signal->cancel();
   });
   if (!*outcome) co_await signal->async_wait(use_tuple);
-  co_return outcome->value_or(false);
+  co_return outcome->value_or(false) ? PostOutcome::delivered() : PostOutcome::failed("not written");
 }
 
 }  // namespace katabot

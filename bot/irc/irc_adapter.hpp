@@ -59,7 +59,7 @@ class IrcAdapter final : public ChatAdapter {
   bool ready() const override;
   boost::asio::awaitable<void> run() override;
   void stop() override;
-  boost::asio::awaitable<bool> post(std::string channel, Reply reply) override;
+  boost::asio::awaitable<PostOutcome> post(std::string channel, Reply reply) override;
 
   // The nick the server knows us by now (empty when not registered).
   std::string current_nick() const;

@@ -116,14 +116,14 @@ void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys
 }
 
 boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply reply, ChatAdapter* adapter) {
-  bool posted = false;
+  auto outcome = PostOutcome::failed("not attempted");
   try {
-    posted = co_await adapter->post(key.channel, std::move(reply));
+    outcome = co_await adapter->post(key.channel, std::move(reply));
   } catch (const std::exception& error) {
-    spdlog::warn("reminder {}: post failed: {}", describe(key), error.what());
+    outcome = PostOutcome::failed(error.what());
   }
   in_flight_.erase(key);
-  if (posted) {
+  if (outcome.is_delivered()) {
     // The post counts as done only once this record is on disk (see reminder_ledger.hpp).
     ledger_.record(key, {ReminderOutcome::sent, "", now_seconds()});
     retries_.erase(key);
@@ -133,7 +133,8 @@ boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply r
     auto& retry = retries_[key];
     const auto delay = retry.backoff.next();
     retry.at = clock_.now() + delay;
-    spdlog::warn("reminder {}: {} could not take it, retrying in {} ms", describe(key), key.platform, delay.count());
+    spdlog::warn("reminder {}: {} could not take it ({}), retrying in {} ms", describe(key), key.platform, outcome.reason,
+                 delay.count());
   }
   wake_.cancel();
 }
@@ -156,16 +157,16 @@ void ReminderScheduler::broadcast(const Broadcast& broadcast) {
 
 boost::asio::awaitable<void> ReminderScheduler::post_broadcast(std::string meeting_id, std::string channel, Reply reply,
                                                                ChatAdapter* adapter) {
-  bool posted = false;
+  auto outcome = PostOutcome::failed("not attempted");
   try {
-    posted = co_await adapter->post(channel, std::move(reply));
+    outcome = co_await adapter->post(channel, std::move(reply));
   } catch (const std::exception& error) {
-    spdlog::warn("broadcast for {} to {} {}: {}", meeting_id, adapter->name(), channel, error.what());
+    outcome = PostOutcome::failed(error.what());
   }
-  if (posted) {
+  if (outcome.is_delivered()) {
     spdlog::info("broadcast for {} posted to {} {}", meeting_id, adapter->name(), channel);
   } else {
-    spdlog::warn("broadcast for {}: {} {} could not take it", meeting_id, adapter->name(), channel);
+    spdlog::warn("broadcast for {}: {} {} could not take it ({})", meeting_id, adapter->name(), channel, outcome.reason);
   }
 }
 

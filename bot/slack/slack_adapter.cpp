@@ -518,13 +518,13 @@ net::awaitable<void> SlackAdapter::run() { return SlackAdapterState::run(state_)
 
 void SlackAdapter::stop() { state_->stop(); }
 
-net::awaitable<bool> SlackAdapter::post(std::string channel, Reply reply) {
+net::awaitable<PostOutcome> SlackAdapter::post(std::string channel, Reply reply) {
   auto state = state_;
   auto message = render_slack_message(reply);
   message["channel"] = channel;
   const auto result = co_await state->api.post_message(state->config.bot_token, std::move(message));
   if (result.ok) state->metrics.increment("katabot_messages_out_total", kSlack);
-  co_return result.ok;
+  co_return result.ok ? PostOutcome::delivered() : PostOutcome::failed(result.error);
 }
 
 AckLatency SlackAdapter::ack_latency() const { return summarize_acks(state_->ack_samples); }

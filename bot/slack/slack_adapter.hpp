@@ -55,7 +55,7 @@ class SlackAdapter final : public ChatAdapter {
   bool ready() const override;
   boost::asio::awaitable<void> run() override;
   void stop() override;
-  boost::asio::awaitable<bool> post(std::string channel, Reply reply) override;
+  boost::asio::awaitable<PostOutcome> post(std::string channel, Reply reply) override;
 
   AckLatency ack_latency() const;
   // The bot's own user id from auth.test; empty until it answered.

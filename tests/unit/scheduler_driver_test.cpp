@@ -39,15 +39,15 @@ class FakeAdapter final : public ChatAdapter {
   bool ready() const override { return accepting; }
   boost::asio::awaitable<void> run() override { co_return; }
   void stop() override {}
-  boost::asio::awaitable<bool> post(std::string channel, Reply reply) override {
-    if (!accepting) co_return false;
+  boost::asio::awaitable<PostOutcome> post(std::string channel, Reply reply) override {
+    if (!accepting) co_return PostOutcome::failed("not accepting");
     posts.push_back({std::move(channel), std::move(reply), clock_.now()});
     if (hang_after_accepting) {
       // The platform has the message but the process "dies" before the post completes.
       boost::asio::steady_timer forever(co_await boost::asio::this_coro::executor, std::chrono::hours{1});
       co_await forever.async_wait(boost::asio::use_awaitable);
     }
-    co_return true;
+    co_return PostOutcome::delivered();
   }
 
   bool accepting = true;

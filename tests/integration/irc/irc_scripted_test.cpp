@@ -205,7 +205,7 @@ TEST_CASE("irc scripted: post() delivers reminders only when registered", "[inte
     bot.call([&] {
       // post() is a coroutine; run it on the bot's io_context and report through the promise.
       boost::asio::co_spawn(
-          bot.call_executor(), [&]() -> boost::asio::awaitable<void> { result.set_value(co_await bot.adapter().post("#kata-dev", reply)); },
+          bot.call_executor(), [&]() -> boost::asio::awaitable<void> { result.set_value((co_await bot.adapter().post("#kata-dev", reply)).is_delivered()); },
           boost::asio::detached);
       return true;
     });

@@ -73,7 +73,9 @@ std::future<bool> AdapterHarness::post(std::string channel, Reply reply) {
   auto result = promise->get_future();
   boost::asio::post(io_, [this, promise, channel = std::move(channel), reply = std::move(reply)]() mutable {
     boost::asio::co_spawn(io_, adapter_->post(std::move(channel), std::move(reply)),
-                          [promise](std::exception_ptr failure, bool ok) { promise->set_value(!failure && ok); });
+                          [promise](std::exception_ptr failure, PostOutcome outcome) {
+                            promise->set_value(!failure && outcome.is_delivered());
+                          });
   });
   return result;
 }
