@@ -7,7 +7,7 @@ p50/p99 (measured by the fake Slack: envelope queued to ack frame read), and the
 start and after a mixed load of IRC commands and Slack envelopes.
 
 Builds nothing: pass the binaries of a build.
-  python3 tests/bench/e2e.py --katabot build/default/katabot \
+  python3 tests/bench/e2e.py --katabot build/default/katabot --bot-cpu 1 \
       --fake-slack build/default/tests/integration/slack/fake_slack_server
 --short is the ctest mode (a few commands, under 30 s). It fails (exit 1) when a command goes
 unanswered, an envelope unacknowledged or a wait runs past its deadline; never on timings.
@@ -264,6 +264,32 @@ http:
     return config
 
 
+def mixed_load(args, step, members, slack, http_port):
+    """Slack envelopes all at once while the members send IRC commands; returns when the bot has
+    acknowledged every envelope and routed every IRC line. How many of each this step sent."""
+    commands = args.load // args.load_steps
+    irc_load = commands // 2
+    slack_load = commands - irc_load
+    slack.ask(f"flood {slack_load} 60000")
+    _, metrics = http_get(http_port, "/metrics")
+    irc_before = counter(metrics, 'katabot_messages_in_total{platform="irc"}')
+    for i in range(irc_load):
+        members.members[i % len(members.members)].send(f"PRIVMSG {CHANNEL} :!conduct\r\n")
+        if i % 100 == 0:
+            members.drain()
+    acked, lost = slack.answer("flood ").split()
+    if int(lost):
+        raise Failure(f"step {step + 1}: {lost} of {slack_load} flooded envelopes were not acknowledged within 60 s")
+
+    def irc_load_routed():
+        members.drain()
+        _, text = http_get(http_port, "/metrics")
+        return counter(text, 'katabot_messages_in_total{platform="irc"}') >= irc_before + irc_load
+
+    wait_until(irc_load_routed, 60, f"step {step + 1}: the bot routing all {irc_load} IRC commands")
+    return irc_load, slack_load
+
+
 def measure(args, directory):
     figures = {}
     irc_port, http_port = free_port(), free_port()
@@ -277,7 +303,8 @@ def measure(args, directory):
         environment = dict(os.environ, SLACK_APP_TOKEN=APP_TOKEN, SLACK_BOT_TOKEN=BOT_TOKEN)
         log = open(directory / "katabot.log", "w")
         started = time.monotonic()
-        bot = subprocess.Popen([args.katabot, "--config", str(config)], stdout=log, stderr=subprocess.STDOUT,
+        pinned = ["taskset", "-c", args.bot_cpu] if args.bot_cpu else []  # taskset execs: the pid is the bot's
+        bot = subprocess.Popen(pinned + [args.katabot, "--config", str(config)], stdout=log, stderr=subprocess.STDOUT,
                                env=environment)
         processes.append(bot)
         wait_until(lambda: http_get(http_port, "/readyz")[0] == 200, 30, "/readyz 200 (IRC and Slack connected)")
@@ -310,27 +337,11 @@ def measure(args, directory):
             raise Failure(f"{lost} of {args.slack_envelopes} envelopes were not acknowledged within 2 s")
         figures["slack_ack_us"] = (float(p50), float(p99), float(worst), int(acked))
 
-        # The mixed load: Slack envelopes all at once while the members send IRC commands.
-        irc_load = args.load // 2
-        slack.ask(f"flood {args.load - irc_load} 60000")
-        _, metrics = http_get(http_port, "/metrics")
-        irc_before = counter(metrics, 'katabot_messages_in_total{platform="irc"}')
-        for i in range(irc_load):
-            members.members[i % len(members.members)].send(f"PRIVMSG {CHANNEL} :!conduct\r\n")
-            if i % 100 == 0:
-                members.drain()
-        acked, lost = slack.answer("flood ").split()
-        if int(lost):
-            raise Failure(f"{lost} of {args.load - irc_load} flooded envelopes were not acknowledged within 60 s")
-
-        def irc_load_routed():
-            members.drain()
-            _, text = http_get(http_port, "/metrics")
-            return counter(text, 'katabot_messages_in_total{platform="irc"}') >= irc_before + irc_load
-
-        wait_until(irc_load_routed, 60, f"the bot routing all {irc_load} IRC commands of the load")
-        figures["load"] = (irc_load, args.load - irc_load)
-        figures["rss_after_load_kb"] = rss_kb(bot.pid)
+        # The mixed load, in steps with the RSS after each, so that growth shows and so does its end.
+        figures["rss_after_load_kb"] = []
+        for step in range(args.load_steps):
+            irc_load, slack_load = mixed_load(args, step, members, slack, http_port)
+            figures["rss_after_load_kb"].append((irc_load, slack_load, rss_kb(bot.pid)))
         return figures
     finally:
         for process in reversed(processes):
@@ -341,14 +352,18 @@ def measure(args, directory):
 def report(args, figures):
     irc = figures["irc_reply_ms"]
     p50, p99, worst, acked = figures["slack_ack_us"]
-    irc_load, slack_load = figures["load"]
     print(f"start to connected (/readyz 200, IRC + Slack): {figures['start_to_ready_ms']:.0f} ms")
-    print(f"IRC reply latency over {len(irc)} !conduct ({args.irc_interval:g} s apart): "
-          f"p50 {percentile(irc, 0.5):.2f} ms, p99 {percentile(irc, 0.99):.2f} ms, max {max(irc):.2f} ms")
+    if irc:
+        print(f"IRC reply latency over {len(irc)} !conduct ({args.irc_interval:g} s apart): "
+              f"p50 {percentile(irc, 0.5):.2f} ms, p99 {percentile(irc, 0.99):.2f} ms, max {max(irc):.2f} ms")
     print(f"Slack ack latency over {acked} envelopes (fake Slack's clock): "
           f"p50 {p50 / 1000:.3f} ms, p99 {p99 / 1000:.3f} ms, max {worst / 1000:.3f} ms")
-    print(f"RSS after start: {figures['rss_after_start_kb'] / 1024:.1f} MB; after {irc_load + slack_load} more "
-          f"commands ({irc_load} IRC, {slack_load} Slack): {figures['rss_after_load_kb'] / 1024:.1f} MB")
+    print(f"RSS after start: {figures['rss_after_start_kb'] / 1024:.1f} MB")
+    irc_total = slack_total = 0
+    for irc_load, slack_load, rss in figures["rss_after_load_kb"]:
+        irc_total += irc_load
+        slack_total += slack_load
+        print(f"RSS after {irc_total + slack_total} commands ({irc_total} IRC, {slack_total} Slack): {rss / 1024:.1f} MB")
 
 
 def main():
@@ -360,10 +375,12 @@ def main():
     parser.add_argument("--irc-interval", type=float, default=1.6, help="seconds between IRC commands")
     parser.add_argument("--slack-envelopes", type=int, default=300)
     parser.add_argument("--load", type=int, default=10000, help="commands of the mixed load, half IRC, half Slack")
+    parser.add_argument("--load-steps", type=int, default=4, help="RSS is read after each step of the load")
+    parser.add_argument("--bot-cpu", help="run the bot alone on this CPU (taskset -c), the peers elsewhere")
     parser.add_argument("--short", action="store_true", help="a quick run that only checks the script works")
     args = parser.parse_args()
     if args.short:
-        args.irc_commands, args.slack_envelopes, args.load = 8, 50, 400
+        args.irc_commands, args.slack_envelopes, args.load, args.load_steps = 8, 50, 400, 2
     with tempfile.TemporaryDirectory(prefix="katabot-e2e-") as name:
         directory = pathlib.Path(name)
         directory.chmod(0o755)  # ircd-hybrid runs as the irc user
