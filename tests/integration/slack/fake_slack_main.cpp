@@ -6,9 +6,7 @@
 //                          the latency is the fake's own: envelope queued → ack frame read
 //   flood N MS           → "flood ACKED LOST"                N envelopes at once, then up to MS for the acks
 //   quit
-// Envelopes are channel messages "!conduct" from rotating users, so the bot also answers them.
 #include <algorithm>
-#include <cstdio>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -20,29 +18,36 @@ using namespace katabot::test;
 
 namespace {
 
-constexpr int kUsers = 50;
+// Channel messages "!conduct" from 50 users in turn, each with its own envelope and event id.
+class Envelopes {
+ public:
+  explicit Envelopes(FakeSlack& slack) : slack_(slack) {}
 
-int next_envelope = 0;
+  // Sends the next one; its envelope_id.
+  std::string send() {
+    const auto n = std::to_string(++sent_);
+    const auto user = "UBENCH" + std::to_string(sent_ % 50);
+    slack_.send_envelope(event_envelope("bench-" + n, "EvBENCH" + n,
+                                        {{"type", "message"}, {"channel", "C0BENCH"}, {"channel_type", "channel"},
+                                         {"user", user}, {"text", "!conduct"}, {"ts", "1700000000." + n}}));
+    return "bench-" + n;
+  }
 
-std::string send_message_envelope(FakeSlack& slack) {
-  const auto n = std::to_string(++next_envelope);
-  const auto user = "UBENCH" + std::to_string(next_envelope % kUsers);
-  slack.send_envelope(event_envelope("bench-" + n, "EvBENCH" + n,
-                                     {{"type", "message"}, {"channel", "C0BENCH"}, {"channel_type", "channel"},
-                                      {"user", user}, {"text", "!conduct"}, {"ts", "1700000000." + n}}));
-  return "bench-" + n;
-}
+ private:
+  FakeSlack& slack_;
+  int sent_ = 0;
+};
 
-double percentile(std::vector<double> sorted, double p) {
+double percentile(const std::vector<double>& sorted, double p) {
   if (sorted.empty()) return 0;
   return sorted[static_cast<std::size_t>(p * static_cast<double>(sorted.size() - 1))];
 }
 
-std::string measure_acks(FakeSlack& slack, int count, std::chrono::milliseconds wait) {
+std::string measure_acks(FakeSlack& slack, Envelopes& envelopes, int count, std::chrono::milliseconds wait) {
   std::vector<double> micros;
   int lost = 0;
   for (int i = 0; i < count; ++i) {
-    const auto ack = slack.wait_ack(send_message_envelope(slack), deadline_in(wait));
+    const auto ack = slack.wait_ack(envelopes.send(), deadline_in(wait));
     if (!ack || !ack->sent) {
       ++lost;
       continue;
@@ -56,9 +61,9 @@ std::string measure_acks(FakeSlack& slack, int count, std::chrono::milliseconds 
   return out.str();
 }
 
-std::string flood(FakeSlack& slack, int count, std::chrono::milliseconds wait) {
+std::string flood(FakeSlack& slack, Envelopes& envelopes, int count, std::chrono::milliseconds wait) {
   std::vector<std::string> ids;
-  for (int i = 0; i < count; ++i) ids.push_back(send_message_envelope(slack));
+  for (int i = 0; i < count; ++i) ids.push_back(envelopes.send());
   const auto deadline = deadline_in(wait);
   int acked = 0;
   for (const auto& id : ids) acked += slack.wait_ack(id, deadline) ? 1 : 0;
@@ -69,6 +74,7 @@ std::string flood(FakeSlack& slack, int count, std::chrono::milliseconds wait) {
 
 int main() {
   FakeSlack slack;
+  Envelopes envelopes(slack);
   std::cout << "api_base " << slack.api_base() << std::endl;
   std::string line;
   while (std::getline(std::cin, line)) {
@@ -81,9 +87,9 @@ int main() {
     if (command == "wait_hello") {
       std::cout << (slack.wait_hellos(1, deadline_in(std::chrono::milliseconds(count))) ? "hello" : "timeout") << std::endl;
     } else if (command == "acks" && count > 0 && millis > 0) {
-      std::cout << measure_acks(slack, static_cast<int>(count), std::chrono::milliseconds(millis)) << std::endl;
+      std::cout << measure_acks(slack, envelopes, static_cast<int>(count), std::chrono::milliseconds(millis)) << std::endl;
     } else if (command == "flood" && count > 0 && millis > 0) {
-      std::cout << flood(slack, static_cast<int>(count), std::chrono::milliseconds(millis)) << std::endl;
+      std::cout << flood(slack, envelopes, static_cast<int>(count), std::chrono::milliseconds(millis)) << std::endl;
     } else {
       std::cout << "error unknown command: " << line << std::endl;
     }
