@@ -100,6 +100,10 @@ KnowledgeBase::KnowledgeBase(std::vector<Topic> topics, std::vector<Meeting> mee
     for (const auto& keyword : meetings_[i].keywords) keyword_index_.add(keyword, encode(Subject{Subject::Kind::meeting, i}));
   }
   keyword_index_.build();
+  for (std::size_t i = 0; i < topics_.size(); ++i) {
+    topic_by_word_.emplace(topics_[i].id, i);
+    for (const auto& alias : topics_[i].aliases) topic_by_word_.emplace(alias, i);
+  }
 }
 
 std::shared_ptr<const KnowledgeBase> KnowledgeBase::load(const std::filesystem::path& dir,
@@ -117,14 +121,8 @@ std::shared_ptr<const KnowledgeBase> KnowledgeBase::load(const std::filesystem::
 }
 
 const Topic* KnowledgeBase::find_topic(std::string_view word) const {
-  const auto lowered = ascii_lower(word);
-  for (const auto& topic : topics_) {
-    if (topic.id == lowered) return &topic;
-    for (const auto& alias : topic.aliases) {
-      if (alias == lowered) return &topic;
-    }
-  }
-  return nullptr;
+  const auto found = topic_by_word_.find(ascii_lower(word));
+  return found == topic_by_word_.end() ? nullptr : &topics_[found->second];
 }
 
 const Meeting* KnowledgeBase::find_meeting(std::string_view id) const {

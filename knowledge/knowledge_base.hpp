@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "knowledge/meetings.hpp"
@@ -60,6 +61,9 @@ class KnowledgeBase {
   std::vector<Synonyms> synonyms_;
   PhraseIndex keyword_index_;
   Retrieval retrieval_;
+  // Every id and alias → its topic (the first topic naming it), so that a command word costs the
+  // same whatever the number of topics.
+  std::unordered_map<std::string, std::size_t> topic_by_word_;  // index in topics_
 };
 
 }  // namespace katabot

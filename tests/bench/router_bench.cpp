@@ -2,7 +2,7 @@
 // as the knowledge base grows (they must: one Aho-Corasick pass, and a bounded number of postings
 // per question, not a scan of every topic); and the worst case per message for hostile input up to
 // Slack's 40 000 characters (it must stay under 1 ms). Prints figures.
-//   ./build/default/tests/router_bench
+//   ./build/default/tests/bench/router_bench
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

@@ -80,6 +80,7 @@ struct Pending {
   nlohmann::json frame;
   int attempts = 0;
   std::shared_ptr<net::steady_timer> timer;
+  Clock::time_point sent;
 };
 
 struct FakeSlack::Impl {
@@ -163,6 +164,7 @@ struct FakeSlack::Impl {
     if (id.empty()) return;
     auto& entry = pending[id];
     entry.frame = std::move(frame);
+    entry.sent = Clock::now();
     entry.timer = std::make_shared<net::steady_timer>(io);
     arm_redelivery(id);
   }
@@ -408,6 +410,7 @@ struct FakeSlack::Impl {
       ack.connection = connection->id;
       ack.at = Clock::now();
       if (auto found = pending.find(ack.envelope_id); found != pending.end()) {
+        ack.sent = found->second.sent;
         found->second.timer->cancel();
         pending.erase(found);
       }

@@ -25,6 +25,9 @@ struct FakeAck {
   std::optional<nlohmann::json> payload;
   int connection = 0;
   std::chrono::steady_clock::time_point at;
+  // When the fake queued the envelope's first delivery (unset for an ack of an untracked frame):
+  // at - sent is the ack latency seen from Slack's side.
+  std::optional<std::chrono::steady_clock::time_point> sent;
 };
 
 struct FakeCall {
