@@ -37,21 +37,31 @@ std::string plain_irc(std::uint16_t port) {
          "  channels: [\"#kata-dev\"]\n";
 }
 
-struct Stopped {
-  int exit_code;
-  std::chrono::milliseconds took;
-};
-
-// SIGTERM (`signals` times, back to back), then the exit code and the time from the first signal.
-Stopped stop_with_sigterm(Process& bot, int signals = 1) {
+// SIGTERM (`signals` times, back to back); the bot must exit 0 within kStopLimit of the first.
+void check_sigterm_exits_in_time(Process& bot, int signals = 1) {
   const auto signalled = Clock::now();
   for (int extra = 1; extra < signals; ++extra) ::kill(bot.pid(), SIGTERM);
   const int exit_code = bot.terminate(5000ms);  // sends the last SIGTERM
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - signalled);
   std::cout << Catch::getResultCapture().getCurrentTestName() << ": exit " << exit_code << " " << took.count()
             << " ms after SIGTERM\n";
-  return {exit_code, took};
+  CHECK(exit_code == 0);
+  CHECK(took < kStopLimit);
 }
+
+// The bot connected to a scripted IRC server that has read its NICK and answers nothing yet.
+struct RegisteringBot {
+  Listener server;
+  TempDir dir{"katabot-shutdown"};
+  Process bot{{KATABOT_BINARY, "--config", write_config(dir, plain_irc(server.port())).string()},
+              dir.path() / "katabot.log"};
+  std::optional<LineSocket> connection = server.accept(10s);
+
+  RegisteringBot() {
+    REQUIRE(connection);
+    REQUIRE(connection->wait_for("NICK ", 10s));
+  }
+};
 
 // Polls the bot's log until `needle` appears.
 bool wait_for_log(const std::filesystem::path& log, const std::string& needle, std::chrono::milliseconds timeout) {
@@ -74,25 +84,14 @@ TEST_CASE("idle and connected to IRC, SIGTERM sends QUIT and exits 0 within 2 s"
               dir.path() / "katabot.log");
   REQUIRE(member.wait_for([](const std::string& l) { return l.rfind(":katabot!", 0) == 0 && l.find(" JOIN ") != std::string::npos; }, 20s));
 
-  const auto stopped = stop_with_sigterm(bot);
-  CHECK(stopped.exit_code == 0);
-  CHECK(stopped.took < kStopLimit);
+  check_sigterm_exits_in_time(bot);
   CHECK(member.wait_for([](const std::string& l) { return l.rfind(":katabot!", 0) == 0 && l.find(" QUIT ") != std::string::npos; }, 5s));
 }
 
 TEST_CASE("IRC registration in flight with a server that never answers, exit 0 within 2 s",
           "[integration][shutdown][irc]") {
-  Listener silent;
-  TempDir dir("katabot-shutdown");
-  Process bot({KATABOT_BINARY, "--config", write_config(dir, plain_irc(silent.port())).string()},
-              dir.path() / "katabot.log");
-  auto connection = silent.accept(10s);
-  REQUIRE(connection);
-  REQUIRE(connection->wait_for("NICK ", 10s));  // registering; the server never answers
-
-  const auto stopped = stop_with_sigterm(bot);
-  CHECK(stopped.exit_code == 0);
-  CHECK(stopped.took < kStopLimit);
+  RegisteringBot registering;
+  check_sigterm_exits_in_time(registering.bot);
 }
 
 TEST_CASE("IRC waiting to reconnect after refused connections, exit 0 within 2 s",
@@ -102,9 +101,7 @@ TEST_CASE("IRC waiting to reconnect after refused connections, exit 0 within 2 s
   Process bot({KATABOT_BINARY, "--config", write_config(dir, plain_irc(free_port())).string()}, log);
   REQUIRE(wait_for_log(log, "irc: reconnecting in", 10s));
 
-  const auto stopped = stop_with_sigterm(bot);
-  CHECK(stopped.exit_code == 0);
-  CHECK(stopped.took < kStopLimit);
+  check_sigterm_exits_in_time(bot);
 }
 
 TEST_CASE("an idle keep-alive HTTP client and a slowloris request do not hold the bot, exit 0 within 2 s",
@@ -123,9 +120,7 @@ TEST_CASE("an idle keep-alive HTTP client and a slowloris request do not hold th
   REQUIRE(slowloris.connect(http_port));
   slowloris.send_raw("GET /healthz HTTP/1.1\r\nHost: kata");  // and never the rest
 
-  const auto stopped = stop_with_sigterm(bot);
-  CHECK(stopped.exit_code == 0);
-  CHECK(stopped.took < kStopLimit);
+  check_sigterm_exits_in_time(bot);
   CHECK_FALSE(keep_alive.read_line(1s));
   CHECK(keep_alive.closed());
   CHECK_FALSE(slowloris.read_line(1s));
@@ -134,36 +129,20 @@ TEST_CASE("an idle keep-alive HTTP client and a slowloris request do not hold th
 
 TEST_CASE("SIGTERM twice while IRC registers with a silent server, exit 0 within 2 s of the first",
           "[integration][shutdown][irc]") {
-  Listener silent;
-  TempDir dir("katabot-shutdown");
-  Process bot({KATABOT_BINARY, "--config", write_config(dir, plain_irc(silent.port())).string()},
-              dir.path() / "katabot.log");
-  auto connection = silent.accept(10s);
-  REQUIRE(connection);
-  REQUIRE(connection->wait_for("NICK ", 10s));
-
-  const auto stopped = stop_with_sigterm(bot, 2);
-  CHECK(stopped.exit_code == 0);
-  CHECK(stopped.took < kStopLimit);
+  RegisteringBot registering;
+  check_sigterm_exits_in_time(registering.bot, 2);
 }
 
 TEST_CASE("an IRC server that ignores QUIT is cut off by cancellation, exit 0 within 2 s",
           "[integration][shutdown][irc]") {
-  Listener deaf;
-  TempDir dir("katabot-shutdown");
-  Process bot({KATABOT_BINARY, "--config", write_config(dir, plain_irc(deaf.port())).string()},
-              dir.path() / "katabot.log");
-  auto connection = deaf.accept(10s);
-  REQUIRE(connection);
-  REQUIRE(connection->wait_for("NICK ", 10s));
-  connection->send_line(":irc.test 001 katabot :Welcome");
-  connection->send_line(":irc.test 376 katabot :End of /MOTD command.");
-  REQUIRE(connection->wait_for("JOIN ", 10s));
+  RegisteringBot registering;
+  auto& server_side = *registering.connection;
+  server_side.send_line(":irc.test 001 katabot :Welcome");
+  server_side.send_line(":irc.test 376 katabot :End of /MOTD command.");
+  REQUIRE(server_side.wait_for("JOIN ", 10s));
 
   // The bot says QUIT and would wait for the server to close (irc quit_grace, 2 s); the app's
   // graceful time ends first and cancels it.
-  const auto stopped = stop_with_sigterm(bot);
-  CHECK(stopped.exit_code == 0);
-  CHECK(stopped.took < kStopLimit);
-  CHECK(connection->wait_for("QUIT ", 1s));
+  check_sigterm_exits_in_time(registering.bot);
+  CHECK(server_side.wait_for("QUIT ", 1s));
 }
