@@ -25,6 +25,26 @@ asio::awaitable<void> backoff_and_tell(asio::steady_timer& timer, Backoff& backo
   slept = co_await sleep_with_backoff(timer, backoff, "test: retrying", at_least);
 }
 
+// sleep_with_backoff started as a task and run up to its wait.
+struct StartedSleep {
+  StartedSleep(std::chrono::milliseconds backoff_delay, std::chrono::milliseconds at_least)
+      : backoff(backoff_delay, backoff_delay, 1) {
+    group.spawn(backoff_and_tell(timer, backoff, at_least, slept), "sleeper");
+    io.run_one();
+  }
+  // Runs what is left; returns as soon as nothing is (the bound only guards a broken sleep).
+  std::optional<bool> finish() {
+    io.run_for(10s);
+    return slept;
+  }
+
+  asio::io_context io;
+  asio::steady_timer timer{io};
+  TaskGroup group{io.get_executor()};
+  Backoff backoff;
+  std::optional<bool> slept;
+};
+
 }  // namespace
 
 TEST_CASE("a retry sleep that runs out says so", "[backoff]") {
@@ -38,32 +58,18 @@ TEST_CASE("a retry sleep that runs out says so", "[backoff]") {
 }
 
 TEST_CASE("a retry sleep ends at once, saying so, when its timer is cancelled (stop)", "[backoff]") {
-  asio::io_context io;
-  asio::steady_timer timer(io);
-  std::optional<bool> slept;
-  TaskGroup group(io.get_executor());
-  Backoff backoff(1h, 1h, 1);
-  group.spawn(backoff_and_tell(timer, backoff, 0ms, slept), "sleeper");
-  io.run_one();  // the sleep has started
-  REQUIRE_FALSE(slept);
-  timer.cancel();
-  io.run_for(10s);  // returns as soon as nothing is left to run
-  CHECK(slept == false);
+  StartedSleep sleep(1h, 0ms);
+  REQUIRE_FALSE(sleep.slept);
+  sleep.timer.cancel();
+  CHECK(sleep.finish() == false);
 }
 
 TEST_CASE("a retry sleep ends at once, saying so, when its task is cancelled", "[backoff]") {
-  asio::io_context io;
-  asio::steady_timer timer(io);
-  std::optional<bool> slept;
-  TaskGroup group(io.get_executor());
-  Backoff backoff(1ms, 1ms, 1);
   // at_least: a ban or a Retry-After lengthens the wait beyond the backoff's own delay.
-  group.spawn(backoff_and_tell(timer, backoff, 1h, slept), "sleeper");
-  io.run_one();
-  REQUIRE_FALSE(slept);
-  CHECK(timer.expiry() - std::chrono::steady_clock::now() > 30min);
-  group.cancel();
-  io.run_for(10s);
-  CHECK(slept == false);
-  CHECK(group.failures() == 0);
+  StartedSleep sleep(1ms, 1h);
+  REQUIRE_FALSE(sleep.slept);
+  CHECK(sleep.timer.expiry() - std::chrono::steady_clock::now() > 30min);
+  sleep.group.cancel();
+  CHECK(sleep.finish() == false);
+  CHECK(sleep.group.failures() == 0);
 }
