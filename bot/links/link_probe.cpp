@@ -1,6 +1,7 @@
 #include "bot/links/link_probe.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -85,24 +86,32 @@ std::string verification_failure(beast::ssl_stream<beast::tcp_stream>& stream, c
   return std::string("certificate verify failed: ") + X509_verify_cert_error_string(result);
 }
 
+// Stream: beast::tcp_stream (http://) or beast::ssl_stream<beast::tcp_stream> (https://). Each step
+// gets what is left of the URL's one deadline.
+template <class Stream>
+net::awaitable<Answer> connect_and_ask(Stream& stream, const slack::Url& url, http::verb verb, Deadline deadline) {
+  auto& socket = beast::get_lowest_layer(stream).socket();
+  const auto left = left_until(deadline);
+  if (auto failure = co_await client::connect_tcp(socket, url.host, url.port, {left, left, left})) {
+    co_return failed(failure->code, Step::connect);
+  }
+  if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+    if (auto error = co_await client::handshake_tls(stream, socket, url.host, left_until(deadline))) {
+      co_return failed(error, Step::tls, verification_failure(stream, url.host));
+    }
+  }
+  co_return co_await ask(stream, url, verb, deadline);
+}
+
 // One request on a fresh connection (Connection: close): the checker visits each host once or twice.
 net::awaitable<Answer> request_once(net::ssl::context& tls, const slack::Url& url, http::verb verb, Deadline deadline) {
   const auto executor = co_await net::this_coro::executor;
-  const auto left = left_until(deadline);
-  const client::ConnectTimeouts timeouts{left, left, left};
   if (!url.secure()) {
     beast::tcp_stream stream(executor);
-    if (auto failure = co_await client::connect_tcp(stream.socket(), url.host, url.port, timeouts)) {
-      co_return failed(failure->code, Step::connect);
-    }
-    co_return co_await ask(stream, url, verb, deadline);
+    co_return co_await connect_and_ask(stream, url, verb, deadline);
   }
   beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
-  if (auto failure = co_await client::connect_tls(stream, beast::get_lowest_layer(stream).socket(), url.host, url.port, timeouts)) {
-    if (failure->step != client::ConnectStep::tls) co_return failed(failure->code, Step::connect);
-    co_return failed(failure->code, Step::tls, verification_failure(stream, url.host));
-  }
-  co_return co_await ask(stream, url, verb, deadline);
+  co_return co_await connect_and_ask(stream, url, verb, deadline);
 }
 
 bool refuses_head(unsigned status) { return status == 405 || status == 501; }
