@@ -1,8 +1,10 @@
 #include "bot/config.hpp"
 
 #include <cstdlib>
+#include <optional>
 #include <regex>
 
+#include "bot/net/tls_files.hpp"
 #include "knowledge/yaml_reader.hpp"
 
 namespace katabot {
@@ -66,6 +68,17 @@ std::string read_file_path(YamlReader& reader, const YAML::Node& map, const char
   return path;
 }
 
+// TLS files are loaded here, at start-up and by --check-config, the same way for IRC and Slack:
+// a CA bundle or client certificate OpenSSL cannot use would otherwise fail every connection later,
+// far from its cause.
+void check_tls_file(YamlReader& reader, const YAML::Node& map, const char* key, const std::string& path,
+                    std::string_view section, std::optional<std::string> (*problem_of)(const std::string&)) {
+  if (path.empty() || !std::filesystem::is_regular_file(path)) return;  // read_file_path said why
+  if (const auto problem = problem_of(path)) {
+    reader.error(map[key], std::string(section) + "." + key + " " + reader.shown_value(map[key], path) + ": " + *problem);
+  }
+}
+
 void read_bot(YamlReader& reader, const YAML::Node& node, const std::filesystem::path& base, BotConfig& bot) {
   if (!node || !reader.expect_map(node, "'bot'")) return;
   reader.reject_unknown_keys(node, {"name", "knowledge_dir", "state_dir", "log_level", "admins"}, "bot");
@@ -99,6 +112,7 @@ void read_slack(YamlReader& reader, const YAML::Node& node, const std::filesyste
   slack.bot_token = reader.optional_string(node, "bot_token");
   slack.api_base = reader.optional_string(node, "api_base", slack.api_base);
   slack.ca_file = read_file_path(reader, node, "ca_file", base, "slack");
+  check_tls_file(reader, node, "ca_file", slack.ca_file, "slack", client::ca_bundle_problem);
   slack.command = reader.optional_string(node, "command", slack.command);
   slack.reminder_channels = reader.string_list(node, "reminder_channels");
   if (!slack.api_base.ends_with('/')) slack.api_base += '/';
@@ -136,6 +150,8 @@ void read_irc(YamlReader& reader, const YAML::Node& node, const std::filesystem:
   irc.tls_verify = read_bool(reader, node, "tls_verify", irc.tls_verify);
   irc.ca_file = read_file_path(reader, node, "ca_file", base, "irc");
   irc.client_cert = read_file_path(reader, node, "client_cert", base, "irc");
+  check_tls_file(reader, node, "ca_file", irc.ca_file, "irc", client::ca_bundle_problem);
+  check_tls_file(reader, node, "client_cert", irc.client_cert, "irc", client::client_identity_problem);
   irc.nick = reader.optional_string(node, "nick", irc.nick);
   irc.alt_nicks = reader.string_list(node, "alt_nicks");
   irc.username = reader.optional_string(node, "username", irc.username);

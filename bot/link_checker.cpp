@@ -11,7 +11,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
-#include "bot/slack/tls_connect.hpp"
+#include "bot/net/tls_context.hpp"
+#include "bot/net/tls_files.hpp"
 #include "handlers/command_registry.hpp"
 #include "knowledge/knowledge_base.hpp"
 #include "knowledge/url_places.hpp"
@@ -72,11 +73,9 @@ std::string counted(std::size_t count, std::string_view one, std::string_view ma
 
 // Checked up front so that a wrong file is one clear line, not a "certificate verify failed" per URL.
 bool ca_file_loads(const std::string& ca_file, std::ostream& err) {
-  net::ssl::context trial(net::ssl::context::tls_client);
-  boost::system::error_code error;
-  trial.load_verify_file(ca_file, error);
-  if (error) err << "katabot: --ca-file " << ca_file << ": cannot load it as PEM certificates: " << error.message() << "\n";
-  return !error;
+  const auto problem = client::ca_bundle_problem(ca_file);
+  if (problem) err << "katabot: --ca-file " << ca_file << ": cannot load it as PEM certificates: " << *problem << "\n";
+  return !problem;
 }
 
 struct UrlsToFetch {
@@ -148,7 +147,7 @@ int check_links(const Config& config, const CliOptions& options, std::ostream& o
   err << "katabot: checking " << counted(urls.distinct.size(), "URL", "URLs") << " of " << dir.string() << ", "
       << settings.parallel << " at a time, "
       << std::chrono::duration_cast<std::chrono::seconds>(settings.probe.timeout).count() << " s at most each\n";
-  const auto tls = slack::make_client_tls_context(ca_file);
+  const auto tls = client::make_tls_context({.owner = "--check-links", .ca_file = ca_file});
   const auto results = check_all(urls.distinct, *tls, settings);
   return report(places, urls, results, out) == 0 ? 0 : 2;
 }

@@ -34,6 +34,14 @@ void ConnectionTable::close_all() {
   }
 }
 
+void ConnectionTable::close_waiting() {
+  for (auto& connection : connections_) {
+    if (connection.closed || connection.phase == Phase::busy) continue;
+    connection.closed = true;
+    connection.close();
+  }
+}
+
 std::size_t ConnectionTable::open_count() const {
   return static_cast<std::size_t>(
       std::count_if(connections_.begin(), connections_.end(), [](const Connection& c) { return !c.closed; }));

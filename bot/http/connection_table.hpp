@@ -36,6 +36,8 @@ class ConnectionTable {
   // The connection has ended; also after it was evicted.
   void remove(Id id);
   void close_all();
+  // Closes every connection not answering right now; busy ones finish their response first.
+  void close_waiting();
   // Connections not yet closed by the table.
   std::size_t open_count() const;
 

@@ -2,14 +2,12 @@
 
 #include <chrono>
 #include <cstdint>
-#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
 #include <utility>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -21,9 +19,11 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/system/system_error.hpp>
 #include <spdlog/spdlog.h>
 
 #include "bot/http/listen_address.hpp"
+#include "bot/task_group.hpp"
 
 namespace katabot {
 
@@ -40,6 +40,9 @@ constexpr std::uint64_t kMaxBodyBytes = 4 * 1024;
 constexpr std::size_t kMaxBufferedBytes = 16 * 1024;
 // How long to wait before accepting again when accept fails (e.g. EMFILE), so the loop cannot spin.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(200);
+// After stop(), how long a response already being written may take before its connection is cut.
+// Shorter than the app's graceful stop time, so the server never is what makes shutdown slow.
+constexpr auto kResponseGrace = std::chrono::milliseconds(1000);
 
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 
@@ -85,7 +88,8 @@ struct HttpServerState {
         routes(std::move(routes)),
         limits(limits),
         acceptor(this->executor),
-        connections(limits.connections) {}
+        connections(limits.connections),
+        sessions(this->executor) {}
 
   net::any_io_executor executor;
   std::string listen;
@@ -95,9 +99,13 @@ struct HttpServerState {
   bool stopped = false;
   // Live connections, so that newcomers can evict waiting ones and stop() can close them all.
   ConnectionTable connections;
+  // One child per connection; run() joins them after stop().
+  TaskGroup sessions;
 
   beast::error_code open();
   void stop();
+  // Ends what stop() let finish: every connection closed, every session cancelled.
+  void cut_off();
 };
 
 namespace {
@@ -197,15 +205,6 @@ net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, Sessi
   stream.close();
 }
 
-void log_session_failure(std::exception_ptr failure) {
-  if (!failure) return;
-  try {
-    std::rethrow_exception(failure);
-  } catch (const std::exception& error) {
-    spdlog::error("http: connection failed: {}", error.what());
-  }
-}
-
 net::awaitable<void> accept_loop(std::shared_ptr<HttpServerState> state) {
   net::steady_timer retry_timer(state->executor);
   bool accept_failing = false;
@@ -229,7 +228,7 @@ net::awaitable<void> accept_loop(std::shared_ptr<HttpServerState> state) {
                     peer.address().to_string());
       continue;
     }
-    net::co_spawn(state->executor, serve_session(state, std::move(slot)), log_session_failure);
+    state->sessions.spawn(serve_session(state, std::move(slot)), "http: connection from " + peer.address().to_string());
   }
 }
 
@@ -238,9 +237,15 @@ net::awaitable<void> run_server(std::shared_ptr<HttpServerState> state) {
   try {
     if (!state->acceptor.is_open() && !state->stopped && state->open()) co_return;
     co_await accept_loop(state);
+    // stop() closed the waiting connections; answers being written get a moment to finish.
+    co_await state->sessions.join(std::chrono::steady_clock::now() + kResponseGrace);
+  } catch (const boost::system::system_error& error) {
+    // The owner cancelling run() is how a server that must stop now is stopped.
+    if (error.code() != net::error::operation_aborted) spdlog::error("http: server stopped: {}", error.what());
   } catch (const std::exception& error) {
     spdlog::error("http: server stopped: {}", error.what());
   }
+  state->cut_off();
 }
 
 }  // namespace
@@ -282,15 +287,21 @@ void HttpServerState::stop() {
   stopped = true;
   beast::error_code ignored;
   acceptor.close(ignored);
-  // Closing completes each session's pending read or write with operation_aborted; the sessions
-  // then leave the table themselves.
+  // Closing completes a waiting session's pending read with operation_aborted; it then leaves the
+  // table itself. A busy one ends after its write, since `stopped` is set.
+  connections.close_waiting();
+}
+
+void HttpServerState::cut_off() {
+  stop();
   connections.close_all();
+  sessions.cancel();
 }
 
 HttpServer::HttpServer(net::any_io_executor executor, std::string listen, HttpRoutes routes, HttpServerLimits limits)
     : state_(std::make_shared<HttpServerState>(std::move(executor), std::move(listen), std::move(routes), limits)) {}
 
-HttpServer::~HttpServer() { state_->stop(); }
+HttpServer::~HttpServer() { state_->cut_off(); }
 
 beast::error_code HttpServer::open() { return state_->open(); }
 

@@ -35,7 +35,7 @@ class HttpServer {
   // listen: "HOST:PORT" (IPv4, [IPv6] or a name resolved at open()); port 0 picks a free port.
   HttpServer(boost::asio::any_io_executor executor, std::string listen, HttpRoutes routes,
              HttpServerLimits limits = {});
-  ~HttpServer();  // stop()s; sessions still running keep the state they need alive
+  ~HttpServer();  // closes every connection; sessions still running keep the state they need alive
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
@@ -44,9 +44,12 @@ class HttpServer {
   boost::system::error_code open();
   // The bound address (the real port when listen asked for 0); default-constructed if not open.
   boost::asio::ip::tcp::endpoint local_endpoint() const;
-  // Accepts until stop(); opens first if open() was not called. Never throws; errors are logged.
+  // Accepts until stop(), then lets answers being written finish (at most 1 s) and closes the rest;
+  // cancelling it closes everything at once. Opens first if open() was not called. Never throws;
+  // errors are logged.
   boost::asio::awaitable<void> run();
-  // Closes the acceptor and every live connection. Idempotent; call it on the io_context's thread.
+  // Closes the acceptor and every connection not answering right now. Idempotent; call it on the
+  // io_context's thread.
   void stop();
 
  private:

@@ -12,6 +12,8 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/backoff.hpp"
+#include "bot/backoff_sleep.hpp"
+#include "bot/net/tls_context.hpp"
 #include "bot/irc/irc_transport.hpp"
 #include "bot/irc/line_framer.hpp"
 #include "bot/render.hpp"
@@ -299,7 +301,9 @@ IrcAdapter::IrcAdapter(asio::any_io_executor executor, IrcConfig config, std::st
   session_settings_.has_client_cert = config_.tls && !config_.client_cert.empty();
   session_settings_.version_reply = std::string("katabot ") + KATABOT_VERSION +
                                     " (Kata Containers community bot; https://katacontainers.io/community/)";
-  if (config_.tls) tls_context_ = irc::make_tls_context(config_.tls_verify, config_.ca_file, config_.client_cert);
+  if (config_.tls) {
+    tls_context_ = client::make_tls_context({"irc", config_.ca_file, config_.client_cert, config_.tls_verify});
+  }
   metrics_.increment("katabot_messages_out_total", irc_labels, 0);
   metrics_.increment("katabot_reconnects_total", irc_labels, 0);
   metrics_.increment("katabot_flood_waits_total", irc_labels, 0);
@@ -329,12 +333,9 @@ asio::awaitable<void> IrcAdapter::run() {
     if (stopping_) break;
     connection_.reset();
     if (stable) backoff.reset();
-    auto delay = backoff.next();
-    if (banned) delay = std::max(delay, tuning_.after_ban);
     metrics_.increment("katabot_reconnects_total", irc_labels);
-    spdlog::info("irc: reconnecting in {} ms", delay.count());
-    reconnect_wait_->timer.expires_after(delay);
-    co_await reconnect_wait_->timer.async_wait(use_tuple);
+    const auto at_least = banned ? tuning_.after_ban : std::chrono::milliseconds::zero();
+    if (!co_await sleep_with_backoff(reconnect_wait_->timer, backoff, "irc: reconnecting", at_least)) break;
   }
   connection_.reset();
 }

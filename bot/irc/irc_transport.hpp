@@ -1,6 +1,6 @@
 #pragma once
-// The byte pipe under an IRC connection: TCP or TLS (chain and host name verified, SNI sent, an
-// optional extra trust anchor and a client certificate for CertFP). Every connect phase is bounded.
+// The byte pipe under an IRC connection: TCP or TLS, connected through bot/net (every step bounded,
+// SNI sent, chain and host name verified against the context from client::make_tls_context).
 #include <chrono>
 #include <cstddef>
 #include <memory>
@@ -24,11 +24,6 @@ struct TransportSettings {
   std::chrono::milliseconds handshake_timeout{15000};
 };
 
-// The TLS client context for the configured trust and identity; nullptr with a logged reason when a
-// file cannot be loaded (a configuration error: every attempt would fail the same way).
-std::shared_ptr<boost::asio::ssl::context> make_tls_context(bool verify, const std::string& ca_file,
-                                                            const std::string& client_cert);
-
 class Transport {
  public:
   Transport(boost::asio::any_io_executor executor, std::shared_ptr<boost::asio::ssl::context> tls_context);
@@ -37,14 +32,13 @@ class Transport {
   boost::asio::awaitable<boost::system::error_code> connect(const TransportSettings& settings);
   boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_some(boost::asio::mutable_buffer buffer);
   boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> write(boost::asio::const_buffer buffer);
-  // Cancels a pending resolve and closes the socket: every pending operation completes with an error.
+  // Closes the socket: every pending operation on it completes with an error.
   void close();
   bool is_open() const;
 
  private:
   boost::asio::any_io_executor executor_;
   std::shared_ptr<boost::asio::ssl::context> tls_context_;
-  boost::asio::ip::tcp::resolver resolver_;
   boost::asio::ip::tcp::socket socket_;
   std::unique_ptr<boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>> tls_;
 };

@@ -1,6 +1,7 @@
 #include "bot/links/link_probe.hpp"
 
 #include <algorithm>
+#include <type_traits>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -16,7 +17,7 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "bot/slack/tls_connect.hpp"
+#include "bot/net/connect.hpp"
 
 namespace katabot::links {
 
@@ -75,14 +76,31 @@ net::awaitable<Answer> ask(Stream& stream, const slack::Url& url, http::verb ver
   co_return answer;
 }
 
-// What the certificate check said, in words. The host name is checked by a verify callback
-// (slack::handshake_tls); when it refuses a certificate whose chain is fine, OpenSSL records no
-// reason of its own, only "unspecified".
+// What the certificate check said, in words; a name or address mismatch names the host asked for.
 std::string verification_failure(beast::ssl_stream<beast::tcp_stream>& stream, const std::string& host) {
   const auto result = SSL_get_verify_result(stream.native_handle());
   if (result == X509_V_OK) return {};
-  if (result == X509_V_ERR_UNSPECIFIED) return "certificate verify failed: the certificate is not for " + host;
+  if (result == X509_V_ERR_HOSTNAME_MISMATCH || result == X509_V_ERR_IP_ADDRESS_MISMATCH) {
+    return "certificate verify failed: the certificate is not for " + host;
+  }
   return std::string("certificate verify failed: ") + X509_verify_cert_error_string(result);
+}
+
+// Stream: beast::tcp_stream (http://) or beast::ssl_stream<beast::tcp_stream> (https://). Each step
+// gets what is left of the URL's one deadline.
+template <class Stream>
+net::awaitable<Answer> connect_and_ask(Stream& stream, const slack::Url& url, http::verb verb, Deadline deadline) {
+  auto& socket = beast::get_lowest_layer(stream).socket();
+  const auto left = left_until(deadline);
+  if (auto failure = co_await client::connect_tcp(socket, url.host, url.port, {left, left, left})) {
+    co_return failed(failure->code, Step::connect);
+  }
+  if constexpr (std::is_same_v<Stream, beast::ssl_stream<beast::tcp_stream>>) {
+    if (auto error = co_await client::handshake_tls(stream, socket, url.host, left_until(deadline))) {
+      co_return failed(error, Step::tls, verification_failure(stream, url.host));
+    }
+  }
+  co_return co_await ask(stream, url, verb, deadline);
 }
 
 // One request on a fresh connection (Connection: close): the checker visits each host once or twice.
@@ -90,17 +108,10 @@ net::awaitable<Answer> request_once(net::ssl::context& tls, const slack::Url& ur
   const auto executor = co_await net::this_coro::executor;
   if (!url.secure()) {
     beast::tcp_stream stream(executor);
-    if (auto error = co_await slack::connect_tcp(stream, url, left_until(deadline))) co_return failed(error, Step::connect);
-    co_return co_await ask(stream, url, verb, deadline);
+    co_return co_await connect_and_ask(stream, url, verb, deadline);
   }
   beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
-  if (auto error = co_await slack::connect_tcp(beast::get_lowest_layer(stream), url, left_until(deadline))) {
-    co_return failed(error, Step::connect);
-  }
-  if (auto error = co_await slack::handshake_tls(stream, url.host, left_until(deadline))) {
-    co_return failed(error, Step::tls, verification_failure(stream, url.host));
-  }
-  co_return co_await ask(stream, url, verb, deadline);
+  co_return co_await connect_and_ask(stream, url, verb, deadline);
 }
 
 bool refuses_head(unsigned status) { return status == 405 || status == 501; }

@@ -21,7 +21,7 @@ struct LinkProbeSettings {
   int max_redirects = 5;
 };
 
-// `url`: http:// or https:// (see fetchable_url). `tls` from slack::make_client_tls_context.
+// `url`: http:// or https:// (see fetchable_url). `tls` from client::make_tls_context.
 boost::asio::awaitable<LinkResult> probe_link(boost::asio::ssl::context& tls, std::string url,
                                               LinkProbeSettings settings);
 

@@ -21,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/backoff.hpp"
+#include "bot/backoff_sleep.hpp"
 #include "bot/slack/channel_pacer.hpp"
 #include "bot/slack/json_fields.hpp"
 #include "bot/slack/redact.hpp"
@@ -67,34 +68,21 @@ net::awaitable<error_code> exchange_on(Stream& stream, beast::flat_buffer& buffe
   co_return error_code{};
 }
 
-class PlainConnection final : public HttpConnection {
+// Stream: beast::tcp_stream (http://) or beast::ssl_stream<beast::tcp_stream> (https://).
+template <class Stream>
+class StreamConnection final : public HttpConnection {
  public:
-  explicit PlainConnection(net::any_io_executor executor) : stream_(std::move(executor)) {}
+  template <class... StreamArguments>
+  explicit StreamConnection(StreamArguments&&... arguments) : stream_(std::forward<StreamArguments>(arguments)...) {}
   net::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) override {
-    co_return co_await connect_tcp(stream_, url, timeout);
+    co_return co_await open_stream(stream_, url, timeout);
   }
   net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout) override {
     co_return co_await exchange_on(stream_, buffer_, request, response, timeout);
   }
 
  private:
-  beast::tcp_stream stream_;
-  beast::flat_buffer buffer_;
-};
-
-class TlsConnection final : public HttpConnection {
- public:
-  TlsConnection(net::any_io_executor executor, net::ssl::context& tls) : stream_(std::move(executor), tls) {}
-  net::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) override {
-    if (auto error = co_await connect_tcp(beast::get_lowest_layer(stream_), url, timeout)) co_return error;
-    co_return co_await handshake_tls(stream_, url.host, timeout);
-  }
-  net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout) override {
-    co_return co_await exchange_on(stream_, buffer_, request, response, timeout);
-  }
-
- private:
-  beast::ssl_stream<beast::tcp_stream> stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
 };
 
@@ -170,8 +158,8 @@ struct WebApiClient::State {
   std::map<std::string, std::vector<std::unique_ptr<HttpConnection>>> idle;  // by origin
 
   std::unique_ptr<HttpConnection> make_connection(const Url& url) {
-    if (url.secure()) return std::make_unique<TlsConnection>(executor, *tls);
-    return std::make_unique<PlainConnection>(executor);
+    if (url.secure()) return std::make_unique<StreamConnection<beast::ssl_stream<beast::tcp_stream>>>(executor, *tls);
+    return std::make_unique<StreamConnection<beast::tcp_stream>>(executor);
   }
 
   // One HTTP exchange, on a kept-alive connection when there is one. A kept-alive connection the
@@ -270,11 +258,9 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
   for (;;) {
     result = ApiResult{};
     auto [error, response] = co_await state->send(*url, request);
-    std::chrono::milliseconds wait{0};
     if (error) {
       result.error = error.message();
       spdlog::warn("slack: {}: {}", what, result.error);
-      wait = backoff.next();
       ++failures;
     } else {
       result.http_status = static_cast<int>(response.result_int());
@@ -287,14 +273,14 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
         spdlog::warn("slack: {}: rate limited, Slack asks to wait {} ms", what, result.retry_after->count());
         if (retries == Retries::off || ++rate_limited > state->settings.max_rate_limited_waits) co_return result;
         state->metrics.increment("katabot_rate_limit_waits_total", kSlack);
-        timer.expires_after(std::min(*result.retry_after, state->settings.max_retry_after));
-        co_await timer.async_wait(kNoThrow);
+        if (!co_await sleep_cancellable(timer, std::min(*result.retry_after, state->settings.max_retry_after))) {
+          co_return result;
+        }
         continue;
       }
       if (result.http_status >= 500) {
         if (result.error.empty()) result.error = "http_" + std::to_string(result.http_status);
         spdlog::warn("slack: {}: HTTP {} {}", what, result.http_status, result.error);
-        wait = backoff.next();
         ++failures;
       } else if (result.http_status < 200 || result.http_status >= 300) {
         if (result.error.empty()) result.error = "http_" + std::to_string(result.http_status);
@@ -310,13 +296,11 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
         if (result.error.empty()) result.error = "invalid_response";
         spdlog::warn("slack: {} failed: {}{}", what, result.error, hint_for(result.error));
         if (!retryable_error(result.error)) co_return result;
-        wait = backoff.next();
         ++failures;
       }
     }
     if (retries == Retries::off || failures >= state->settings.max_attempts) co_return result;
-    timer.expires_after(wait);
-    co_await timer.async_wait(kNoThrow);
+    if (!co_await sleep_with_backoff(timer, backoff, "slack: " + std::string(what) + ": retrying")) co_return result;
   }
 }
 

@@ -98,12 +98,7 @@ class BasicLink final : public WebSocketLink {
   void heard() { last_heard_ = std::chrono::steady_clock::now(); }
 
   net::awaitable<error_code> open_transport(std::chrono::milliseconds timeout) {
-    auto& tcp = beast::get_lowest_layer(ws_);
-    if (auto error = co_await connect_tcp(tcp, url_, timeout)) co_return error;
-    if constexpr (std::is_same_v<NextLayer, beast::ssl_stream<beast::tcp_stream>>) {
-      co_return co_await handshake_tls(ws_.next_layer(), url_.host, timeout);
-    }
-    co_return error_code{};
+    co_return co_await open_stream(ws_.next_layer(), url_, timeout);
   }
 
   Url url_;

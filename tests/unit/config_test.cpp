@@ -11,6 +11,26 @@ using katabot::test::environment;
 
 namespace {
 
+// A self-signed certificate and its key, made for these tests only (P-256, valid until 2126).
+const std::string test_certificate = R"(-----BEGIN CERTIFICATE-----
+MIIBjjCCATWgAwIBAgIUMgXYTxUygdzmWRaGDmRpdSN3yEMwCgYIKoZIzj0EAwIw
+HDEaMBgGA1UEAwwRa2F0YWJvdC11bml0LXRlc3QwIBcNMjYxMTMwMDIxMDQ5WhgP
+MjEyNjExMDYwMjEwNDlaMBwxGjAYBgNVBAMMEWthdGFib3QtdW5pdC10ZXN0MFkw
+EwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEDfjmMUOKlvsV9ORQAhfAiwDeBXY1eNQR
+Z44qJ0eW32jr4EfAYxZzF9sRPDRN0N66ZB4xrZmiFBt7wspgCQZbGKNTMFEwHQYD
+VR0OBBYEFBjh5Ib4rtgzGxTZmwd+mgnU6fhnMB8GA1UdIwQYMBaAFBjh5Ib4rtgz
+GxTZmwd+mgnU6fhnMA8GA1UdEwEB/wQFMAMBAf8wCgYIKoZIzj0EAwIDRwAwRAIg
+bRcWB3Zu8ZeAWPznTpoOAV2zOFIiOAHU07aufNT3oo0CIAtvfyHHV5p5bTYGB7Se
+L8ahUjBYfkvSVISq+ab+Xbsi
+-----END CERTIFICATE-----
+)";
+const std::string test_key = R"(-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgDbNYDnYZPlvMq/H+
+/1QWQbQAGnr0eyuKpYpq25sdf6GhRANCAAQN+OYxQ4qW+xX05FACF8CLAN4FdjV4
+1BFnjionR5bfaOvgR8BjFnMX2xE8NE3Q3rpkHjGtmaIUG3vCymAJBlsY
+-----END PRIVATE KEY-----
+)";
+
 const char* production = R"(bot:
   name: katabot
   knowledge_dir: ../knowledge
@@ -124,7 +144,7 @@ TEST_CASE("the shipped configurations are valid", "[config]") {
 
 TEST_CASE("certificate files must exist and are relative to the config file", "[config]") {
   test::TempDir dir;
-  dir.write("ca.pem", "not checked here");
+  dir.write("ca.pem", test_certificate);
   const std::string text = "slack:\n  enabled: false\n  ca_file: ca.pem\nirc:\n  enabled: false\n  client_cert: missing.pem\n";
   Diagnostics diagnostics;
   const auto config = parse_config(text, dir.path() / "katabot.yaml", environment({}), diagnostics);
@@ -137,4 +157,35 @@ TEST_CASE("certificate files must exist and are relative to the config file", "[
                                    environment({}), fixed);
   REQUIRE(loaded);
   CHECK(loaded->slack.ca_file == (dir.path() / "ca.pem").string());
+}
+
+TEST_CASE("a CA bundle or client certificate OpenSSL cannot load is refused at start, alike for IRC and Slack",
+          "[config][tls]") {
+  test::TempDir dir;
+  dir.write("junk.pem", "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n");
+  dir.write("cert-only.pem", test_certificate);
+  const std::string text =
+      "slack:\n  enabled: false\n  ca_file: junk.pem\n"
+      "irc:\n  enabled: false\n  ca_file: junk.pem\n  client_cert: cert-only.pem\n";
+  Diagnostics diagnostics;
+  CHECK_FALSE(parse_config(text, dir.path() / "katabot.yaml", environment({}), diagnostics));
+  INFO(all_text(diagnostics));
+  REQUIRE(diagnostics.size() == 3);
+  const auto junk = "'" + (dir.path() / "junk.pem").string() + "': not a PEM CA bundle (";
+  const auto where = (dir.path() / "katabot.yaml").string();
+  CHECK(diagnostics[0].to_string().starts_with(where + ":3:12: slack.ca_file " + junk));
+  CHECK(diagnostics[1].to_string().starts_with(where + ":6:12: irc.ca_file " + junk));
+  // The reason after the key is the same words for both platforms.
+  CHECK(diagnostics[0].to_string().substr(diagnostics[0].to_string().find(junk)) ==
+        diagnostics[1].to_string().substr(diagnostics[1].to_string().find(junk)));
+  CHECK(diagnostics[2].to_string().starts_with(where + ":7:16: irc.client_cert '" +
+                                               (dir.path() / "cert-only.pem").string() + "': no PEM private key in it"));
+
+  dir.write("client.pem", test_certificate + test_key);
+  dir.write("ca.pem", test_certificate);
+  Diagnostics fixed;
+  CHECK(parse_config("slack:\n  enabled: false\n  ca_file: ca.pem\n"
+                     "irc:\n  enabled: false\n  ca_file: ca.pem\n  client_cert: client.pem\n",
+                     dir.path() / "katabot.yaml", environment({}), fixed));
+  CHECK(all_text(fixed).empty());
 }

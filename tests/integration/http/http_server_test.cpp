@@ -444,6 +444,33 @@ TEST_CASE("stop() closes the acceptor and live keep-alive connections", "[http]"
   CHECK_FALSE(curl_request(port, "/healthz"));
 }
 
+TEST_CASE("stop() lets an answer being written finish, and closes waiting connections at once", "[http]") {
+  StubState state;
+  auto routes = stub_routes(state);
+  // More than loopback's socket buffers hold: the server is still writing it when stop() comes.
+  const std::string big_calendar(32 * 1024 * 1024, 'x');
+  routes.calendar = [&big_calendar] { return big_calendar; };
+  RunningServer server(std::move(routes));
+  const auto port = server.port();
+
+  RawConnection idle(port);
+  REQUIRE(idle.connected());
+  REQUIRE(served(idle));
+  RawConnection downloading(port, "127.0.0.2");
+  REQUIRE(downloading.connected());
+  downloading.send_all("GET /meetings.ics HTTP/1.1\r\nHost: test\r\n\r\n");
+  REQUIRE(downloading.read_until_contains("HTTP/1.1 200 OK\r\n", deadline_in(5s)));
+  REQUIRE(server.drain(5s));
+
+  std::thread stopper([&server] { server.stop_and_wait(5s); });
+  CHECK(idle.read_until_closed(deadline_in(2s)));  // waiting: closed at once
+  const auto rest = downloading.read_until_closed(deadline_in(5s));
+  stopper.join();
+  REQUIRE(rest);
+  CHECK(rest->size() > big_calendar.size());  // the rest of the head and the whole body
+  CHECK(rest->ends_with(std::string(1024, 'x')));
+}
+
 TEST_CASE("open() reports a port already taken and a malformed listen address", "[http]") {
   StubState state;
   RunningServer first(stub_routes(state));

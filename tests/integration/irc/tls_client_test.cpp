@@ -1,0 +1,109 @@
+// bot/net's TLS client (the one IRC, Slack and --check-links connect through) against a real TLS
+// server, openssl s_server, with certificates from a CA the test makes.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
+
+#include "bot/net/connect.hpp"
+#include "bot/net/tls_context.hpp"
+#include "tests/integration/irc/irc_fixture.hpp"
+
+using namespace katabot;
+using namespace katabot::test;
+namespace asio = boost::asio;
+
+namespace {
+
+// `default_cert` for a client that sends no SNI or another name; with `localhost_cert`, that one
+// for a client whose SNI is "localhost".
+Process start_tls_server(const TempDir& dir, std::uint16_t port, const std::filesystem::path& default_cert,
+                         const std::filesystem::path& default_key, const std::filesystem::path& localhost_cert = {},
+                         const std::filesystem::path& localhost_key = {}) {
+  std::vector<std::string> argv{"openssl", "s_server", "-www", "-accept", "127.0.0.1:" + std::to_string(port),
+                                "-cert", default_cert.string(), "-key", default_key.string()};
+  if (!localhost_cert.empty()) {
+    argv.insert(argv.end(), {"-servername", "localhost", "-cert2", localhost_cert.string(), "-key2", localhost_key.string()});
+  }
+  Process server(argv, dir.path() / "s_server.log");
+  REQUIRE(wait_for_port(port));
+  return server;
+}
+
+// client::connect_tls to host:port trusting `ca`; the failure, if any.
+std::optional<client::ConnectError> connect_to(const std::string& host, std::uint16_t port, const std::filesystem::path& ca) {
+  asio::io_context io;
+  const auto context = client::make_tls_context({.owner = "test", .ca_file = ca.string()});
+  asio::ip::tcp::socket socket(io);
+  asio::ssl::stream<asio::ip::tcp::socket&> stream(socket, *context);
+  std::optional<std::optional<client::ConnectError>> outcome;
+  asio::co_spawn(io, client::connect_tls(stream, socket, host, std::to_string(port), {5000ms, 5000ms, 5000ms}),
+                 [&](std::exception_ptr, std::optional<client::ConnectError> failure) { outcome = failure; });
+  io.run();  // every step is bounded by the watchdogs
+  REQUIRE(outcome);
+  return *outcome;
+}
+
+}  // namespace
+
+TEST_CASE("tls client: SNI is sent, so a server with one certificate per name shows the right one",
+          "[integration][tls]") {
+  TempDir dir("katabot-tls");
+  const auto certs = make_test_certificates(dir.path());
+  const auto port = free_port();
+  // Without SNI "localhost" the server shows the wrong.example certificate, which the client refuses.
+  auto server = start_tls_server(dir, port, certs.wrong_cert, certs.wrong_key, certs.server_cert, certs.server_key);
+  const auto by_name = connect_to("localhost", port, certs.ca);
+  CHECK_FALSE(by_name.has_value());
+  // No SNI for an address (RFC 6066): the default certificate, not for 127.0.0.1: refused.
+  const auto by_address = connect_to("127.0.0.1", port, certs.ca);
+  REQUIRE(by_address.has_value());
+  CHECK(by_address->step == client::ConnectStep::tls);
+}
+
+TEST_CASE("tls client: a certificate for another host name or address is refused; the right one is accepted",
+          "[integration][tls]") {
+  TempDir dir("katabot-tls");
+  const auto certs = make_test_certificates(dir.path());
+  SECTION("wrong name") {
+    const auto port = free_port();
+    auto server = start_tls_server(dir, port, certs.wrong_cert, certs.wrong_key);
+    const auto failure = connect_to("localhost", port, certs.ca);
+    REQUIRE(failure.has_value());
+    CHECK(failure->step == client::ConnectStep::tls);
+  }
+  SECTION("right name and address") {
+    const auto port = free_port();
+    auto server = start_tls_server(dir, port, certs.server_cert, certs.server_key);
+    CHECK_FALSE(connect_to("localhost", port, certs.ca).has_value());
+    CHECK_FALSE(connect_to("127.0.0.1", port, certs.ca).has_value());
+  }
+  SECTION("right certificate, CA not trusted") {
+    const auto port = free_port();
+    auto server = start_tls_server(dir, port, certs.server_cert, certs.server_key);
+    const auto failure = connect_to("localhost", port, {});
+    REQUIRE(failure.has_value());
+    CHECK(failure->step == client::ConnectStep::tls);
+  }
+}
+
+TEST_CASE("tls client: a server that accepts but never answers the handshake costs the handshake timeout",
+          "[integration][tls]") {
+  Listener silent;  // the kernel completes the TCP handshake; nobody ever speaks TLS
+  asio::io_context io;
+  const auto context = client::make_tls_context({.owner = "test"});
+  asio::ip::tcp::socket socket(io);
+  asio::ssl::stream<asio::ip::tcp::socket&> stream(socket, *context);
+  std::optional<std::optional<client::ConnectError>> outcome;
+  const auto started = Clock::now();
+  asio::co_spawn(io, client::connect_tls(stream, socket, "127.0.0.1", std::to_string(silent.port()), {1000ms, 1000ms, 300ms}),
+                 [&](std::exception_ptr, std::optional<client::ConnectError> failure) { outcome = failure; });
+  io.run();
+  REQUIRE(outcome);
+  REQUIRE(outcome->has_value());
+  CHECK((*outcome)->step == client::ConnectStep::tls);
+  CHECK((*outcome)->code == asio::error::timed_out);
+  CHECK(Clock::now() - started < 2s);
+}
