@@ -1,6 +1,7 @@
 #pragma once
 // What the app needs from a chat adapter (Slack, IRC): run the connection, say whether it is
 // ready, post messages (reminders), stop gracefully.
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,13 @@ class ChatAdapter {
   virtual void stop() = 0;
   // Posts a message to a channel and says what became of it (see post_outcome.hpp).
   virtual boost::asio::awaitable<PostOutcome> post(std::string channel, Reply reply) = 0;
+  // Whether a post with Reply::dedupe_key `key` is in `channel` since `since` (a reminder whose
+  // ledger record is missing after a crash). False where the platform cannot tell (IRC).
+  virtual boost::asio::awaitable<bool> find_posted(std::string channel, std::string key,
+                                                   std::chrono::system_clock::time_point since) {
+    (void)channel, (void)key, (void)since;
+    co_return false;
+  }
 };
 
 }  // namespace katabot

@@ -116,6 +116,7 @@ void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys
 }
 
 boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply reply, ChatAdapter* adapter) {
+  reply.dedupe_key = describe(key);  // Slack finds an earlier post of this reminder by it (a crash before the record)
   auto outcome = PostOutcome::failed("not attempted");
   try {
     outcome = co_await adapter->post(key.channel, std::move(reply));

@@ -16,6 +16,7 @@
 #include "bot/config.hpp"
 #include "bot/inbound.hpp"
 #include "bot/metrics.hpp"
+#include "bot/slack/slack_core.hpp"
 #include "handlers/clock.hpp"
 
 namespace katabot {
@@ -24,24 +25,20 @@ namespace katabot {
 struct SlackTimings {
   std::chrono::milliseconds ping_interval{5000};
   std::chrono::milliseconds silence_timeout{20000};   // no frame and no pong for this long: reconnect
+  std::chrono::milliseconds hello_timeout{10000};     // socket open, no hello for this long: reconnect
   std::chrono::milliseconds connect_timeout{10000};   // TCP + TLS + WebSocket handshake, each step
   std::chrono::milliseconds close_timeout{3000};      // WebSocket close handshake
   std::chrono::milliseconds first_retry{1000};
   std::chrono::milliseconds max_retry{180000};
   std::chrono::milliseconds user_lookup_timeout{2000};  // users.info before answering an event
   std::chrono::milliseconds post_spacing{1000};         // chat.postMessage per channel
+  std::chrono::milliseconds request_timeout{10000};     // each step of a Web API call
   std::size_t max_frame_bytes = 1024 * 1024;            // bigger frames are read to their end and dropped
 };
 
-// Time from an envelope's frame read to its ack written, for the last acks.
-struct AckLatency {
-  std::size_t samples = 0;
-  std::chrono::nanoseconds p50{0};
-  std::chrono::nanoseconds p99{0};
-  std::chrono::nanoseconds max{0};
-};
+using slack::AckLatency;
 
-struct SlackAdapterState;
+struct SlackDriver;
 
 class SlackAdapter final : public ChatAdapter {
  public:
@@ -55,14 +52,18 @@ class SlackAdapter final : public ChatAdapter {
   bool ready() const override;
   boost::asio::awaitable<void> run() override;
   void stop() override;
+  // chat.postMessage with the reply's dedupe_key (or a key of its own) as message metadata; after
+  // an ambiguous failure it is repeated only once the channel's history shows it is not there.
   boost::asio::awaitable<PostOutcome> post(std::string channel, Reply reply) override;
+  boost::asio::awaitable<bool> find_posted(std::string channel, std::string key,
+                                           std::chrono::system_clock::time_point since) override;
 
   AckLatency ack_latency() const;
   // The bot's own user id from auth.test; empty until it answered.
   std::string bot_user_id() const;
 
  private:
-  std::shared_ptr<SlackAdapterState> state_;
+  std::shared_ptr<SlackDriver> driver_;
 };
 
 }  // namespace katabot

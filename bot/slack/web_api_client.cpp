@@ -49,15 +49,18 @@ class HttpConnection {
  public:
   virtual ~HttpConnection() = default;
   virtual net::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) = 0;
-  virtual net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout) = 0;
+  // `written`: the whole request went out, so the server may have acted on it whatever follows.
+  virtual net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout,
+                                              bool& written) = 0;
 };
 
 template <class Stream>
 net::awaitable<error_code> exchange_on(Stream& stream, beast::flat_buffer& buffer, Request& request, Response& response,
-                                      std::chrono::milliseconds timeout) {
+                                      std::chrono::milliseconds timeout, bool& written) {
   beast::get_lowest_layer(stream).expires_after(timeout);
-  const auto [write_error, written] = co_await http::async_write(stream, request, kNoThrow);
+  const auto [write_error, bytes] = co_await http::async_write(stream, request, kNoThrow);
   if (write_error) co_return write_error;
+  written = true;
   http::response_parser<http::string_body> parser;
   parser.body_limit(kMaxResponseBytes);
   beast::get_lowest_layer(stream).expires_after(timeout);
@@ -77,8 +80,9 @@ class StreamConnection final : public HttpConnection {
   net::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) override {
     co_return co_await open_stream(stream_, url, timeout);
   }
-  net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout) override {
-    co_return co_await exchange_on(stream_, buffer_, request, response, timeout);
+  net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout,
+                                      bool& written) override {
+    co_return co_await exchange_on(stream_, buffer_, request, response, timeout, written);
   }
 
  private:
@@ -127,6 +131,12 @@ bool retryable_error(std::string_view error) {
          error == "fatal_error" || error == "ratelimited" || error == "rate_limited";
 }
 
+// Of those, the ones where Slack may have done part of the work before failing.
+bool maybe_done_error(std::string_view error) {
+  return error == "internal_error" || error == "service_unavailable" || error == "request_timeout" ||
+         error == "fatal_error";
+}
+
 std::string_view hint_for(std::string_view error) {
   if (error == "not_in_channel") return " (invite the bot first: /invite @katabot)";
   if (error == "invalid_auth" || error == "not_authed" || error == "token_revoked" || error == "account_inactive") {
@@ -162,9 +172,17 @@ struct WebApiClient::State {
     return std::make_unique<StreamConnection<beast::tcp_stream>>(executor);
   }
 
+  struct Sent {
+    error_code error;
+    Response response;
+    bool written = false;  // the request went out whole: an error after it leaves its effect unknown
+  };
+
   // One HTTP exchange, on a kept-alive connection when there is one. A kept-alive connection the
-  // server closed meanwhile is not a failure: the request is sent again on a fresh one.
-  net::awaitable<std::pair<error_code, Response>> send(const Url& url, Request request) {
+  // server closed meanwhile is usually no failure and the request is sent again on a fresh one —
+  // unless `retries` is Retries::unless_ambiguous: from the client's side that close looks exactly
+  // like a server that took the request and died before answering.
+  net::awaitable<Sent> send(const Url& url, Request request, Retries retries) {
     const auto timeout = settings.request_timeout;
     for (int fresh_tries = 0; fresh_tries < 2; ++fresh_tries) {
       std::unique_ptr<HttpConnection> connection;
@@ -175,21 +193,20 @@ struct WebApiClient::State {
         reused = true;
       } else {
         connection = make_connection(url);
-        if (auto error = co_await connection->open(url, timeout)) co_return std::pair{error, Response{}};
+        if (auto error = co_await connection->open(url, timeout)) co_return Sent{error, {}, false};
       }
-      Response response;
-      const auto error = co_await connection->exchange(request, response, timeout);
-      if (error) {
-        // Only "the server had already closed it" is safe to repeat; a timeout may mean it was processed.
-        if (reused && closed_by_peer(error)) continue;
-        co_return std::pair{error, Response{}};
+      Sent sent;
+      sent.error = co_await connection->exchange(request, sent.response, timeout, sent.written);
+      if (sent.error) {
+        if (reused && closed_by_peer(sent.error) && retries != Retries::unless_ambiguous) continue;
+        co_return sent;
       }
-      if (response.keep_alive() && idle[url.origin()].size() < settings.max_idle_connections) {
+      if (sent.response.keep_alive() && idle[url.origin()].size() < settings.max_idle_connections) {
         idle[url.origin()].push_back(std::move(connection));
       }
-      co_return std::pair{error_code{}, std::move(response)};
+      co_return sent;
     }
-    co_return std::pair{error_code(net::error::connection_reset), Response{}};
+    co_return Sent{error_code(net::error::connection_reset), {}, true};
   }
 
   // One POST, retried as the answer asks. `web_api`: the body is Slack JSON whose "ok" decides.
@@ -222,7 +239,7 @@ net::awaitable<ApiResult> WebApiClient::post_message(const std::string& token, n
     timer.expires_at(slot);
     co_await timer.async_wait(kNoThrow);
   }
-  co_return co_await call("chat.postMessage", token, std::move(message));
+  co_return co_await call("chat.postMessage", token, std::move(message), Retries::unless_ambiguous);
 }
 
 net::awaitable<ApiResult> WebApiClient::post_to_url(std::string url, nlohmann::json body) {
@@ -257,9 +274,10 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
   net::steady_timer timer(state->executor);
   for (;;) {
     result = ApiResult{};
-    auto [error, response] = co_await state->send(*url, request);
+    auto [error, response, written] = co_await state->send(*url, request, retries);
     if (error) {
       result.error = error.message();
+      result.ambiguous = written;
       spdlog::warn("slack: {}: {}", what, result.error);
       ++failures;
     } else {
@@ -280,6 +298,7 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
       }
       if (result.http_status >= 500) {
         if (result.error.empty()) result.error = "http_" + std::to_string(result.http_status);
+        result.ambiguous = true;
         spdlog::warn("slack: {}: HTTP {} {}", what, result.http_status, result.error);
         ++failures;
       } else if (result.http_status < 200 || result.http_status >= 300) {
@@ -296,10 +315,12 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
         if (result.error.empty()) result.error = "invalid_response";
         spdlog::warn("slack: {} failed: {}{}", what, result.error, hint_for(result.error));
         if (!retryable_error(result.error)) co_return result;
+        result.ambiguous = maybe_done_error(result.error);
         ++failures;
       }
     }
     if (retries == Retries::off || failures >= state->settings.max_attempts) co_return result;
+    if (retries == Retries::unless_ambiguous && result.ambiguous) co_return result;
     if (!co_await sleep_with_backoff(timer, backoff, "slack: " + std::string(what) + ": retrying")) co_return result;
   }
 }

@@ -26,6 +26,9 @@ struct ApiResult {
   int http_status = 0;  // 0 when no HTTP answer arrived
   std::string error;    // Slack's error code, or what went wrong on the way
   std::optional<std::chrono::milliseconds> retry_after;  // from a 429
+  // The request reached Slack and may have been carried out although it failed: no answer after
+  // it was written (timeout, reset), HTTP 5xx, internal_error / fatal_error / … .
+  bool ambiguous = false;
   nlohmann::json body;  // the parsed answer when it was JSON
 };
 
@@ -40,7 +43,9 @@ struct WebApiSettings {
   std::size_t max_idle_connections = 4;              // kept alive per origin
 };
 
-enum class Retries { on, off };
+// unless_ambiguous: retried only where the request surely had no effect (connect failures, 429,
+// ratelimited); an ambiguous failure is returned at once (chat.postMessage must not post twice).
+enum class Retries { on, off, unless_ambiguous };
 // Slack's read methods (users.info) take form fields; write methods take JSON.
 enum class Encoding { json, form };
 
@@ -58,7 +63,8 @@ class WebApiClient {
   // state machine owns that backoff).
   boost::asio::awaitable<ApiResult> call(std::string method, const std::string& token, nlohmann::json body,
                                          Retries retries = Retries::on, Encoding encoding = Encoding::json);
-  // chat.postMessage, waiting for the channel's next free slot (about one per second).
+  // chat.postMessage, waiting for the channel's next free slot (about one per second). Never
+  // repeated after an ambiguous failure: the caller decides (see exactly_once_post.hpp).
   boost::asio::awaitable<ApiResult> post_message(const std::string& token, nlohmann::json message);
   // A slash command's response_url: JSON POST, no token; answers are "ok" text, not Web API JSON.
   boost::asio::awaitable<ApiResult> post_to_url(std::string url, nlohmann::json body);

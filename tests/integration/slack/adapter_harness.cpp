@@ -1,5 +1,8 @@
 #include "adapter_harness.hpp"
 
+#include <stdexcept>
+
+#include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 
 namespace katabot::test {
@@ -16,6 +19,7 @@ SlackTimings fast_timings() {
   timings.max_retry = 1000ms;
   timings.user_lookup_timeout = 1000ms;
   timings.post_spacing = 300ms;
+  timings.request_timeout = 1000ms;
   return timings;
 }
 
@@ -28,7 +32,9 @@ AdapterHarness::AdapterHarness(FakeSlack& fake, SlackTimings timings) {
   adapter_ = std::make_unique<SlackAdapter>(io_.get_executor(), config,
                                             [this](const Inbound& inbound) { return answer(inbound); }, metrics_,
                                             clock_, timings);
-  boost::asio::co_spawn(io_, adapter_->run(), [this](std::exception_ptr) { finished_ = true; });
+  boost::asio::co_spawn(io_, adapter_->run(),
+                        boost::asio::bind_cancellation_slot(cancel_run_.slot(),
+                                                            [this](std::exception_ptr) { finished_ = true; }));
   thread_ = std::thread([this] { io_.run(); });
 }
 
@@ -63,21 +69,38 @@ std::optional<Reply> AdapterHarness::answer(const Inbound& inbound) {
     reply.mrkdwn = escape_mrkdwn(reply.text);
     return reply;
   }
+  if (inbound.text == "boom") throw std::runtime_error("the router broke");
   if (inbound.kind == InboundKind::channel_line) return std::nullopt;
   reply.text = "I don't know that one. Try /kata help.";
   return reply;
 }
 
 std::future<bool> AdapterHarness::post(std::string channel, Reply reply) {
-  auto promise = std::make_shared<std::promise<bool>>();
+  return std::async(std::launch::deferred, [outcome = post_outcome(std::move(channel), std::move(reply)).share()] {
+    return outcome.get().is_delivered();
+  });
+}
+
+std::future<PostOutcome> AdapterHarness::post_outcome(std::string channel, Reply reply) {
+  auto promise = std::make_shared<std::promise<PostOutcome>>();
   auto result = promise->get_future();
   boost::asio::post(io_, [this, promise, channel = std::move(channel), reply = std::move(reply)]() mutable {
     boost::asio::co_spawn(io_, adapter_->post(std::move(channel), std::move(reply)),
                           [promise](std::exception_ptr failure, PostOutcome outcome) {
-                            promise->set_value(!failure && outcome.is_delivered());
+                            promise->set_value(failure ? PostOutcome::failed("threw") : outcome);
                           });
   });
   return result;
+}
+
+bool AdapterHarness::cancel(Deadline deadline) {
+  boost::asio::post(io_, [this] { cancel_run_.emit(boost::asio::cancellation_type::terminal); });
+  return wait_finished(deadline);
+}
+
+bool AdapterHarness::wait_finished(Deadline deadline) {
+  while (!finished_ && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
+  return finished_;
 }
 
 double AdapterHarness::metric(const std::string& name, const Labels& labels) {
@@ -117,8 +140,7 @@ bool AdapterHarness::wait_inbounds(std::size_t count, Deadline deadline) {
 bool AdapterHarness::stop(Deadline deadline) {
   if (finished_) return true;
   boost::asio::post(io_, [this] { adapter_->stop(); });
-  while (!finished_ && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
-  return finished_;
+  return wait_finished(deadline);
 }
 
 }  // namespace katabot::test

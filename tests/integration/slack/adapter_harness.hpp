@@ -12,6 +12,7 @@
 
 #include <vector>
 
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
@@ -40,8 +41,15 @@ class AdapterHarness {
     return result.get();
   }
 
-  // SlackAdapter::post on the adapter's thread.
+  // SlackAdapter::post on the adapter's thread: delivered or not, and what became of it.
   std::future<bool> post(std::string channel, Reply reply);
+  std::future<PostOutcome> post_outcome(std::string channel, Reply reply);
+  // Terminal cancellation of run() (what the app does when stop() was not enough); true if run()
+  // returned before the deadline.
+  bool cancel(Deadline deadline);
+  bool finished() const { return finished_; }
+  // Waits for run() to return.
+  bool wait_finished(Deadline deadline);
   double metric(const std::string& name, const Labels& labels = {});
   // Waits until the metric reaches `value` (the fake can see a frame before the adapter counted it).
   bool wait_metric(const std::string& name, const Labels& labels, double value, Deadline deadline);
@@ -51,12 +59,14 @@ class AdapterHarness {
   // Stops the adapter; true if run() returned before the deadline.
   bool stop(Deadline deadline);
   SlackAdapter& adapter() { return *adapter_; }
+  boost::asio::any_io_executor adapter_executor() { return io_.get_executor(); }
   bool wait_ready(Deadline deadline);
 
  private:
   std::optional<Reply> answer(const Inbound& inbound);
 
   boost::asio::io_context io_;
+  boost::asio::cancellation_signal cancel_run_;
   Metrics metrics_;
   SystemClock clock_;
   std::unique_ptr<SlackAdapter> adapter_;

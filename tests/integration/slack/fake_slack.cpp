@@ -111,6 +111,10 @@ struct FakeSlack::Impl {
   };
   std::map<std::string, std::deque<Scripted>> scripted;  // method → the next answers
   std::map<std::string, int> held;                       // method → calls still to leave unanswered
+  std::map<std::string, int> dropped;                    // method → calls to carry out, then hang up
+  // chat.postMessage bodies Slack took (answered, held or dropped after storing), by channel, oldest first.
+  std::map<std::string, std::vector<nlohmann::json>> channel_history;
+  std::size_t history_reads = 0;
   int failing_opens = 0;
   std::optional<nlohmann::json> before_hello;
   int max_connections = 10;
@@ -256,7 +260,9 @@ struct FakeSlack::Impl {
         ++http_connection_count;
       }
       bool hold = false;
-      auto response = answer(request, hold);
+      bool drop = false;
+      auto response = answer(request, hold, drop);
+      if (drop) co_return;  // carried out, then the connection closes before the answer
       if (hold) {
         // Never answered: the client sees its request accepted and nothing more until it gives up.
         http::request<http::string_body> ignored;
@@ -268,7 +274,48 @@ struct FakeSlack::Impl {
     }
   }
 
-  http::response<http::string_body> answer(const http::request<http::string_body>& request, bool& hold) {
+  // Under the mutex: a chat.postMessage Slack took, with its ts.
+  std::string store_post(const FakeCall& call) {
+    auto sent = call.json();
+    // Like Slack's: the posting time in seconds, made unique by the fraction.
+    const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto ts = std::to_string(seconds) + "." + std::to_string(100000 + ++next_ts);
+    if (!sent.is_object()) return ts;
+    sent["ts"] = ts;
+    channel_history[sent.value("channel", "")].push_back(std::move(sent));
+    return ts;
+  }
+
+  // conversations.history: newest first, `limit` per page, the cursor is the index to go on from.
+  nlohmann::json history(const FakeCall& call) {
+    const auto fields = call.json();
+    if (!fields.is_object()) return {{"ok", false}, {"error", "invalid_arguments"}};
+    ++history_reads;
+    const auto found = channel_history.find(fields.value("channel", ""));
+    if (found == channel_history.end()) return {{"ok", true}, {"messages", nlohmann::json::array()}, {"has_more", false}};
+    const double oldest = std::stod(fields.value("oldest", "0"));
+    const bool with_metadata = fields.value("include_all_metadata", "") == "true";
+    const auto limit = static_cast<std::size_t>(std::stoi(fields.value("limit", "100")));
+    const auto start = static_cast<std::size_t>(std::stoi(fields.value("cursor", "0")));
+    nlohmann::json messages = nlohmann::json::array();
+    std::size_t index = 0;
+    for (auto message = found->second.rbegin(); message != found->second.rend(); ++message) {
+      if (std::stod(message->value("ts", "0")) < oldest) continue;
+      if (index++ < start) continue;
+      if (messages.size() == limit) {
+        return {{"ok", true}, {"messages", messages}, {"has_more", true},
+                {"response_metadata", {{"next_cursor", std::to_string(start + limit)}}}};
+      }
+      nlohmann::json shown = {{"type", "message"}, {"ts", message->value("ts", "")}, {"bot_id", "BBOT"},
+                              {"text", message->value("text", "")}};
+      if (with_metadata && message->contains("metadata")) shown["metadata"] = (*message)["metadata"];
+      messages.push_back(std::move(shown));
+    }
+    return {{"ok", true}, {"messages", messages}, {"has_more", false}};
+  }
+
+  http::response<http::string_body> answer(const http::request<http::string_body>& request, bool& hold, bool& drop) {
     const std::string target(request.target());
     std::string method = target.starts_with("/api/") ? target.substr(5) : (target.starts_with("/response/") ? "response_url" : target);
     FakeCall call{method, std::string(request[http::field::authorization]), std::string(request[http::field::content_type]),
@@ -283,6 +330,14 @@ struct FakeSlack::Impl {
       if (auto next = held.find(method); next != held.end() && next->second > 0) {
         --next->second;
         hold = true;
+        if (method == "chat.postMessage") store_post(call);
+        notify();
+        return response;
+      }
+      if (auto next = dropped.find(method); next != dropped.end() && next->second > 0) {
+        --next->second;
+        drop = true;
+        if (method == "chat.postMessage") store_post(call);
         notify();
         return response;
       }
@@ -322,8 +377,12 @@ struct FakeSlack::Impl {
               {"team_id", "T1"}, {"user_id", "UBOT"}, {"bot_id", "BBOT"}};
     } else if (method == "chat.postMessage") {
       const auto sent = call.json();
+      std::lock_guard lock(mutex);
       body["channel"] = sent.is_object() ? sent.value("channel", "") : "";
-      body["ts"] = "1700000000." + std::to_string(100000 + ++next_ts);
+      body["ts"] = store_post(call);
+    } else if (method == "conversations.history") {
+      std::lock_guard lock(mutex);
+      body = history(call);
     } else if (method == "chat.postEphemeral") {
       body["message_ts"] = "1700000000.000001";
     } else if (method == "users.info") {
@@ -547,6 +606,22 @@ void FakeSlack::answer_next(const std::string& method, const nlohmann::json& bod
 void FakeSlack::hold_next(const std::string& method, int times) {
   std::lock_guard lock(impl_->mutex);
   impl_->held[method] += times;
+}
+
+void FakeSlack::drop_after_storing_next(const std::string& method, int times) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->dropped[method] += times;
+}
+
+std::vector<nlohmann::json> FakeSlack::channel_history(const std::string& channel) const {
+  std::lock_guard lock(impl_->mutex);
+  const auto found = impl_->channel_history.find(channel);
+  return found == impl_->channel_history.end() ? std::vector<nlohmann::json>{} : found->second;
+}
+
+std::size_t FakeSlack::history_reads() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->history_reads;
 }
 
 void FakeSlack::fail_next_opens(int times) {

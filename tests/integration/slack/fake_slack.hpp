@@ -1,6 +1,7 @@
 #pragma once
 // A fake Slack on loopback for the integration tests: the Web API over HTTP (apps.connections.open,
-// auth.test, chat.postMessage, chat.postEphemeral, users.info, response_url) and Socket Mode over
+// auth.test, chat.postMessage, chat.postEphemeral, users.info, conversations.history with message
+// metadata, response_url) and Socket Mode over
 // ws:// on the same port, as shared/reference/slack-socket-mode.md describes Slack: hello at
 // connect, single-use connection URLs, too_many_websockets past the cap, redelivery of unacked
 // envelopes after 3 s with retry_attempt+1, disconnect frames, a silent mode, 429 with
@@ -85,7 +86,11 @@ class FakeSlack {
   void answer_next(const std::string& method, const nlohmann::json& body);
   // The next `times` calls of `method` are recorded and never answered (a crash window: the request
   // reached Slack, the client never learns it).
+  // A held chat.postMessage counts as posted: it shows in conversations.history.
   void hold_next(const std::string& method, int times = 1);
+  // The next `times` calls of `method` are carried out (a chat.postMessage is stored), then the
+  // connection is closed without an answer.
+  void drop_after_storing_next(const std::string& method, int times = 1);
   void fail_next_opens(int times);  // apps.connections.open answers ok:false internal_error
   void set_max_connections(int cap);
   // The next connection gets `frame` before its hello (Slack never does; clients must cope).
@@ -98,6 +103,9 @@ class FakeSlack {
   std::vector<FakeCall> wait_calls(const std::string& method, std::size_t count, Deadline deadline);
   std::vector<FakeCall> calls(const std::string& method) const;
   std::size_t ack_count(const std::string& envelope_id) const;
+  // What chat.postMessage stored in `channel` (the request bodies with their ts), oldest first.
+  std::vector<nlohmann::json> channel_history(const std::string& channel) const;
+  std::size_t history_reads() const;  // conversations.history pages served
   // Waits until `count` connections (ever) received hello.
   bool wait_hellos(int count, Deadline deadline);
   int hellos() const;

@@ -348,3 +348,67 @@ TEST_CASE("katabot binary: a slack certificate for another host name is refused"
   CHECK_FALSE(bot.wait_exit(deadline_in(100ms)).has_value());  // still running
   check_no_tokens(bot);
 }
+
+namespace {
+
+// SIGTERM and the time until the process exited with status 0.
+std::chrono::milliseconds terminate_and_time(KatabotProcess& bot) {
+  const auto asked = std::chrono::steady_clock::now();
+  bot.signal(SIGTERM);
+  const auto status = bot.wait_exit(deadline_in(10s));
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - asked);
+  INFO(bot.log());
+  REQUIRE(status);
+  CHECK(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  std::cout << "katabot exit after SIGTERM: " << took.count() << " ms\n";
+  return took;
+}
+
+void ask_for_an_answer(FakeSlack& fake, const std::string& id) {
+  fake.send_envelope(event_envelope("b-" + id, "Ev" + id, mention("<@UBOT> conduct", "1700." + id)));
+  REQUIRE(fake.wait_ack("b-" + id, deadline_in(5s)));
+  REQUIRE(fake.wait_calls("chat.postMessage", 1, deadline_in(5s)).size() == 1);
+}
+
+}  // namespace
+
+TEST_CASE("katabot binary: SIGTERM while idle and connected exits 0 within 2 s after a close frame",
+          "[slack][binary][sigterm]") {
+  FakeSlack fake;
+  KatabotProcess bot(fake);
+  REQUIRE(fake.wait_hellos(1, deadline_in(10s)));
+  CHECK(terminate_and_time(bot) < 2s);
+  REQUIRE(fake.wait_open_connections(0, deadline_in(2s)));
+  CHECK(fake.connections().back().closed_by_client);
+}
+
+TEST_CASE("katabot binary: SIGTERM while chat.postMessage hangs exits 0 within 2 s", "[slack][binary][sigterm]") {
+  FakeSlack fake;
+  fake.hold_next("chat.postMessage");
+  KatabotProcess bot(fake);
+  REQUIRE(fake.wait_hellos(1, deadline_in(10s)));
+  ask_for_an_answer(fake, "hang");
+  CHECK(terminate_and_time(bot) < 2s);
+}
+
+TEST_CASE("katabot binary: SIGTERM while users.info hangs exits 0 within 2 s", "[slack][binary][sigterm]") {
+  FakeSlack fake;
+  fake.hold_next("users.info");
+  KatabotProcess bot(fake);
+  REQUIRE(fake.wait_hellos(1, deadline_in(10s)));
+  fake.send_envelope(event_envelope("b-who", "EvWho", mention("<@UBOT> conduct", "1700.0300")));
+  REQUIRE(fake.wait_calls("users.info", 1, deadline_in(5s)).size() == 1);
+  CHECK(terminate_and_time(bot) < 2s);
+}
+
+TEST_CASE("katabot binary: SIGTERM while every post is answered 429 Retry-After 30 exits 0 within 2 s",
+          "[slack][binary][sigterm]") {
+  FakeSlack fake;
+  fake.rate_limit_next("chat.postMessage", 30, 1000);
+  KatabotProcess bot(fake);
+  REQUIRE(fake.wait_hellos(1, deadline_in(10s)));
+  ask_for_an_answer(fake, "429");
+  CHECK(terminate_and_time(bot) < 2s);
+  CHECK(fake.calls("chat.postMessage").size() == 1);
+}

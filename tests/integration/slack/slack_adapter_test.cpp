@@ -37,7 +37,16 @@ struct Connected {
       std::this_thread::sleep_for(1ms);
     }
   }
+  // An app_mention whose answer is then on its way to chat.postMessage.
+  void ask(const std::string& id) {
+    fake.send_envelope(event_envelope("env-" + id, "Ev" + id, mention("<@UBOT> conduct", "1700." + id)));
+    REQUIRE(fake.wait_ack("env-" + id, deadline_in(3s)));
+    REQUIRE(fake.wait_calls("chat.postMessage", 1, deadline_in(3s)).size() == 1);
+  }
 };
+
+// The grace run() gives its children after a cancellation, plus scheduling slack on a busy machine.
+constexpr auto kPromptly = 400ms;
 
 }  // namespace
 
@@ -433,4 +442,74 @@ TEST_CASE("slack: users.info without a usable tz is cached as unknown and answer
     CHECK(c.fake.calls("users.info").size() == asker + 1);  // the second message used the cache
   }
   for (const auto& inbound : c.bot->inbounds()) CHECK(inbound.user_timezone.empty());
+}
+
+// How run() ends: after stop() once the answers in flight are done, and within a moment of a
+// terminal cancellation whatever hangs (a Web API call, a 30 s Retry-After); and a router that
+// throws costs one answer, never the connection.
+
+TEST_CASE("slack run: a router exception on the slash fast path leaves the link serving", "[slack][stop]") {
+  Connected c;
+  const auto response_url = "http://127.0.0.1:" + std::to_string(c.fake.port()) + "/response/1";
+  // The first command teaches the adapter the asker's zone, so the next ones take the fast path.
+  c.fake.send_envelope(slash_command_envelope("env-f1", "meetings", "U7", "C1", response_url));
+  REQUIRE(c.fake.wait_calls("response_url", 1, deadline_in(3s)).size() == 1);
+
+  c.fake.send_envelope(slash_command_envelope("env-f2", "boom", "U7", "C1", response_url));
+  const auto boom = c.fake.wait_ack("env-f2", deadline_in(3s));
+  REQUIRE(boom);
+  CHECK_FALSE(boom->payload);
+  CHECK(c.bot->ready());
+
+  c.fake.send_envelope(slash_command_envelope("env-f3", "meetings", "U7", "C1", response_url));
+  const auto after = c.fake.wait_ack("env-f3", deadline_in(3s));
+  REQUIRE(after);
+  REQUIRE(after->payload);
+  CHECK(after->payload->dump().find("Architecture Committee") != std::string::npos);
+  CHECK(c.fake.connections().size() == 1);  // the same link all along
+}
+
+TEST_CASE("slack run: stop waits for an answer in flight; cancellation ends a hanging one at once", "[slack][stop]") {
+  auto timings = fast_timings();
+  timings.request_timeout = 60s;  // the held post would otherwise end by itself
+  Connected c(timings);
+  c.fake.hold_next("chat.postMessage");
+  c.ask("hang");
+  c.bot->on_io([&] {
+    c.bot->adapter().stop();
+    return 0;
+  });
+  REQUIRE(c.fake.wait_open_connections(0, deadline_in(3s)));  // the link closed at once
+  CHECK(c.fake.connections()[0].closed_by_client);
+  CHECK_FALSE(c.bot->wait_finished(deadline_in(300ms)));  // the answer is still on its way
+  const auto cancelled = std::chrono::steady_clock::now();
+  CHECK(c.bot->cancel(deadline_in(2s)));
+  CHECK(std::chrono::steady_clock::now() - cancelled < kPromptly);
+}
+
+TEST_CASE("slack run: cancellation ends a 30 s Retry-After wait at once", "[slack][stop]") {
+  Connected c;
+  c.fake.rate_limit_next("chat.postMessage", 30, 100);
+  c.ask("429");
+  const auto cancelled = std::chrono::steady_clock::now();
+  CHECK(c.bot->cancel(deadline_in(2s)));
+  CHECK(std::chrono::steady_clock::now() - cancelled < kPromptly);
+  CHECK(c.fake.calls("chat.postMessage").size() == 1);
+}
+
+TEST_CASE("slack run: cancelled while connected and idle, it returns at once", "[slack][stop]") {
+  Connected c;
+  const auto cancelled = std::chrono::steady_clock::now();
+  CHECK(c.bot->cancel(deadline_in(2s)));
+  CHECK(std::chrono::steady_clock::now() - cancelled < kPromptly);
+}
+
+TEST_CASE("slack run: stop while reconnecting after a 30 s Retry-After returns at once", "[slack][stop]") {
+  FakeSlack fake;
+  fake.rate_limit_next("apps.connections.open", 30);
+  AdapterHarness bot(fake);
+  REQUIRE(fake.wait_calls("apps.connections.open", 1, deadline_in(3s)).size() == 1);
+  const auto asked = std::chrono::steady_clock::now();
+  CHECK(bot.stop(deadline_in(2s)));
+  CHECK(std::chrono::steady_clock::now() - asked < kPromptly);
 }
