@@ -55,7 +55,7 @@ class IrcAdapter final : public ChatAdapter {
              Metrics& metrics, IrcTuning tuning = {}, NeedsAccount needs_account = {});
   ~IrcAdapter() override;
 
-  std::string_view name() const override { return "irc"; }
+  Platform platform() const override { return Platform::irc; }
   bool ready() const override;
   boost::asio::awaitable<void> run() override;
   void stop() override;

@@ -11,4 +11,8 @@ std::string describe(const ReminderKey& key) {
          key.platform + ":" + key.channel;
 }
 
+std::string post_key(const ReminderKey& key) {
+  return key.meeting_id + "@" + date::format("%FT%TZ", key.occurrence) + "-" + std::to_string(key.offset.count()) + "s";
+}
+
 }  // namespace katabot

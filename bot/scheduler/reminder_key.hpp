@@ -19,5 +19,8 @@ struct ReminderKey {
 
 // "architecture-committee@2026-12-03T13:00:00Z-15m slack:C0123" for logs.
 std::string describe(const ReminderKey& key);
+// "architecture-committee@2026-12-03T13:00:00Z-900s": what a post carries (Reply::post_key) so that
+// the platform can tell later whether this reminder is already in its channel.
+std::string post_key(const ReminderKey& key);
 
 }  // namespace katabot

@@ -110,9 +110,9 @@ void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys
     spdlog::info("reminder {} is late by {}s", describe(key), (now - reminder.due).count());
   }
   in_flight_.insert(key);
-  boost::asio::co_spawn(executor_, deliver(key, reminder_reply(*reminder.meeting, key.occurrence, now, late),
-                                           target->second.adapter),
-                        boost::asio::detached);
+  auto reply = reminder_reply(*reminder.meeting, key.occurrence, now, late);
+  reply.post_key = post_key(key);
+  boost::asio::co_spawn(executor_, deliver(key, std::move(reply), target->second.adapter), boost::asio::detached);
 }
 
 boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply reply, ChatAdapter* adapter) {

@@ -51,7 +51,7 @@ class SlackAdapter final : public ChatAdapter {
   SlackAdapter(const SlackAdapter&) = delete;
   SlackAdapter& operator=(const SlackAdapter&) = delete;
 
-  std::string_view name() const override { return "slack"; }
+  Platform platform() const override { return Platform::slack; }
   bool ready() const override;
   boost::asio::awaitable<void> run() override;
   void stop() override;

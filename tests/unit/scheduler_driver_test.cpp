@@ -34,8 +34,8 @@ struct Post {
 
 class FakeAdapter final : public ChatAdapter {
  public:
-  FakeAdapter(std::string name, const Clock& clock) : name_(std::move(name)), clock_(clock) {}
-  std::string_view name() const override { return name_; }
+  FakeAdapter(Platform platform, const Clock& clock) : platform_(platform), clock_(clock) {}
+  Platform platform() const override { return platform_; }
   bool ready() const override { return accepting; }
   boost::asio::awaitable<void> run() override { co_return; }
   void stop() override {}
@@ -55,7 +55,7 @@ class FakeAdapter final : public ChatAdapter {
   std::vector<Post> posts;
 
  private:
-  std::string name_;
+  Platform platform_;
   const Clock& clock_;
 };
 
@@ -106,8 +106,8 @@ struct Fixture {
   TempDir dir;
   ManualClock clock{at_utc(2026, 12, 2, 12)};
   Metrics metrics;
-  FakeAdapter irc{"irc", clock};
-  FakeAdapter slack{"slack", clock};
+  FakeAdapter irc{Platform::irc, clock};
+  FakeAdapter slack{Platform::slack, clock};
   std::shared_ptr<const KnowledgeBase> knowledge = knowledge_of(committee);
 
   std::unique_ptr<Process> start() { return std::make_unique<Process>(dir.path(), clock, metrics, irc, slack, knowledge); }
@@ -265,8 +265,8 @@ TEST_CASE("with a real timer the reminder is posted within a second of its due t
   const auto due = at_utc(2026, 12, 3, 12, 45);
   ShiftedClock clock(due - std::chrono::milliseconds{400});
   Metrics metrics;
-  FakeAdapter irc("irc", clock);
-  FakeAdapter slack("slack", clock);
+  FakeAdapter irc(Platform::irc, clock);
+  FakeAdapter slack(Platform::slack, clock);
   auto knowledge = knowledge_of(R"(  - {id: ac, title: AC, day: thursday, time: "13:00", reminders: [15m]}
 )");
   Process bot(dir.path(), clock, metrics, irc, slack, knowledge);
