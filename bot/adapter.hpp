@@ -1,6 +1,7 @@
 #pragma once
 // What the app needs from a chat adapter (Slack, IRC): run the connection, say whether it is
 // ready, post messages (reminders), stop gracefully.
+#include <chrono>
 #include <string>
 #include <string_view>
 
@@ -8,7 +9,6 @@
 
 #include "bot/inbound.hpp"
 #include "bot/post_outcome.hpp"
-#include "handlers/clock.hpp"
 #include "handlers/reply.hpp"
 
 namespace katabot {
@@ -31,7 +31,8 @@ class ChatAdapter {
   // `since`. The scheduler asks before posting a reminder whose ledger record is missing (a crash
   // between post and record) and before retrying after a failure that may have posted; true means
   // "record it, do not post again". An adapter that cannot tell says false (posts at least once).
-  virtual boost::asio::awaitable<bool> find_posted(std::string channel, std::string post_key, Clock::time_point since) {
+  virtual boost::asio::awaitable<bool> find_posted(std::string channel, std::string post_key,
+                                                   std::chrono::system_clock::time_point since) {
     (void)channel, (void)post_key, (void)since;
     co_return false;
   }
