@@ -20,4 +20,14 @@ std::vector<std::unique_ptr<ChatAdapter>> make_adapters(boost::asio::any_io_exec
   return adapters;
 }
 
+const std::vector<std::string>& reminder_channels_for(Platform platform, const Config& config) {
+  static const std::vector<std::string> none;
+  switch (platform) {
+    case Platform::slack: return config.slack.reminder_channels;
+    case Platform::irc: return config.irc.reminder_channels;
+    case Platform::console: return none;
+  }
+  return none;
+}
+
 }  // namespace katabot

@@ -18,4 +18,8 @@ std::vector<std::unique_ptr<ChatAdapter>> make_adapters(boost::asio::any_io_exec
                                                         const std::function<bool(const Inbound&)>& needs_account,
                                                         Metrics& metrics, const Clock& clock);
 
+// Where `platform`'s reminders go when a meeting names no channels: slack.reminder_channels,
+// irc.reminder_channels; none for a platform without such a setting.
+const std::vector<std::string>& reminder_channels_for(Platform platform, const Config& config);
+
 }  // namespace katabot

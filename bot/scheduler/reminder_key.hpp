@@ -4,13 +4,15 @@
 #include <compare>
 #include <string>
 
+#include "bot/platform.hpp"
+
 namespace katabot {
 
 struct ReminderKey {
   std::string meeting_id;
   std::chrono::sys_seconds occurrence;  // the meeting's start, UTC
   std::chrono::seconds offset;          // how long before the start
-  std::string platform;                 // "slack", "irc"
+  Platform platform = Platform::console;
   std::string channel;
 
   auto operator<=>(const ReminderKey&) const = default;
