@@ -356,6 +356,7 @@ TEST_CASE("a crash between post and record does not post again when the platform
   f.irc.hang_after_accepting = false;
   bot = f.start();
   CHECK(f.irc.posts.size() == 1);  // found there: recorded instead of posted again
+  REQUIRE_FALSE(f.irc.lookups.empty());
   CHECK(f.irc.lookups.back() == "ac@2026-12-03T13:00:00Z-86400s");
   const auto* entry = bot->scheduler().ledger().find(
       {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::hours{24}, Platform::irc, "#kata-dev"});
