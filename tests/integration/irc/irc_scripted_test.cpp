@@ -36,6 +36,15 @@ LineSocket accept_registered(Listener& server, const std::string& nick = "katabo
   return std::move(*bot);
 }
 
+// A registered bot that has joined #kata-dev (its only channel) and is ready.
+LineSocket accept_joined(Listener& server, BotRunner& bot) {
+  auto link = accept_registered(server);
+  expect_line(link, "JOIN #kata-dev");
+  link.send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
+  REQUIRE(bot.wait_ready(2s));
+  return link;
+}
+
 }  // namespace
 
 TEST_CASE("irc scripted: NickServ identification the OFTC way, before joining", "[integration][irc][scripted]") {
@@ -250,10 +259,7 @@ TEST_CASE("irc scripted: a post made before the JOIN completes goes out once joi
 TEST_CASE("irc scripted: a post the server refuses (404) is a failure, not a delivery", "[integration][irc][scripted][post]") {
   Listener server;
   BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning());
-  auto link = accept_registered(server);
-  expect_line(link, "JOIN #kata-dev");
-  link.send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
-  REQUIRE(bot.wait_ready(2s));
+  auto link = accept_joined(server, bot);
   auto post = start_post(bot, "#kata-dev", "reminder");
   expect_line(link, "PRIVMSG #kata-dev :reminder");
   const auto token = expect_receipt_ping(link);
@@ -271,10 +277,7 @@ TEST_CASE("irc scripted: after a kick a post waits for the rejoin; past its wait
   auto tuning = fast_tuning();
   tuning.post_join_wait = 3s;
   BotRunner bot(plain_config(server.port(), {"#kata-dev"}), tuning);
-  auto link = accept_registered(server);
-  expect_line(link, "JOIN #kata-dev");
-  link.send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
-  REQUIRE(bot.wait_ready(2s));
+  auto link = accept_joined(server, bot);
   link.send_line(":op!o@h KICK #kata-dev katabot :not now");
   CHECK(expect_line(link, "JOIN", 2s) == "JOIN #kata-dev");  // rejoin after kick_rejoin_delay
   auto post = start_post(bot, "#kata-dev", "after the kick");
@@ -302,10 +305,7 @@ TEST_CASE("irc scripted: a post whose link closes before the receipt fails", "[i
   Listener server;
   BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning());
   {
-    auto link = accept_registered(server);
-    expect_line(link, "JOIN #kata-dev");
-    link.send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
-    REQUIRE(bot.wait_ready(2s));
+    auto link = accept_joined(server, bot);
     auto post = start_post(bot, "#kata-dev", "lost");
     expect_line(link, "PRIVMSG #kata-dev :lost");
     expect_receipt_ping(link);
@@ -379,10 +379,7 @@ TEST_CASE("irc scripted: without account-tag an admin command waits for WHOIS (O
   };
   const auto admin_commands = [](const Inbound& inbound) { return inbound.text == "!status"; };
   BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning(), admin_router, admin_commands);
-  auto link = accept_registered(server);
-  expect_line(link, "JOIN #kata-dev");
-  link.send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
-  REQUIRE(bot.wait_ready(2s));
+  auto link = accept_joined(server, bot);
 
   link.send_line(":alice!~a@host PRIVMSG #kata-dev :!status");
   CHECK(expect_line(link, "WHOIS") == "WHOIS alice");
