@@ -18,4 +18,5 @@ std::vector<std::unique_ptr<ChatAdapter>> make_adapters(boost::asio::any_io_exec
                                                         const std::function<bool(const Inbound&)>& needs_account,
                                                         Metrics& metrics, const Clock& clock);
 
+
 }  // namespace katabot

@@ -118,8 +118,7 @@ bool App::start() {
   for (auto& adapter : adapters_) tasks_.spawn(adapter->run(), std::string(adapter->name()));
   ReminderTargets targets;
   for (auto& adapter : adapters_) {
-    const auto& defaults = adapter->name() == "slack" ? config_.slack.reminder_channels : config_.irc.reminder_channels;
-    targets[std::string(adapter->name())] = {adapter.get(), defaults};
+    targets[adapter->platform()] = {adapter.get(), reminder_channels_for(adapter->platform(), config_)};
   }
   scheduler_ = std::make_unique<ReminderScheduler>(io_.get_executor(), [this] { return store_.snapshot(); },
                                                    std::move(targets), config_.bot.state_dir, clock_, metrics_);

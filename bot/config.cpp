@@ -256,4 +256,15 @@ std::optional<std::filesystem::path> find_default_config() {
   return std::nullopt;
 }
 
+const std::vector<std::string>& reminder_channels_for(Platform platform, const Config& config) {
+  static const std::vector<std::string> none;
+  switch (platform) {
+    case Platform::slack: return config.slack.reminder_channels;
+    case Platform::irc: return config.irc.reminder_channels;
+    case Platform::console: return none;
+  }
+  return none;
+}
+
+
 }  // namespace katabot

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/platform.hpp"
 #include "knowledge/diagnostics.hpp"
 
 namespace katabot {
@@ -89,5 +90,9 @@ std::filesystem::path find_knowledge_dir();
 
 // config/katabot.yaml in the working directory, else /etc/katabot/katabot.yaml; nullopt if neither exists.
 std::optional<std::filesystem::path> find_default_config();
+
+// Where `platform`'s reminders go when a meeting names no channels: slack.reminder_channels,
+// irc.reminder_channels; none for a platform without such a setting.
+const std::vector<std::string>& reminder_channels_for(Platform platform, const Config& config);
 
 }  // namespace katabot

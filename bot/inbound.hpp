@@ -5,11 +5,10 @@
 #include <string>
 #include <string_view>
 
+#include "bot/platform.hpp"
 #include "handlers/reply.hpp"
 
 namespace katabot {
-
-enum class Platform { slack, irc, console };
 
 enum class InboundKind {
   slash_command,   // Slack /kata …: text is what follows the command
@@ -29,8 +28,6 @@ struct Inbound {
   std::string user_timezone;  // IANA zone of the asker if the platform tells (Slack users.info)
   std::string bot_nick;       // IRC: the nick the bot has now ("katabot_" after a fallback); else empty: bot.name
 };
-
-std::string_view platform_name(Platform platform);
 
 // The router, as adapters see it: a reply, or nothing when the line was not for the bot.
 using InboundHandler = std::function<std::optional<Reply>(const Inbound&)>;

@@ -41,6 +41,8 @@ constexpr std::array kDescriptions{
     Description{"katabot_reminders_sent_total", MetricType::counter, "Meeting reminders posted, per platform."},
     Description{"katabot_reminders_skipped_total", MetricType::counter,
                 "Meeting reminders not posted, per platform and reason."},
+    Description{"katabot_reminder_post_failures_total", MetricType::counter,
+                "Reminder posts not delivered at this attempt, per platform and outcome (retry_later, failed); each is retried."},
 };
 
 // Counters every enabled platform has, whether or not anything happened yet.

@@ -42,9 +42,9 @@ struct Reply {
   // A skip, unskip or move for the runtime to record (bot/knowledge_store carry_out).
   std::optional<ScheduleChange> schedule_change;
   std::optional<Broadcast> broadcast;
-  // Set by the scheduler on a reminder: the ledger key ("<meeting>@<start>-<offset>"). An adapter
-  // that can find its own posts again (Slack: message metadata) posts a key at most once.
-  std::string dedupe_key;
+  // Set on a post that must never be repeated (a reminder: its ledger key). An adapter that can tag
+  // a message with it (Slack message metadata) does, so that ChatAdapter::find_posted finds it.
+  std::string post_key;
 };
 
 // User text made fit for one line of chat or log: control bytes become spaces, and it is cut to

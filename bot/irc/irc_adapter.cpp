@@ -1,8 +1,10 @@
 #include "bot/irc/irc_adapter.hpp"
 
+#include <algorithm>
 #include <array>
 #include <deque>
 #include <functional>
+#include <map>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -29,6 +31,11 @@ constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 namespace {
 
 const Labels irc_labels = {{"platform", "irc"}};
+// Posts waiting for one channel to be joined; more are told to retry later.
+constexpr std::size_t max_posts_waiting_per_channel = 16;
+// What a post waiting for its channel tells the caller when the wait ends: the next attempt waits
+// again, so a short pause is enough.
+constexpr std::chrono::seconds retry_unjoined_after{1};
 
 bool is_chat_line(std::string_view line) { return line.rfind("PRIVMSG ", 0) == 0 || line.rfind("NOTICE ", 0) == 0; }
 
@@ -75,6 +82,7 @@ class IrcAdapter::Connection {
   }
 
   bool ready() const { return !closed_ && session_.ready(); }
+  bool can_post_to(std::string_view target) const { return !closed_ && session_.can_post_to(target); }
   bool registered() const { return !closed_ && session_.registered(); }
   const irc::Session& session() const { return session_; }
   bool banned() const { return banned_; }
@@ -94,6 +102,20 @@ class IrcAdapter::Connection {
       return;
     }
     if (answers_.push(asker, std::move(lines), std::move(done))) wake_.cancel();
+  }
+
+  // Queues a post in the announcements' lane, followed by its receipt PING; `settled` learns
+  // whether the server accepted it (see post_receipts.hpp).
+  void post_lines(std::string_view target, std::vector<std::string> lines, std::function<void(PostOutcome)> settled) {
+    const auto tracked = closed_ ? std::nullopt : session_.track_post(target, steady::now());
+    if (!tracked) {
+      return settled(PostOutcome::retry_later(retry_unjoined_after, closed_ ? "not connected" : "too many posts unconfirmed"));
+    }
+    lines.push_back(tracked->ping_line);
+    post_verdicts_.emplace(tracked->id, std::move(settled));
+    send_lines("", std::move(lines), [this, id = tracked->id](bool written) {
+      if (!written) settle(id, PostOutcome::failed("not written: the link closed"));
+    });
   }
 
  private:
@@ -116,6 +138,18 @@ class IrcAdapter::Connection {
     urgent_.clear();
     protocol_.clear();
     answers_.clear();
+    // Written, maybe seen, but never confirmed: the caller decides whether to post again.
+    while (!post_verdicts_.empty()) {
+      settle(post_verdicts_.begin()->first, PostOutcome::failed("the link closed before the server confirmed the post"));
+    }
+  }
+
+  void settle(std::uint64_t post_id, PostOutcome outcome) {
+    const auto waiting = post_verdicts_.find(post_id);
+    if (waiting == post_verdicts_.end()) return;
+    auto settled = std::move(waiting->second);
+    post_verdicts_.erase(waiting);
+    settled(std::move(outcome));
   }
 
   void close() {
@@ -128,7 +162,12 @@ class IrcAdapter::Connection {
   void apply(irc::SessionEvents& events) {
     for (auto& line : events.lines) enqueue(std::move(line.line), line.urgent, line.secret, line.ctcp_reply);
     for (const auto& message : events.messages) dispatch(message);
+    for (auto& receipt : events.receipts) {
+      settle(receipt.id, receipt.failure ? PostOutcome::failed(std::move(*receipt.failure)) : PostOutcome::delivered());
+    }
+    if (!events.joined.empty()) adapter_.wake_posts();
     if (!registered_at_ && session_.registered()) {
+      adapter_.wake_posts();
       registered_at_ = steady::now();
       adapter_.metrics_.set_gauge(
           "katabot_last_connected_timestamp_seconds", irc_labels,
@@ -280,6 +319,7 @@ class IrcAdapter::Connection {
   bool banned_ = false;
   std::optional<steady::time_point> registered_at_;
   std::optional<steady::time_point> quit_deadline_;
+  std::map<std::uint64_t, std::function<void(PostOutcome)>> post_verdicts_;  // by post id
 };
 
 IrcAdapter::IrcAdapter(asio::any_io_executor executor, IrcConfig config, std::string bot_name, InboundHandler handler,
@@ -344,23 +384,50 @@ void IrcAdapter::stop() {
   if (stopping_) return;
   stopping_ = true;
   reconnect_wait_->timer.cancel();
+  wake_posts();
   if (connection_) connection_->quit("katabot shutting down");
 }
 
 asio::awaitable<PostOutcome> IrcAdapter::post(std::string channel, Reply reply) {
-  if (!connection_ || !connection_->registered()) co_return PostOutcome::failed("not connected");
+  if (auto refused = co_await wait_until_postable(channel)) co_return std::move(*refused);
   auto limits = tuning_.reply_limits;
   limits.line_limit = connection_->session().support().linelen;
   const irc::ReplyAddress address{connection_->session().own_prefix(), channel, ""};
-  const auto lines = irc::plan_reply_lines(render_irc_lines(reply), address, limits);
-  auto outcome = std::make_shared<std::optional<bool>>();
+  auto lines = irc::plan_reply_lines(render_irc_lines(reply), address, limits);
+  auto verdict = std::make_shared<std::optional<PostOutcome>>();
   auto signal = std::make_shared<asio::steady_timer>(executor_, steady::time_point::max());
-  connection_->send_lines("", lines, [outcome, signal](bool written) {
-    *outcome = written;
+  connection_->post_lines(channel, std::move(lines), [verdict, signal](PostOutcome outcome) {
+    *verdict = std::move(outcome);
     signal->cancel();
   });
-  if (!*outcome) co_await signal->async_wait(use_tuple);
-  co_return outcome->value_or(false) ? PostOutcome::delivered() : PostOutcome::failed("not written");
+  // Bounded by the receipt timeout (SessionSettings::post_receipt_timeout) or the link closing.
+  if (!*verdict) co_await signal->async_wait(use_tuple);
+  if (!*verdict) co_return PostOutcome::failed("cancelled before the server answered");
+  co_return std::move(**verdict);
+}
+
+asio::awaitable<std::optional<PostOutcome>> IrcAdapter::wait_until_postable(const std::string& channel) {
+  const auto deadline = steady::now() + tuning_.post_join_wait;
+  Wait wait(executor_);
+  wait.timer.expires_at(deadline);
+  for (;;) {
+    if (stopping_) co_return PostOutcome::failed("shutting down");
+    if (connection_ && connection_->can_post_to(channel)) co_return std::nullopt;
+    const auto waiting = std::count_if(post_waits_.begin(), post_waits_.end(),
+                                       [&](const auto& other) { return other.first == channel; });
+    if (steady::now() >= deadline || waiting >= static_cast<std::ptrdiff_t>(max_posts_waiting_per_channel)) {
+      co_return PostOutcome::retry_later(retry_unjoined_after, "not in " + channel + " yet");
+    }
+    post_waits_.emplace_back(channel, &wait);
+    co_await wait.timer.async_wait(use_tuple);
+    std::erase_if(post_waits_, [&](const auto& other) { return other.second == &wait; });
+    const auto state = co_await asio::this_coro::cancellation_state;
+    if (state.cancelled() != asio::cancellation_type::none) co_return PostOutcome::failed("cancelled");
+  }
+}
+
+void IrcAdapter::wake_posts() {
+  for (auto& [channel, wait] : post_waits_) wait->timer.cancel();
 }
 
 }  // namespace katabot

@@ -5,8 +5,11 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -42,6 +45,9 @@ struct IrcTuning {
   std::chrono::steady_clock::duration stable_session = std::chrono::minutes(5);
   std::chrono::milliseconds tick{250};
   std::chrono::milliseconds quit_grace{2000};
+  // How long a post waits for its channel to be joined (just connected, rejoining after a kick)
+  // before the caller is told to retry later.
+  std::chrono::milliseconds post_join_wait{30000};
   irc::FairQueueLimits queue;  // answers waiting for the flood buckets
 };
 
@@ -55,7 +61,7 @@ class IrcAdapter final : public ChatAdapter {
              Metrics& metrics, IrcTuning tuning = {}, NeedsAccount needs_account = {});
   ~IrcAdapter() override;
 
-  std::string_view name() const override { return "irc"; }
+  Platform platform() const override { return Platform::irc; }
   bool ready() const override;
   boost::asio::awaitable<void> run() override;
   void stop() override;
@@ -66,7 +72,12 @@ class IrcAdapter final : public ChatAdapter {
 
  private:
   class Connection;
+  struct Wait;
   boost::asio::awaitable<bool> run_connection();
+  // Nothing once `channel` can take a post (within tuning_.post_join_wait), else what to report.
+  boost::asio::awaitable<std::optional<PostOutcome>> wait_until_postable(const std::string& channel);
+  // A channel was joined or the link registered: posts waiting for that look again.
+  void wake_posts();
 
   boost::asio::any_io_executor executor_;
   IrcConfig config_;
@@ -78,8 +89,8 @@ class IrcAdapter final : public ChatAdapter {
   irc::ChannelSet channels_;
   std::shared_ptr<boost::asio::ssl::context> tls_context_;
   std::unique_ptr<Connection> connection_;
-  struct Wait;
   std::unique_ptr<Wait> reconnect_wait_;
+  std::vector<std::pair<std::string, Wait*>> post_waits_;  // by channel
   bool stopping_ = false;
 };
 

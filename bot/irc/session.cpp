@@ -79,7 +79,8 @@ Session::Session(SessionSettings settings, ChannelSet& channels, time_point now)
       connected_at_(now),
       last_received_(now),
       ctcp_budget_(settings_.ctcp_budget, now),
-      accounts_(settings_.account_lookup) {
+      accounts_(settings_.account_lookup),
+      receipts_(settings_.post_receipt_timeout, settings_.max_posts_unconfirmed) {
   nick_ = settings_.nick;
   channels_.set_casemapping(support_.casemapping);
   channels_.on_connected();
@@ -93,6 +94,14 @@ void Session::send(SessionEvents& out, std::string line, bool urgent, bool secre
 
 std::string Session::own_prefix() const {
   return user_host_.empty() ? assumed_prefix(nick_, settings_.username) : nick_ + "!" + user_host_;
+}
+
+bool Session::can_post_to(std::string_view target) const {
+  return registered_ && (channels_.is_joined(target) || !channels_.wants(target));
+}
+
+std::optional<PostReceipts::Tracked> Session::track_post(std::string_view target, time_point now) {
+  return receipts_.track(support_.fold(target), now);
 }
 
 bool Session::is_me(std::string_view nick) const { return support_.fold(nick) == support_.fold(nick_); }
@@ -118,6 +127,14 @@ void Session::on_message(const Message& message, time_point now, SessionEvents& 
   const auto command = message.command();
   const auto numeric = numeric_of(command);
   const auto source_nick = split_userhost(message.source).nick;
+
+  if (command == "PONG" && !message.params.empty()) {
+    receipts_.on_pong(message.params.back(), out.receipts);
+  } else if (numeric == 401 || numeric == 403 || numeric == 404 || numeric == 442) {
+    receipts_.on_refusal(support_.fold(message.param(1)), std::to_string(numeric) + " " +
+                                                          sanitize_param(message.param(1)) + ": " +
+                                                          sanitize_param(message.param(2)));
+  }
 
   if (command == "PING") {
     send(out, make_line("PONG", {message.params.empty() ? std::string_view("katabot") : message.params.back()}), true);
@@ -149,6 +166,7 @@ void Session::on_message(const Message& message, time_point now, SessionEvents& 
     if (!userhost.user.empty() && !userhost.host.empty()) user_host_ = userhost.user + "@" + userhost.host;
     spdlog::info("irc: joined {}", message.param(0));
     channels_.on_joined(message.param(0));
+    out.joined.emplace_back(message.param(0));
   } else if (command == "PART" && is_me(source_nick)) {
     spdlog::warn("irc: parted from {} by the server", message.param(0));
     channels_.on_kicked(message.param(0), now);
@@ -429,6 +447,7 @@ void Session::on_tick(time_point now, SessionEvents& out) {
     ping_sent_at_ = now;
   }
   accounts_.on_tick(now, out.messages);
+  receipts_.expire(now, out.receipts);
   try_regain(now, out);
   maybe_join(now, out);
 }

@@ -16,6 +16,7 @@
 #include "bot/irc/chat_message.hpp"
 #include "bot/irc/flood_control.hpp"
 #include "bot/irc/irc_message.hpp"
+#include "bot/irc/post_receipts.hpp"
 #include "bot/irc/server_support.hpp"
 
 namespace katabot::irc {
@@ -37,6 +38,10 @@ struct SessionSettings {
   std::chrono::steady_clock::duration ping_timeout = std::chrono::seconds(30);
   std::chrono::steady_clock::duration regain_interval = std::chrono::minutes(5);
   std::chrono::steady_clock::duration ctcp_interval = std::chrono::seconds(5);  // per sender
+  // A post's receipt may wait behind a full answer queue paced by the flood buckets (64 lines,
+  // 1.5 s each): longer than that, the link is too slow or dead to tell.
+  std::chrono::steady_clock::duration post_receipt_timeout = std::chrono::seconds(120);
+  std::size_t max_posts_unconfirmed = 64;
   // CTCP replies to everyone together: three at once, then one every 10 s, however many nicks ask.
   FloodSettings ctcp_budget{3, std::chrono::seconds(10), 1536, 150};
   AccountLookupSettings account_lookup;
@@ -54,6 +59,8 @@ struct SessionEvents {
   std::vector<ChatMessage> messages;
   std::optional<std::string> disconnect;  // why the link must be closed
   bool banned = false;                    // 465: reconnecting soon would make it worse
+  std::vector<std::string> joined;        // channels whose JOIN the server just confirmed
+  std::vector<PostReceipt> receipts;      // posts the server accepted or refused (track_post)
 };
 
 class Session {
@@ -70,6 +77,13 @@ class Session {
   // out.messages with account_checked set, at once when account-tag or a recent WHOIS answers,
   // else after a WHOIS.
   void look_up_account(ChatMessage message, time_point now, SessionEvents& out);
+
+  // Whether a post to `target` can go out now: registered, and joined if it is one of our channels
+  // (a server drops a message to a channel we are not in, +n).
+  bool can_post_to(std::string_view target) const;
+  // Starts waiting for the server's verdict on a post to `target`: send the returned PING line
+  // right after the post's last line; the verdict comes in SessionEvents::receipts.
+  std::optional<PostReceipts::Tracked> track_post(std::string_view target, time_point now);
 
   bool registered() const { return registered_; }
   // Registered, identification settled, and no JOIN still unanswered.
@@ -128,6 +142,7 @@ class Session {
   std::map<std::string, time_point> last_ctcp_reply_;  // by folded nick
   FloodControl ctcp_budget_;
   AccountLookup accounts_;
+  PostReceipts receipts_;
 };
 
 }  // namespace katabot::irc

@@ -8,7 +8,11 @@ namespace katabot {
 
 std::string describe(const ReminderKey& key) {
   return key.meeting_id + "@" + date::format("%FT%TZ", key.occurrence) + "-" + format_duration(key.offset) + " " +
-         key.platform + ":" + key.channel;
+         std::string(platform_name(key.platform)) + ":" + key.channel;
+}
+
+std::string post_key(const ReminderKey& key) {
+  return key.meeting_id + "@" + date::format("%FT%TZ", key.occurrence) + "-" + std::to_string(key.offset.count()) + "s";
 }
 
 }  // namespace katabot

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "handlers/reply.hpp"
+
 namespace katabot {
 namespace {
 
@@ -13,7 +15,7 @@ std::string format_ledger_record(const ReminderKey& key, const LedgerEntry& entr
   std::string line{record_version};
   for (const auto& field :
        {encode_log_field(key.meeting_id), std::to_string(key.occurrence.time_since_epoch().count()),
-        std::to_string(key.offset.count()), encode_log_field(key.platform), encode_log_field(key.channel),
+        std::to_string(key.offset.count()), encode_log_field(platform_name(key.platform)), encode_log_field(key.channel),
         std::string(entry.outcome == ReminderOutcome::sent ? "sent" : "skipped"),
         std::to_string(entry.recorded_at.time_since_epoch().count()), encode_log_field(entry.reason)}) {
     line += ' ';
@@ -44,8 +46,15 @@ bool parse_ledger_record(std::string_view body, ReminderKey& key, LedgerEntry& e
     return false;
   }
   if (fields[6] != "sent" && fields[6] != "skipped") return false;
-  key = {*meeting, std::chrono::sys_seconds{std::chrono::seconds{occurrence}}, std::chrono::seconds{offset}, *platform,
-         *channel};
+  const auto known_platform = parse_platform(*platform);
+  if (!known_platform) {
+    // Written by a build with another adapter: this one cannot post there, so cannot use it.
+    spdlog::warn("reminder ledger: a record of {} names the unknown platform \"{}\" (known: slack, irc, console)",
+                 *meeting, single_line(*platform, 40));
+    return false;
+  }
+  key = {*meeting, std::chrono::sys_seconds{std::chrono::seconds{occurrence}}, std::chrono::seconds{offset},
+         *known_platform, *channel};
   entry = {fields[6] == "sent" ? ReminderOutcome::sent : ReminderOutcome::skipped, *reason,
            std::chrono::sys_seconds{std::chrono::seconds{recorded}}};
   return true;

@@ -6,10 +6,24 @@
 
 namespace katabot {
 
-std::vector<std::string> reminder_channels(const Meeting& meeting, const std::string& platform,
+namespace {
+
+// The meeting's own list for `platform`; meetings.yaml has none for the console.
+const std::optional<std::vector<std::string>>& announce_list(const Meeting& meeting, Platform platform) {
+  static const std::optional<std::vector<std::string>> none;
+  switch (platform) {
+    case Platform::slack: return meeting.announce_slack;
+    case Platform::irc: return meeting.announce_irc;
+    case Platform::console: return none;
+  }
+  return none;
+}
+
+}  // namespace
+
+std::vector<std::string> reminder_channels(const Meeting& meeting, Platform platform,
                                            const DefaultChannels& defaults) {
-  if (platform == "slack" && meeting.announce_slack) return *meeting.announce_slack;
-  if (platform == "irc" && meeting.announce_irc) return *meeting.announce_irc;
+  if (const auto& announce = announce_list(meeting, platform)) return *announce;
   const auto found = defaults.find(platform);
   return found == defaults.end() ? std::vector<std::string>{} : found->second;
 }
@@ -81,7 +95,7 @@ std::vector<UpcomingReminder> upcoming_reminders(const std::vector<Meeting>& mee
         UpcomingReminder reminder{&meeting, start - offset, start, {}};
         for (const auto& [platform, unused] : defaults) {
           for (const auto& channel : reminder_channels(meeting, platform, defaults)) {
-            reminder.targets.push_back(platform + " " + channel);
+            reminder.targets.push_back(std::string(platform_name(platform)) + " " + channel);
           }
         }
         upcoming.push_back(std::move(reminder));

@@ -13,9 +13,9 @@
 
 namespace katabot {
 
-// Platform name ("slack", "irc") → channels that get reminders when a meeting names none.
+// Platform → channels that get reminders when a meeting names none.
 // Only platforms present here get reminders at all.
-using DefaultChannels = std::map<std::string, std::vector<std::string>>;
+using DefaultChannels = std::map<Platform, std::vector<std::string>>;
 
 enum class ReminderAction {
   post,       // on time
@@ -44,7 +44,7 @@ inline constexpr std::chrono::seconds late_after{30};
 inline constexpr std::chrono::hours skip_lookback{24};
 
 // The channels of `platform` that get the meeting's reminders: its announce list, else the default.
-std::vector<std::string> reminder_channels(const Meeting& meeting, const std::string& platform,
+std::vector<std::string> reminder_channels(const Meeting& meeting, Platform platform,
                                            const DefaultChannels& defaults);
 
 // The next `count` reminders still ahead of `now` (all channels of one reminder together), for

@@ -5,8 +5,7 @@
 #include <string_view>
 
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
@@ -16,11 +15,34 @@
 namespace katabot {
 namespace {
 
-constexpr auto drain_timeout = std::chrono::seconds{3};
 constexpr std::size_t compact_after_appends = 1000;
+// After run() was cancelled, how long its cancelled children get to return.
+constexpr auto cancelled_children_grace = std::chrono::milliseconds{100};
 // Why a reminder was not posted (the label of katabot_reminders_skipped_total).
 constexpr std::string_view kTargetUnavailable = "target_unavailable";
 constexpr std::string_view kMeetingStarted = "meeting_started";
+
+std::string_view outcome_label(PostOutcome::Kind kind) {
+  return kind == PostOutcome::Kind::retry_later ? "retry_later" : "failed";
+}
+
+Labels platform_labels(Platform platform) { return {{"platform", std::string(platform_name(platform))}}; }
+Labels platform_labels(Platform platform, std::string key, std::string_view value) {
+  return {{"platform", std::string(platform_name(platform))}, {std::move(key), std::string(value)}};
+}
+
+// An adapter's post, with an exception (a bug, or the cancellation of a shutdown) as a failure.
+boost::asio::awaitable<PostOutcome> post_to(ChatAdapter& adapter, std::string channel, Reply reply) {
+  try {
+    co_return co_await adapter.post(std::move(channel), std::move(reply));
+  } catch (const std::exception& error) {
+    co_return PostOutcome::failed(error.what());
+  }
+}
+
+bool is_cancelled(const boost::asio::cancellation_state& state) {
+  return state.cancelled() != boost::asio::cancellation_type::none;
+}
 
 }  // namespace
 
@@ -33,12 +55,16 @@ ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, Snap
       clock_(clock),
       metrics_(metrics),
       ledger_(std::move(state_dir)),
-      wake_(executor) {
+      wake_(executor),
+      tasks_(executor) {
   for (const auto& [platform, target] : targets_) {
     if (target.adapter != nullptr) defaults_[platform] = target.default_channels;
     // At 0 from the start: an absent series is no zero to Prometheus.
     for (const auto reason : {kTargetUnavailable, kMeetingStarted}) {
-      metrics_.increment("katabot_reminders_skipped_total", {{"platform", platform}, {"reason", std::string(reason)}}, 0);
+      metrics_.increment("katabot_reminders_skipped_total", platform_labels(platform, "reason", reason), 0);
+    }
+    for (const auto kind : {PostOutcome::Kind::retry_later, PostOutcome::Kind::failed}) {
+      metrics_.increment("katabot_reminder_post_failures_total", platform_labels(platform, "outcome", outcome_label(kind)), 0);
     }
   }
 }
@@ -77,13 +103,17 @@ boost::asio::awaitable<void> ReminderScheduler::run() {
     if (wake_at) sleep = std::clamp<std::chrono::steady_clock::duration>(*wake_at - clock_.now(), {}, sleep);
     wake_.expires_after(sleep);
     co_await wake_.async_wait(as_tuple(use_awaitable));
+    if (is_cancelled(co_await boost::asio::this_coro::cancellation_state)) break;
   }
-  // Posts already handed to an adapter finish (and are recorded) before the process exits.
-  const auto give_up = std::chrono::steady_clock::now() + drain_timeout;
-  while (!in_flight_.empty() && std::chrono::steady_clock::now() < give_up) {
-    wake_.expires_at(give_up);
-    co_await wake_.async_wait(as_tuple(use_awaitable));
+  // Posts already handed to an adapter finish (and are recorded) before run() returns, unless
+  // run() itself is cancelled: then so are they, and what they had not delivered stays unrecorded.
+  if (!is_cancelled(co_await boost::asio::this_coro::cancellation_state)) {
+    co_await tasks_.join(TaskGroup::Deadline::max());
   }
+  tasks_.cancel();
+  // A cancelled coroutine's next co_await throws: this one must still wait for its children.
+  co_await boost::asio::this_coro::reset_cancellation_state();
+  co_await tasks_.join(std::chrono::steady_clock::now() + cancelled_children_grace);
 }
 
 void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys_seconds now,
@@ -109,35 +139,57 @@ void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys
   if (late && retry == retries_.end()) {
     spdlog::info("reminder {} is late by {}s", describe(key), (now - reminder.due).count());
   }
+  auto reply = reminder_reply(*reminder.meeting, key.occurrence, now, late);
+  reply.post_key = post_key(key);
+  // Not posted by this process yet (a previous one may have, then died before recording it), or
+  // the last attempt may have posted: the platform is asked first.
+  const bool look_first = retry == retries_.end() || retry->second.may_have_posted;
+  const auto look_since = look_first ? std::optional<Clock::time_point>(reminder.due) : std::nullopt;
   in_flight_.insert(key);
-  boost::asio::co_spawn(executor_, deliver(key, reminder_reply(*reminder.meeting, key.occurrence, now, late),
-                                           target->second.adapter),
-                        boost::asio::detached);
+  if (!tasks_.spawn(deliver(key, std::move(reply), target->second.adapter, look_since), "reminder " + describe(key))) {
+    in_flight_.erase(key);
+  }
 }
 
-boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply reply, ChatAdapter* adapter) {
-  reply.dedupe_key = describe(key);  // Slack finds an earlier post of this reminder by it (a crash before the record)
-  auto outcome = PostOutcome::failed("not attempted");
-  try {
-    outcome = co_await adapter->post(key.channel, std::move(reply));
-  } catch (const std::exception& error) {
-    outcome = PostOutcome::failed(error.what());
+boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply reply, ChatAdapter* adapter,
+                                                        std::optional<Clock::time_point> look_since) {
+  bool already_posted = false;
+  if (look_since) {
+    try {
+      already_posted = co_await adapter->find_posted(key.channel, reply.post_key, *look_since);
+    } catch (const std::exception& error) {
+      spdlog::warn("reminder {}: could not look whether it is already posted ({}); posting", describe(key), error.what());
+    }
   }
+  // Not a conditional expression: g++ 12 miscompiles co_await inside one.
+  auto outcome = PostOutcome::delivered();
+  if (!already_posted) outcome = co_await post_to(*adapter, key.channel, std::move(reply));
   in_flight_.erase(key);
   if (outcome.is_delivered()) {
-    // The post counts as done only once this record is on disk (see reminder_ledger.hpp).
-    ledger_.record(key, {ReminderOutcome::sent, "", now_seconds()});
-    retries_.erase(key);
-    metrics_.increment("katabot_reminders_sent_total", {{"platform", key.platform}});
-    spdlog::info("reminder {} posted", describe(key));
+    record_sent(key, already_posted ? "found already posted" : "posted");
   } else {
-    auto& retry = retries_[key];
-    const auto delay = retry.backoff.next();
-    retry.at = clock_.now() + delay;
-    spdlog::warn("reminder {}: {} could not take it ({}), retrying in {} ms", describe(key), key.platform, outcome.reason,
-                 delay.count());
+    schedule_retry(key, outcome);
   }
   wake_.cancel();
+}
+
+void ReminderScheduler::record_sent(const ReminderKey& key, std::string_view how) {
+  // The post counts as done only once this record is on disk (see reminder_ledger.hpp).
+  ledger_.record(key, {ReminderOutcome::sent, "", now_seconds()});
+  retries_.erase(key);
+  metrics_.increment("katabot_reminders_sent_total", platform_labels(key.platform));
+  spdlog::info("reminder {} {}", describe(key), how);
+}
+
+void ReminderScheduler::schedule_retry(const ReminderKey& key, const PostOutcome& outcome) {
+  auto& retry = retries_[key];
+  const auto delay = std::max<std::chrono::milliseconds>(retry.backoff.next(), outcome.retry_after);
+  retry.at = clock_.now() + delay;
+  retry.may_have_posted = outcome.kind == PostOutcome::Kind::failed;
+  metrics_.increment("katabot_reminder_post_failures_total",
+                     platform_labels(key.platform, "outcome", outcome_label(outcome.kind)));
+  spdlog::warn("reminder {} not delivered ({}: {}), retrying in {} ms", describe(key), outcome_label(outcome.kind),
+               outcome.reason, delay.count());
 }
 
 void ReminderScheduler::broadcast(const Broadcast& broadcast) {
@@ -151,19 +203,16 @@ void ReminderScheduler::broadcast(const Broadcast& broadcast) {
   for (const auto& [platform, target] : targets_) {
     if (target.adapter == nullptr) continue;
     for (const auto& channel : reminder_channels(meeting, platform, defaults_)) {
-      boost::asio::co_spawn(executor_, post_broadcast(meeting.id, channel, *reply, target.adapter), boost::asio::detached);
+      if (!tasks_.spawn(post_broadcast(meeting.id, channel, *reply, target.adapter), "broadcast for " + meeting.id)) {
+        spdlog::warn("broadcast for {}: shutting down, not posted to {} {}", meeting.id, target.adapter->name(), channel);
+      }
     }
   }
 }
 
 boost::asio::awaitable<void> ReminderScheduler::post_broadcast(std::string meeting_id, std::string channel, Reply reply,
                                                                ChatAdapter* adapter) {
-  auto outcome = PostOutcome::failed("not attempted");
-  try {
-    outcome = co_await adapter->post(channel, std::move(reply));
-  } catch (const std::exception& error) {
-    outcome = PostOutcome::failed(error.what());
-  }
+  const auto outcome = co_await post_to(*adapter, channel, std::move(reply));
   if (outcome.is_delivered()) {
     spdlog::info("broadcast for {} posted to {} {}", meeting_id, adapter->name(), channel);
   } else {
@@ -191,7 +240,7 @@ void ReminderScheduler::record_skip(const ReminderKey& key, const std::string& r
   const auto recorded = detail.empty() ? reason : reason + ": " + detail;
   ledger_.record(key, {ReminderOutcome::skipped, recorded, now});
   retries_.erase(key);
-  metrics_.increment("katabot_reminders_skipped_total", {{"platform", key.platform}, {"reason", reason}});
+  metrics_.increment("katabot_reminders_skipped_total", platform_labels(key.platform, "reason", reason));
   spdlog::warn("reminder {} skipped: {}", describe(key), recorded);
 }
 

@@ -4,8 +4,14 @@
 //
 // One timer, set to the next due reminder computed afresh from the wall clock and the meetings'
 // zones (never "now + period"); each wait is capped at max_sleep so that a suspend or a clock jump
-// is noticed within that time. A target that cannot take the post (reconnecting, 5xx) is retried
-// with backoff until the meeting starts; after that the reminder is recorded as skipped.
+// is noticed within that time. A reminder is recorded as sent only when its adapter says the post
+// was delivered. One it could not take is retried with backoff (no sooner than the adapter's
+// retry_later says) until the meeting starts; after that it is recorded as skipped. Before a
+// first attempt, and after a failure that may have posted, the adapter is asked whether the post
+// is already there (find_posted), so that a crash between post and record does not post twice.
+//
+// Deliveries and broadcasts are children of the scheduler's task group: run() returns once they
+// ended after stop(), and cancelling run() cancels them.
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
@@ -25,6 +31,7 @@
 #include "bot/metrics.hpp"
 #include "bot/scheduler/reminder_ledger.hpp"
 #include "bot/scheduler/reminder_plan.hpp"
+#include "bot/task_group.hpp"
 #include "handlers/clock.hpp"
 #include "knowledge/knowledge_base.hpp"
 
@@ -34,8 +41,7 @@ struct ReminderTarget {
   ChatAdapter* adapter = nullptr;
   std::vector<std::string> default_channels;  // slack.reminder_channels / irc.reminder_channels
 };
-// Platform name ("slack", "irc", as ChatAdapter::name()) → where its reminders go.
-using ReminderTargets = std::map<std::string, ReminderTarget>;
+using ReminderTargets = std::map<Platform, ReminderTarget>;
 
 class ReminderScheduler {
  public:
@@ -48,7 +54,7 @@ class ReminderScheduler {
   ReminderScheduler(boost::asio::any_io_executor executor, SnapshotSource snapshot, ReminderTargets targets,
                     std::filesystem::path state_dir, const Clock& clock, Metrics& metrics);
 
-  // Runs until stop(); then waits (at most drain_timeout) for posts in flight to finish.
+  // Runs until stop(), then until the posts in flight ended. Cancelling it cancels them.
   boost::asio::awaitable<void> run();
   // Recompute now: after a knowledge reload, or when the clock was changed.
   void reschedule();
@@ -68,11 +74,16 @@ class ReminderScheduler {
   struct Retry {
     Backoff backoff{std::chrono::milliseconds{500}, std::chrono::seconds{10}};
     Clock::time_point at;
+    bool may_have_posted = false;  // the last attempt failed ambiguously: look before posting again
   };
 
   // Starts, retries or skips one due reminder; lowers `wake_at` to its retry time if it waits.
   void handle(const PlannedReminder& reminder, std::chrono::sys_seconds now, std::optional<Clock::time_point>& wake_at);
-  boost::asio::awaitable<void> deliver(ReminderKey key, Reply reply, ChatAdapter* adapter);
+  // `look_since`: ask the adapter first whether the post is already there, posted since then.
+  boost::asio::awaitable<void> deliver(ReminderKey key, Reply reply, ChatAdapter* adapter,
+                                       std::optional<Clock::time_point> look_since);
+  void record_sent(const ReminderKey& key, std::string_view how);
+  void schedule_retry(const ReminderKey& key, const PostOutcome& outcome);
   boost::asio::awaitable<void> post_broadcast(std::string meeting_id, std::string channel, Reply reply, ChatAdapter* adapter);
   void record_skip(const ReminderKey& key, const std::string& reason, std::chrono::sys_seconds now,
                    const std::string& detail = {});
@@ -86,6 +97,7 @@ class ReminderScheduler {
   Metrics& metrics_;
   ReminderLedger ledger_;
   boost::asio::steady_timer wake_;
+  TaskGroup tasks_;  // deliveries and broadcasts
   std::set<ReminderKey> in_flight_;
   std::map<ReminderKey, Retry> retries_;
   bool stopping_ = false;

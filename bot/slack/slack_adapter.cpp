@@ -382,7 +382,7 @@ net::awaitable<PostOutcome> SlackAdapter::post(std::string channel, Reply reply)
   auto driver = driver_;
   auto message = render_slack_message(reply);
   message["channel"] = channel;
-  OncePost once{kReminderEventType, reply.dedupe_key};
+  OncePost once{kReminderEventType, reply.post_key};
   if (once.key.empty()) {
     once.key = "post:" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-" +
                std::to_string(++driver->posts);

@@ -48,11 +48,11 @@ class SlackAdapter final : public ChatAdapter {
   SlackAdapter(const SlackAdapter&) = delete;
   SlackAdapter& operator=(const SlackAdapter&) = delete;
 
-  std::string_view name() const override { return "slack"; }
+  Platform platform() const override { return Platform::slack; }
   bool ready() const override;
   boost::asio::awaitable<void> run() override;
   void stop() override;
-  // chat.postMessage with the reply's dedupe_key (or a key of its own) as message metadata; after
+  // chat.postMessage with the reply's post_key (or a key of its own) as message metadata; after
   // an ambiguous failure it is repeated only once the channel's history shows it is not there.
   boost::asio::awaitable<PostOutcome> post(std::string channel, Reply reply) override;
   boost::asio::awaitable<bool> find_posted(std::string channel, std::string key,

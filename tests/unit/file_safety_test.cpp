@@ -54,7 +54,7 @@ TEST_CASE("a FIFO at the ledger path is reported and does not hang start-up or a
   REQUIRE(ledger);
   REQUIRE(ledger->problems().size() == 1);
   CHECK(ledger->problems()[0].starts_with(fifo.string() + ": is a FIFO (named pipe), not a regular file"));
-  const ReminderKey key{"m", std::chrono::sys_seconds{std::chrono::hours(1)}, std::chrono::minutes(15), "irc", "#k"};
+  const ReminderKey key{"m", std::chrono::sys_seconds{std::chrono::hours(1)}, std::chrono::minutes(15), Platform::irc, "#k"};
   bool recorded = true;
   CHECK(returns_promptly_despite_fifo(fifo, [&] { recorded = ledger->record(key, {}); }));
   CHECK_FALSE(recorded);

@@ -518,3 +518,80 @@ TEST_CASE("irc framer and session survive random bytes", "[irc][session][robustn
     }
   }
 }
+
+TEST_CASE("irc session can post to its channels only once joined, and not after a kick", "[irc][session][post]") {
+  Harness harness;
+  CHECK_FALSE(harness.session.can_post_to("#kata-dev"));  // not even registered
+  harness.register_plain();
+  CHECK_FALSE(harness.session.can_post_to("#kata-dev"));  // JOIN sent, not answered
+  CHECK(harness.session.can_post_to("#elsewhere"));       // not one of ours: the server decides
+  harness.feed({":katabot!~katabot@host JOIN #Kata-Dev"});
+  CHECK(harness.events.joined == std::vector<std::string>{"#Kata-Dev"});
+  CHECK(harness.session.can_post_to("#kata-dev"));
+  CHECK_FALSE(harness.session.can_post_to("#kata-general"));
+  harness.feed({":op!o@h KICK #kata-dev katabot :out"});
+  CHECK_FALSE(harness.session.can_post_to("#kata-dev"));
+}
+
+TEST_CASE("irc session confirms a post by the PONG to the PING sent after it", "[irc][session][post]") {
+  Harness harness;
+  harness.register_plain();
+  harness.feed({":katabot!~katabot@host JOIN #kata-dev"});
+  const auto first = harness.session.track_post("#kata-dev", harness.now);
+  const auto second = harness.session.track_post("#Kata-Dev", harness.now);
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->ping_line == "PING :katabot-post-" + std::to_string(first->id));
+  CHECK(first->ping_line != second->ping_line);
+
+  harness.feed({":srv PONG srv :katabot-1"});  // a keepalive PONG settles nothing
+  CHECK(harness.events.receipts.empty());
+  harness.feed({":srv PONG srv :" + first->ping_line.substr(6)});
+  REQUIRE(harness.events.receipts.size() == 1);
+  CHECK(harness.events.receipts[0].id == first->id);
+  CHECK_FALSE(harness.events.receipts[0].failure);
+  harness.feed({":srv PONG srv :" + second->ping_line.substr(6)});
+  REQUIRE(harness.events.receipts.size() == 1);
+  CHECK(harness.events.receipts[0].id == second->id);
+}
+
+TEST_CASE("irc session fails a post the server refused before its receipt", "[irc][session][post]") {
+  for (const auto* refusal : {":srv 404 katabot #kata-dev :Cannot send to channel", ":srv 442 katabot #KATA-DEV :You're not on that channel",
+                              ":srv 403 katabot #kata-dev :No such channel", ":srv 401 katabot #kata-dev :No such nick/channel"}) {
+    INFO(refusal);
+    Harness harness;
+    harness.register_plain();
+    const auto other = harness.session.track_post("#kata-general", harness.now);
+    const auto refused = harness.session.track_post("#kata-dev", harness.now);
+    const auto next = harness.session.track_post("#kata-dev", harness.now);
+    REQUIRE((refused && next && other));
+    // A two-line post refused twice: both refusals belong to it, not to the post after it, nor to
+    // an older post to another channel.
+    harness.feed({refusal, refusal, ":srv PONG srv :" + other->ping_line.substr(6),
+                  ":srv PONG srv :" + refused->ping_line.substr(6), ":srv PONG srv :" + next->ping_line.substr(6)});
+    REQUIRE(harness.events.receipts.size() == 3);
+    CHECK_FALSE(harness.events.receipts[0].failure);
+    REQUIRE(harness.events.receipts[1].failure);
+    CHECK(harness.events.receipts[1].failure->starts_with(std::string(refusal).substr(5, 3) + " #"));
+    CHECK_FALSE(harness.events.receipts[2].failure);
+  }
+}
+
+TEST_CASE("irc session gives up on a receipt that never comes, and bounds the posts waiting", "[irc][session][post]") {
+  SessionSettings settings;
+  settings.post_receipt_timeout = 30s;
+  settings.max_posts_unconfirmed = 2;
+  Harness harness(settings);
+  harness.register_plain();
+  const auto post = harness.session.track_post("#kata-dev", harness.now);
+  REQUIRE(post);
+  REQUIRE(harness.session.track_post("#kata-dev", harness.now));
+  CHECK_FALSE(harness.session.track_post("#kata-dev", harness.now));  // full: the caller retries later
+  harness.tick(29s);
+  CHECK(harness.events.receipts.empty());
+  harness.raw_tick(2s);
+  REQUIRE(harness.events.receipts.size() == 2);
+  CHECK(harness.events.receipts[0].id == post->id);
+  CHECK(harness.events.receipts[0].failure == std::optional<std::string>("no answer from the server in time"));
+  CHECK(harness.session.track_post("#kata-dev", harness.now));
+}

@@ -14,8 +14,8 @@ using katabot::test::utc;
 
 namespace {
 
-ReminderKey key(int day, std::string channel = "#kata-dev", std::string platform = "irc") {
-  return {"architecture-committee", utc(2026, 12, day, 13), std::chrono::minutes{15}, std::move(platform),
+ReminderKey key(int day, std::string channel = "#kata-dev", Platform platform = Platform::irc) {
+  return {"architecture-committee", utc(2026, 12, day, 13), std::chrono::minutes{15}, platform,
           std::move(channel)};
 }
 
@@ -35,7 +35,7 @@ void append(const std::filesystem::path& file, const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("ledger lines round-trip, odd characters included, and carry a checksum", "[ledger]") {
-  const ReminderKey odd{"id with space%", utc(2026, 12, 3, 13), std::chrono::hours{24}, "slack", "-"};
+  const ReminderKey odd{"id with space%", utc(2026, 12, 3, 13), std::chrono::hours{24}, Platform::slack, "-"};
   const LedgerEntry entry{ReminderOutcome::skipped, "meeting started\nreally", utc(2026, 12, 3, 13, 0, 5)};
   const auto line = format_ledger_line(odd, entry);
   CHECK(line.find('\n') == std::string::npos);
@@ -62,13 +62,13 @@ TEST_CASE("a missing ledger (and state dir) starts empty and records survive a r
     CHECK(ledger.size() == 0);
     CHECK(ledger.problems().empty());
     CHECK(ledger.record(key(3), sent_at(utc(2026, 12, 3, 12, 45))));
-    CHECK(ledger.record(key(3, "C0123", "slack"), sent_at(utc(2026, 12, 3, 12, 45))));
+    CHECK(ledger.record(key(3, "C0123", Platform::slack), sent_at(utc(2026, 12, 3, 12, 45))));
   }
   ReminderLedger reopened(state);
   CHECK(reopened.problems().empty());
   CHECK(reopened.size() == 2);
   CHECK(reopened.contains(key(3)));
-  CHECK(reopened.contains(key(3, "C0123", "slack")));
+  CHECK(reopened.contains(key(3, "C0123", Platform::slack)));
   CHECK_FALSE(reopened.contains(key(10)));
 }
 
@@ -180,4 +180,18 @@ TEST_CASE("an unwritable ledger is reported, remembered in memory, never thrown"
   CHECK_FALSE(ledger.problems().empty());
   CHECK_FALSE(ledger.record(key(3), sent_at(utc(2026, 12, 3, 12, 45))));
   CHECK(ledger.contains(key(3)));
+}
+
+TEST_CASE("the ledger keeps the platform as its name on disk and refuses an unknown one", "[ledger][platform]") {
+  const auto entry = sent_at(utc(2026, 12, 3, 12, 45));
+  const auto record = format_ledger_record(key(3, "C0123", Platform::slack), entry);
+  CHECK(record.find(" slack C0123 ") != std::string::npos);
+  ReminderKey parsed;
+  LedgerEntry parsed_entry;
+  REQUIRE(parse_ledger_record(record, parsed, parsed_entry));
+  CHECK(parsed.platform == Platform::slack);
+
+  auto foreign = record;
+  foreign.replace(foreign.find(" slack "), 7, " matrix ");
+  CHECK_FALSE(parse_ledger_record(foreign, parsed, parsed_entry));
 }

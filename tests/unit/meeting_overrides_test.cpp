@@ -160,7 +160,7 @@ TEST_CASE("reminders of a skipped call are recorded as cancelled with the reason
   auto meeting = architecture_committee();
   meeting.reminders = {std::chrono::hours{24}, std::chrono::minutes{15}};
   meeting.overrides = {skip(dec24, "holidays"), move(dec31, local(2026, 12, 31, 15, 30), "Europe/Berlin")};
-  const DefaultChannels channels{{"irc", {"#kata-dev"}}};
+  const DefaultChannels channels{{Platform::irc, {"#kata-dev"}}};
   const auto nothing_done = [](const ReminderKey&) { return false; };
 
   const auto skipped = plan_reminders({meeting}, channels, utc(2026, 12, 24, 12, 50), nothing_done);
@@ -206,7 +206,7 @@ TEST_CASE("status lists the coming reminders with every channel, skipped calls l
   meeting.reminders = {std::chrono::hours{24}, std::chrono::minutes{15}};
   meeting.announce_irc = std::vector<std::string>{"#kata-dev", "#kata-general"};
   meeting.overrides = {skip(dec24, "holidays")};
-  const DefaultChannels channels{{"irc", {"#kata-dev"}}, {"slack", {"C0123ABCD"}}};
+  const DefaultChannels channels{{Platform::irc, {"#kata-dev"}}, {Platform::slack, {"C0123ABCD"}}};
   const auto upcoming = upcoming_reminders({meeting}, channels, utc(2026, 12, 23, 12), 2);
   REQUIRE(upcoming.size() == 2);
   CHECK(upcoming[0].due == utc(2026, 12, 30, 13));
@@ -219,7 +219,7 @@ TEST_CASE("the scheduler wakes for a skipped call's reminder even when its start
   auto meeting = architecture_committee();
   meeting.reminders = {std::chrono::minutes{15}};
   meeting.overrides = {skip(dec24, "holidays")};
-  const auto plan = plan_reminders({meeting}, {{"irc", {"#kata-dev"}}}, utc(2026, 12, 24, 9),
+  const auto plan = plan_reminders({meeting}, {{Platform::irc, {"#kata-dev"}}}, utc(2026, 12, 24, 9),
                                    [](const ReminderKey&) { return false; });
   CHECK(plan.due.empty());
   CHECK(plan.next_due == utc(2026, 12, 24, 12, 45));

@@ -2,6 +2,8 @@
 // in the post→record window, retries while a target is down, skips once the meeting started.
 #include <catch2/catch.hpp>
 
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -34,13 +36,14 @@ struct Post {
 
 class FakeAdapter final : public ChatAdapter {
  public:
-  FakeAdapter(std::string name, const Clock& clock) : name_(std::move(name)), clock_(clock) {}
-  std::string_view name() const override { return name_; }
+  FakeAdapter(Platform platform, const Clock& clock) : platform_(platform), clock_(clock) {}
+  Platform platform() const override { return platform_; }
   bool ready() const override { return accepting; }
   boost::asio::awaitable<void> run() override { co_return; }
   void stop() override {}
   boost::asio::awaitable<PostOutcome> post(std::string channel, Reply reply) override {
-    if (!accepting) co_return PostOutcome::failed("not accepting");
+    ++attempts;
+    if (!accepting) co_return refusal;
     posts.push_back({std::move(channel), std::move(reply), clock_.now()});
     if (hang_after_accepting) {
       // The platform has the message but the process "dies" before the post completes.
@@ -50,12 +53,25 @@ class FakeAdapter final : public ChatAdapter {
     co_return PostOutcome::delivered();
   }
 
+  // Like Slack's message metadata: finds a post by its key when finds_own_posts.
+  boost::asio::awaitable<bool> find_posted(std::string channel, std::string post_key,
+                                           std::chrono::system_clock::time_point since) override {
+    lookups.push_back(post_key);
+    co_return finds_own_posts && std::any_of(posts.begin(), posts.end(), [&](const Post& post) {
+      return post.channel == channel && post.reply.post_key == post_key && post.at >= since;
+    });
+  }
+
   bool accepting = true;
+  PostOutcome refusal = PostOutcome::failed("not accepting");
   bool hang_after_accepting = false;
+  bool finds_own_posts = false;
+  int attempts = 0;
   std::vector<Post> posts;
+  std::vector<std::string> lookups;
 
  private:
-  std::string name_;
+  Platform platform_;
   const Clock& clock_;
 };
 
@@ -66,7 +82,7 @@ class Process {
           FakeAdapter& slack, std::shared_ptr<const KnowledgeBase>& knowledge)
       : scheduler_(std::make_unique<ReminderScheduler>(
             io_.get_executor(), [&knowledge] { return knowledge; },
-            ReminderTargets{{"irc", {&irc, {"#kata-dev"}}}, {"slack", {&slack, {"C0123ABCD"}}}}, state_dir, clock,
+            ReminderTargets{{Platform::irc, {&irc, {"#kata-dev"}}}, {Platform::slack, {&slack, {"C0123ABCD"}}}}, state_dir, clock,
             metrics)) {
     boost::asio::co_spawn(
         io_,
@@ -74,7 +90,7 @@ class Process {
           co_await scheduler_->run();
           finished_ = true;
         },
-        boost::asio::detached);
+        boost::asio::bind_cancellation_slot(cancel_run_.slot(), boost::asio::detached));
     io_.poll();
   }
   ~Process() { scheduler_.reset(); }  // before io_, whose services its timer uses
@@ -88,12 +104,18 @@ class Process {
     scheduler_->stop();
     for (int i = 0; i < 100 && !finished_; ++i) io_.poll();
   }
+  // What the app does when run() outlived its shutdown deadline.
+  void cancel_run() {
+    cancel_run_.emit(boost::asio::cancellation_type::terminal);
+    for (int i = 0; i < 100 && !finished_; ++i) io_.run_one_for(std::chrono::milliseconds{10});
+  }
   bool finished() const { return finished_; }
   boost::asio::io_context& io() { return io_; }
   ReminderScheduler& scheduler() { return *scheduler_; }
 
  private:
   boost::asio::io_context io_;
+  boost::asio::cancellation_signal cancel_run_;
   std::unique_ptr<ReminderScheduler> scheduler_;
   bool finished_ = false;
 };
@@ -106,8 +128,8 @@ struct Fixture {
   TempDir dir;
   ManualClock clock{at_utc(2026, 12, 2, 12)};
   Metrics metrics;
-  FakeAdapter irc{"irc", clock};
-  FakeAdapter slack{"slack", clock};
+  FakeAdapter irc{Platform::irc, clock};
+  FakeAdapter slack{Platform::slack, clock};
   std::shared_ptr<const KnowledgeBase> knowledge = knowledge_of(committee);
 
   std::unique_ptr<Process> start() { return std::make_unique<Process>(dir.path(), clock, metrics, irc, slack, knowledge); }
@@ -188,7 +210,7 @@ TEST_CASE("back after the start: the reminders are recorded as skipped, not post
   CHECK(f.irc.posts.empty());
   CHECK(f.metrics.value("katabot_reminders_skipped_total", {{"platform", "irc"}, {"reason", "meeting_started"}}) == 2);
   const auto* entry = bot->scheduler().ledger().find(
-      {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::minutes{15}, "irc", "#kata-dev"});
+      {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::minutes{15}, Platform::irc, "#kata-dev"});
   REQUIRE(entry != nullptr);
   CHECK(entry->outcome == ReminderOutcome::skipped);
   CHECK(entry->reason == "meeting_started");
@@ -265,8 +287,8 @@ TEST_CASE("with a real timer the reminder is posted within a second of its due t
   const auto due = at_utc(2026, 12, 3, 12, 45);
   ShiftedClock clock(due - std::chrono::milliseconds{400});
   Metrics metrics;
-  FakeAdapter irc("irc", clock);
-  FakeAdapter slack("slack", clock);
+  FakeAdapter irc(Platform::irc, clock);
+  FakeAdapter slack(Platform::slack, clock);
   auto knowledge = knowledge_of(R"(  - {id: ac, title: AC, day: thursday, time: "13:00", reminders: [15m]}
 )");
   Process bot(dir.path(), clock, metrics, irc, slack, knowledge);
@@ -313,8 +335,98 @@ TEST_CASE("a skipped call's reminders are recorded as skipped with the reason an
   CHECK(f.slack.posts.empty());
   CHECK(f.metrics.value("katabot_reminders_skipped_total", {{"platform", "irc"}, {"reason", "cancelled"}}) == 2);
   const auto* entry = bot->scheduler().ledger().find(
-      {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::hours{24}, "slack", "C0123ABCD"});
+      {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::hours{24}, Platform::slack, "C0123ABCD"});
   REQUIRE(entry != nullptr);
   CHECK(entry->outcome == ReminderOutcome::skipped);
   CHECK(entry->reason == "cancelled: holidays");
+}
+
+TEST_CASE("a crash between post and record does not post again when the platform finds the post", "[scheduler][post]") {
+  Fixture f;
+  f.irc.finds_own_posts = true;
+  f.clock.set(at_utc(2026, 12, 2, 12, 59) + std::chrono::seconds{59});
+  auto bot = f.start();
+  f.irc.hang_after_accepting = true;
+  f.clock.set(at_utc(2026, 12, 2, 13));
+  bot->wake();
+  REQUIRE(f.irc.posts.size() == 1);
+  CHECK(f.irc.posts[0].reply.post_key == "ac@2026-12-03T13:00:00Z-86400s");
+  bot.reset();  // killed after the platform took the post, before the record
+
+  f.irc.hang_after_accepting = false;
+  bot = f.start();
+  CHECK(f.irc.posts.size() == 1);  // found there: recorded instead of posted again
+  REQUIRE_FALSE(f.irc.lookups.empty());
+  CHECK(f.irc.lookups.back() == "ac@2026-12-03T13:00:00Z-86400s");
+  const auto* entry = bot->scheduler().ledger().find(
+      {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::hours{24}, Platform::irc, "#kata-dev"});
+  REQUIRE(entry != nullptr);
+  CHECK(entry->outcome == ReminderOutcome::sent);
+  CHECK(f.sent("irc") == 1);
+}
+
+TEST_CASE("retry_later is honoured: no attempt before its time, and no lookup before the retry", "[scheduler][post]") {
+  Fixture f;
+  f.clock.set(at_utc(2026, 12, 3, 12, 44));
+  auto bot = f.start();
+  const auto sent_before = f.sent("irc");
+  f.irc.posts.clear();
+  f.irc.lookups.clear();
+  f.irc.attempts = 0;
+  f.irc.accepting = false;
+  f.irc.refusal = PostOutcome::retry_later(std::chrono::minutes{3}, "not in #kata-dev yet");
+  f.clock.set(at_utc(2026, 12, 3, 12, 45));
+  bot->wake();
+  CHECK(f.irc.attempts == 1);
+  CHECK(f.irc.lookups.size() == 1);  // a first attempt looks first
+  CHECK(f.metrics.value("katabot_reminder_post_failures_total", {{"platform", "irc"}, {"outcome", "retry_later"}}) == 1);
+
+  f.clock.advance(std::chrono::minutes{2});  // the backoff (at most 10 s) has long passed
+  bot->wake();
+  CHECK(f.irc.attempts == 1);
+  f.irc.accepting = true;
+  f.clock.advance(std::chrono::minutes{1});
+  bot->wake();
+  CHECK(f.irc.attempts == 2);
+  CHECK(f.irc.lookups.size() == 1);  // retry_later said nothing was posted
+  REQUIRE(f.irc.posts.size() == 1);
+  CHECK(f.sent("irc") == sent_before + 1);
+}
+
+TEST_CASE("after a failure that may have posted, the platform is asked before posting again", "[scheduler][post]") {
+  Fixture f;
+  f.clock.set(at_utc(2026, 12, 3, 12, 44));
+  auto bot = f.start();
+  f.irc.posts.clear();
+  f.irc.lookups.clear();
+  f.irc.accepting = false;
+  f.irc.refusal = PostOutcome::failed("the link closed before the server confirmed the post");
+  f.clock.set(at_utc(2026, 12, 3, 12, 45));
+  bot->wake();
+  CHECK(f.irc.lookups.size() == 1);
+  CHECK(f.metrics.value("katabot_reminder_post_failures_total", {{"platform", "irc"}, {"outcome", "failed"}}) == 1);
+  f.irc.accepting = true;
+  f.clock.advance(std::chrono::seconds{11});
+  bot->wake();
+  CHECK(f.irc.lookups.size() == 2);
+  CHECK(f.irc.posts.size() == 1);
+}
+
+TEST_CASE("stop() waits for a delivery in flight; cancelling run() ends it unrecorded", "[scheduler][post]") {
+  Fixture f;
+  f.clock.set(at_utc(2026, 12, 3, 12, 44));
+  auto bot = f.start();
+  f.irc.hang_after_accepting = true;
+  f.clock.set(at_utc(2026, 12, 3, 12, 45));
+  bot->wake();
+  REQUIRE(f.irc.posts.size() == 2);
+  const ReminderKey irc_key{"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::minutes{15},
+                            Platform::irc, "#kata-dev"};
+  bot->stop();
+  CHECK_FALSE(bot->finished());  // the IRC post has not said delivered yet
+  bot->cancel_run();
+  CHECK(bot->finished());
+  CHECK(bot->scheduler().ledger().find(irc_key) == nullptr);
+  CHECK(f.sent("slack") == 2);
+  CHECK(f.sent("irc") == 1);
 }

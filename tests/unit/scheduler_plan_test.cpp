@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/config.hpp"
 #include "bot/render.hpp"
 #include "bot/scheduler/reminder_plan.hpp"
 #include "bot/scheduler/reminder_text.hpp"
@@ -26,7 +27,7 @@ const char* const committee = R"(  - id: ac
     skip: [2026-12-24]
 )";
 
-const DefaultChannels defaults{{"slack", {"C0123ABCD"}}, {"irc", {"#kata-dev"}}};
+const DefaultChannels defaults{{Platform::slack, {"C0123ABCD"}}, {Platform::irc, {"#kata-dev"}}};
 
 ReminderPlan plan_at(const std::vector<Meeting>& meetings, std::chrono::sys_seconds now,
                      const std::set<ReminderKey>& done = {}) {
@@ -53,7 +54,7 @@ TEST_CASE("a reminder is due at its exact second, once per platform and channel"
   CHECK(*plan_at(meetings, utc(2026, 12, 3, 12, 44, 59), done).next_due == utc(2026, 12, 3, 12, 45));
   const auto plan = plan_at(meetings, utc(2026, 12, 3, 12, 45), done);
   REQUIRE(plan.due.size() == 2);
-  std::set<std::pair<std::string, std::string>> targets;
+  std::set<std::pair<Platform, std::string>> targets;
   for (const auto& reminder : plan.due) {
     CHECK(reminder.action == ReminderAction::post);
     CHECK(reminder.key.offset == std::chrono::minutes{15});
@@ -61,7 +62,7 @@ TEST_CASE("a reminder is due at its exact second, once per platform and channel"
     CHECK(reminder.due == utc(2026, 12, 3, 12, 45));
     targets.emplace(reminder.key.platform, reminder.key.channel);
   }
-  CHECK(targets == std::set<std::pair<std::string, std::string>>{{"irc", "#kata-dev"}, {"slack", "C0123ABCD"}});
+  CHECK(targets == std::set<std::pair<Platform, std::string>>{{Platform::irc, "#kata-dev"}, {Platform::slack, "C0123ABCD"}});
   // Once recorded, it is not due again; the next wake-up is the next meeting's 24h reminder.
   for (const auto& reminder : plan.due) done.insert(reminder.key);
   const auto after = plan_at(meetings, utc(2026, 12, 3, 12, 45, 1), done);
@@ -118,13 +119,13 @@ TEST_CASE("a meeting's announce lists override the default channels per platform
       irc: ["#kata-general", "#kata-dev"]
       slack: []
 )");
-  CHECK(reminder_channels(meetings[0], "irc", defaults) == std::vector<std::string>{"#kata-general", "#kata-dev"});
-  CHECK(reminder_channels(meetings[0], "slack", defaults).empty());
+  CHECK(reminder_channels(meetings[0], Platform::irc, defaults) == std::vector<std::string>{"#kata-general", "#kata-dev"});
+  CHECK(reminder_channels(meetings[0], Platform::slack, defaults).empty());
   const auto plan = plan_at(meetings, utc(2026, 12, 3, 12, 45));
   REQUIRE(plan.due.size() == 2);
-  for (const auto& reminder : plan.due) CHECK(reminder.key.platform == "irc");
+  for (const auto& reminder : plan.due) CHECK(reminder.key.platform == Platform::irc);
   // A platform that is not configured gets nothing.
-  const auto slack_only = plan_reminders(meetings, {{"slack", {"C1"}}}, utc(2026, 12, 3, 12, 45),
+  const auto slack_only = plan_reminders(meetings, {{Platform::slack, {"C1"}}}, utc(2026, 12, 3, 12, 45),
                                          [](const ReminderKey&) { return false; });
   CHECK(slack_only.due.empty());
 }
@@ -174,4 +175,34 @@ TEST_CASE("the IRC reminder stays one line within its byte budget whatever the i
   const auto lines = render_irc_lines(reply);
   REQUIRE(lines.size() == 1);
   CHECK(lines[0] == reply.text);
+}
+
+TEST_CASE("a platform other than slack and irc gets no channel of theirs by accident", "[scheduler][platform]") {
+  auto meetings = katabot::test::meetings_from_yaml(R"(  - id: ac
+    title: AC
+    day: thursday
+    time: "13:00"
+    reminders: [15m]
+    announce: {slack: [C0ANNOUNCE], irc: ["#kata-general"]}
+)");
+  CHECK(reminder_channels(meetings[0], Platform::console, defaults).empty());
+  const auto plan = plan_reminders(meetings, defaults, utc(2026, 12, 3, 12, 45), [](const ReminderKey&) { return false; });
+  for (const auto& reminder : plan.due) CHECK(reminder.key.platform != Platform::console);
+
+  Config config;
+  config.irc.reminder_channels = {"#kata-dev"};
+  config.slack.reminder_channels = {"C0123ABCD"};
+  CHECK(reminder_channels_for(Platform::irc, config) == std::vector<std::string>{"#kata-dev"});
+  CHECK(reminder_channels_for(Platform::slack, config) == std::vector<std::string>{"C0123ABCD"});
+  CHECK(reminder_channels_for(Platform::console, config).empty());
+}
+
+TEST_CASE("platform names round-trip; any other word is no platform", "[scheduler][platform]") {
+  for (const auto platform : {Platform::slack, Platform::irc, Platform::console}) {
+    CHECK(parse_platform(platform_name(platform)) == platform);
+  }
+  CHECK(platform_name(Platform::irc) == "irc");
+  CHECK_FALSE(parse_platform("IRC"));
+  CHECK_FALSE(parse_platform("matrix"));
+  CHECK_FALSE(parse_platform(""));
 }

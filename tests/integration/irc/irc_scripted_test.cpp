@@ -36,6 +36,15 @@ LineSocket accept_registered(Listener& server, const std::string& nick = "katabo
   return std::move(*bot);
 }
 
+// A registered bot that has joined #kata-dev (its only channel) and is ready.
+LineSocket accept_joined(Listener& server, BotRunner& bot) {
+  auto link = accept_registered(server);
+  expect_line(link, "JOIN #kata-dev");
+  link.send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
+  REQUIRE(bot.wait_ready(2s));
+  return link;
+}
+
 }  // namespace
 
 TEST_CASE("irc scripted: NickServ identification the OFTC way, before joining", "[integration][irc][scripted]") {
@@ -191,32 +200,121 @@ TEST_CASE("irc scripted: a silent link is pinged, then dropped and reconnected",
   CHECK(server.accept(3s));
 }
 
-TEST_CASE("irc scripted: post() delivers reminders only when registered", "[integration][irc][scripted]") {
+namespace {
+
+// Starts adapter.post() on the bot's thread; the future holds what it reported.
+std::future<PostOutcome> start_post(BotRunner& bot, std::string channel, std::string text) {
+  auto result = std::make_shared<std::promise<PostOutcome>>();
+  auto future = result->get_future();
+  bot.call([&] {
+    boost::asio::co_spawn(
+        bot.call_executor(),
+        [&adapter = bot.adapter(), result, channel = std::move(channel), text = std::move(text)]() -> boost::asio::awaitable<void> {
+          Reply reply;
+          reply.text = text;
+          result->set_value(co_await adapter.post(channel, reply));
+        },
+        boost::asio::detached);
+    return true;
+  });
+  return future;
+}
+
+bool still_waiting(std::future<PostOutcome>& post, std::chrono::milliseconds window) {
+  return post.wait_for(window) == std::future_status::timeout;
+}
+
+// The receipt PING the bot sends right after a post, read without answering it.
+std::string expect_receipt_ping(LineSocket& link) {
+  const auto ping = link.read_line(2s);
+  REQUIRE(ping);
+  REQUIRE(ping->starts_with("PING :katabot-post-"));
+  return ping->substr(6);
+}
+
+}  // namespace
+
+TEST_CASE("irc scripted: a post made before the JOIN completes goes out once joined, delivered on its receipt",
+          "[integration][irc][scripted][post]") {
   Listener server;
   BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning());
   auto link = server.accept(5s);
   REQUIRE(link);
   expect_line(*link, "USER ");
-  auto post = [&](const std::string& text) {
-    Reply reply;
-    reply.text = text;
-    std::promise<bool> result;
-    auto future = result.get_future();
-    bot.call([&] {
-      // post() is a coroutine; run it on the bot's io_context and report through the promise.
-      boost::asio::co_spawn(
-          bot.call_executor(), [&]() -> boost::asio::awaitable<void> { result.set_value((co_await bot.adapter().post("#kata-dev", reply)).is_delivered()); },
-          boost::asio::detached);
-      return true;
-    });
-    return future.get();
-  };
-  CHECK_FALSE(post("too early"));
+  auto early = start_post(bot, "#kata-dev", "Architecture Committee starts in 15 minutes");
   link->send_line(":fake.server 001 katabot :Welcome");
   link->send_line(":fake.server 376 katabot :End");
   expect_line(*link, "JOIN #kata-dev");
-  CHECK(post("Architecture Committee starts in 15 minutes"));
+  CHECK(stays_silent_about(*link, "PRIVMSG", 300ms));  // the server would drop it: not joined yet
+  CHECK(still_waiting(early, 0ms));
+  link->send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
   CHECK(expect_line(*link, "PRIVMSG") == "PRIVMSG #kata-dev :Architecture Committee starts in 15 minutes");
+  const auto token = expect_receipt_ping(*link);
+  CHECK(still_waiting(early, 200ms));  // written is not delivered
+  link->send_line(":fake.server PONG fake.server :" + token);
+  REQUIRE(early.wait_for(2s) == std::future_status::ready);
+  CHECK(early.get().is_delivered());
+}
+
+TEST_CASE("irc scripted: a post the server refuses (404) is a failure, not a delivery", "[integration][irc][scripted][post]") {
+  Listener server;
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning());
+  auto link = accept_joined(server, bot);
+  auto post = start_post(bot, "#kata-dev", "reminder");
+  expect_line(link, "PRIVMSG #kata-dev :reminder");
+  const auto token = expect_receipt_ping(link);
+  link.send_line(":fake.server 404 katabot #kata-dev :Cannot send to channel (+m)");
+  link.send_line(":fake.server PONG fake.server :" + token);
+  REQUIRE(post.wait_for(2s) == std::future_status::ready);
+  const auto outcome = post.get();
+  CHECK(outcome.kind == PostOutcome::Kind::failed);
+  CHECK(outcome.reason == "404 #kata-dev: Cannot send to channel (+m)");
+}
+
+TEST_CASE("irc scripted: after a kick a post waits for the rejoin; past its wait it says retry later",
+          "[integration][irc][scripted][post]") {
+  Listener server;
+  auto tuning = fast_tuning();
+  tuning.post_join_wait = 3s;
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), tuning);
+  auto link = accept_joined(server, bot);
+  link.send_line(":op!o@h KICK #kata-dev katabot :not now");
+  CHECK(expect_line(link, "JOIN", 2s) == "JOIN #kata-dev");  // rejoin after kick_rejoin_delay
+  auto post = start_post(bot, "#kata-dev", "after the kick");
+  CHECK(stays_silent_about(link, "PRIVMSG", 300ms));
+  CHECK(still_waiting(post, 0ms));
+  link.send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
+  expect_line(link, "PRIVMSG #kata-dev :after the kick");
+  link.send_line(":fake.server PONG fake.server :" + expect_receipt_ping(link));
+  REQUIRE(post.wait_for(2s) == std::future_status::ready);
+  CHECK(post.get().is_delivered());
+
+  // Kicked again and never let back in (the JOIN gets 474): the post gives up after its wait.
+  link.send_line(":op!o@h KICK #kata-dev katabot :stay out");
+  expect_line(link, "JOIN #kata-dev", 2s);
+  auto refused = start_post(bot, "#kata-dev", "while banned");
+  link.send_line(":fake.server 474 katabot #kata-dev :Cannot join channel (+b)");
+  REQUIRE(refused.wait_for(5s) == std::future_status::ready);
+  const auto outcome = refused.get();
+  CHECK(outcome.kind == PostOutcome::Kind::retry_later);
+  CHECK(outcome.reason == "not in #kata-dev yet");
+  CHECK(stays_silent_about(link, "PRIVMSG", 200ms));
+}
+
+TEST_CASE("irc scripted: a post whose link closes before the receipt fails", "[integration][irc][scripted][post]") {
+  Listener server;
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning());
+  {
+    auto link = accept_joined(server, bot);
+    auto post = start_post(bot, "#kata-dev", "lost");
+    expect_line(link, "PRIVMSG #kata-dev :lost");
+    expect_receipt_ping(link);
+    link.send_line("ERROR :Closing Link");
+    REQUIRE(post.wait_for(2s) == std::future_status::ready);
+    const auto outcome = post.get();
+    CHECK(outcome.kind == PostOutcome::Kind::failed);
+    CHECK(outcome.reason == "the link closed before the server confirmed the post");
+  }
 }
 
 TEST_CASE("irc scripted: a TLS handshake that never completes times out, and stop() is prompt", "[integration][irc][scripted]") {
@@ -281,10 +379,7 @@ TEST_CASE("irc scripted: without account-tag an admin command waits for WHOIS (O
   };
   const auto admin_commands = [](const Inbound& inbound) { return inbound.text == "!status"; };
   BotRunner bot(plain_config(server.port(), {"#kata-dev"}), fast_tuning(), admin_router, admin_commands);
-  auto link = accept_registered(server);
-  expect_line(link, "JOIN #kata-dev");
-  link.send_line(":katabot!~katabot@127.0.0.1 JOIN #kata-dev");
-  REQUIRE(bot.wait_ready(2s));
+  auto link = accept_joined(server, bot);
 
   link.send_line(":alice!~a@host PRIVMSG #kata-dev :!status");
   CHECK(expect_line(link, "WHOIS") == "WHOIS alice");

@@ -171,11 +171,11 @@ TEST_CASE("killed in the window between a post and its ledger record: the Slack 
   CHECK(slack_repeats == 0);
   CHECK(scenario.slack.history_reads() >= 1);
   const auto recorded = std::chrono::steady_clock::now() + 5s;
-  while (scenario.bot.log().find(" slack:C0REMIND posted") == std::string::npos &&
+  while (scenario.bot.log().find(" slack:C0REMIND found already posted") == std::string::npos &&
          std::chrono::steady_clock::now() < recorded) {
     scenario.member.read_line(20ms);
   }
-  CHECK(scenario.bot.log().find(" slack:C0REMIND posted") != std::string::npos);
+  CHECK(scenario.bot.log().find(" slack:C0REMIND found already posted") != std::string::npos);
   // Recorded now: a further restart repeats nothing either.
   const auto [irc_again, slack_again] = scenario.repeats_after_restart();
   CHECK(irc_again == 0);

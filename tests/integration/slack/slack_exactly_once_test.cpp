@@ -16,7 +16,7 @@ namespace {
 Reply reminder(const std::string& key) {
   Reply reply;
   reply.text = "Architecture Committee in 15 minutes";
-  reply.dedupe_key = key;
+  reply.post_key = key;
   return reply;
 }
 

@@ -1,4 +1,4 @@
-#include "bot/inbound.hpp"
+#include "bot/platform.hpp"
 
 namespace katabot {
 
@@ -9,6 +9,13 @@ std::string_view platform_name(Platform platform) {
     case Platform::console: return "console";
   }
   return "console";
+}
+
+std::optional<Platform> parse_platform(std::string_view name) {
+  for (const auto platform : {Platform::slack, Platform::irc, Platform::console}) {
+    if (platform_name(platform) == name) return platform;
+  }
+  return std::nullopt;
 }
 
 }  // namespace katabot
