@@ -19,38 +19,25 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/render.hpp"
-#include "bot/router.hpp"
-#include "fuzz_require.hpp"
+#include "project_router.hpp"
 
 using namespace katabot;
 
 namespace {
-
-const std::filesystem::path kKnowledgeDir = std::filesystem::path(KATABOT_SOURCE_DIR) / "knowledge";
-
-std::shared_ptr<const KnowledgeBase> project_knowledge() {
-  static const auto knowledge = [] {
-    Diagnostics diagnostics;
-    auto loaded = KnowledgeBase::load(kKnowledgeDir, CommandRegistry().reserved_words(), diagnostics);
-    FUZZ_REQUIRE(loaded);
-    return loaded;
-  }();
-  return knowledge;
-}
 
 // Where a <…> sequence points: up to its '|' or its '>'.
 std::string_view link_target(std::string_view sequence) {
   return sequence.substr(0, sequence.find_first_of("|>"));
 }
 
-// Every <scheme://…|…> and <mailto:…|…> link the knowledge files write, read from the files themselves rather than
-// from the loader, so that the expectation does not come from the code under test. (Their comments'
-// placeholders, `<word>` and the like, are not links and not allowed.)
+// Every <scheme://…|…> and <mailto:…|…> link the knowledge files write, read from the files
+// themselves rather than from the loader, so that the expectation does not come from the code under
+// test. (Their comments' placeholders, `<word>` and the like, are not links and not allowed.)
 const std::set<std::string, std::less<>>& knowledge_link_targets() {
   static const auto targets = [] {
     std::set<std::string, std::less<>> found;
     for (const auto* file : {"topics.yaml", "meetings.yaml"}) {
-      std::ifstream in(kKnowledgeDir / file, std::ios::binary);
+      std::ifstream in(fuzz::knowledge_dir() / file, std::ios::binary);
       const std::string text{std::istreambuf_iterator<char>(in), {}};
       FUZZ_REQUIRE(!text.empty());
       for (auto open = text.find('<'); open != std::string::npos; open = text.find('<', open + 1)) {
@@ -105,23 +92,13 @@ void check_project_links_only(const Reply& reply) {
 }
 
 Reply routed(const std::string& text, InboundKind kind) {
-  static const CommandRegistry registry;
-  static ManualClock clock{std::chrono::sys_days{std::chrono::year{2026} / 11 / 27} + std::chrono::hours(12)};
-  static Metrics metrics;
-  static RouterSettings settings = [] {
-    RouterSettings unlimited;
-    unlimited.user_burst = 1e9;  // every input must reach the handlers
-    return unlimited;
-  }();
-  static Router router{settings, registry, [] { return project_knowledge(); }, clock, metrics};
   Inbound inbound;
   inbound.platform = Platform::slack;
   inbound.kind = kind;
   inbound.channel = "C0KATA";
   inbound.user_id = "U0ATTACKER";
   inbound.text = text;
-  clock.advance(std::chrono::minutes(11));  // past every cooldown, so keyword answers are reached too
-  return router.route(inbound).value_or(Reply{});
+  return fuzz::route_past_cooldowns(inbound).value_or(Reply{});
 }
 
 enum class Way { router, plain_text, quoted_in_mrkdwn, link_title, unescaped_mrkdwn };
