@@ -464,7 +464,7 @@ TEST_CASE("irc session survives garbage lines", "[irc][session]") {
   CHECK(harness.events.messages.empty());
 }
 
-TEST_CASE("irc reply lines fit 512 bytes; answers longer than one line go to the asker by NOTICE", "[irc][reply]") {
+TEST_CASE("irc reply lines fit 512 bytes, and answers longer than one line go to the asker by NOTICE", "[irc][reply]") {
   katabot::irc::ReplyAddress address{"katabot!~katabot@127.0.0.1", "#kata-dev", "alice"};
   const std::vector<std::string> rendered = {std::string(1500, 'x'), "second\r\nQUIT", "third", "fourth"};
   const auto lines = katabot::irc::plan_reply_lines(rendered, address);
