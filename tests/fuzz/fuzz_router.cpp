@@ -7,37 +7,11 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/render.hpp"
-#include "bot/router.hpp"
-#include "fuzz_require.hpp"
+#include "project_router.hpp"
 
 using namespace katabot;
 
-namespace {
-
-std::shared_ptr<const KnowledgeBase> project_knowledge() {
-  static const auto knowledge = [] {
-    Diagnostics diagnostics;
-    auto loaded = KnowledgeBase::load(std::filesystem::path(KATABOT_SOURCE_DIR) / "knowledge",
-                                      CommandRegistry().reserved_words(), diagnostics);
-    FUZZ_REQUIRE(loaded);
-    return loaded;
-  }();
-  return knowledge;
-}
-
-}  // namespace
-
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const CommandRegistry registry;
-  static ManualClock clock{std::chrono::sys_days{std::chrono::year{2026} / 11 / 27} + std::chrono::hours(12)};
-  static Metrics metrics;
-  static RouterSettings settings = [] {
-    RouterSettings unlimited;
-    unlimited.user_burst = 1e9;  // every input must reach the handlers
-    return unlimited;
-  }();
-  static Router router{settings, registry, [] { return project_knowledge(); }, clock, metrics};
-
   FuzzedDataProvider input(data, size);
   Inbound inbound;
   inbound.platform = input.PickValueInArray({Platform::slack, Platform::irc, Platform::console});
@@ -46,8 +20,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   inbound.user_id = "alice";
   inbound.user_timezone = input.ConsumeRandomLengthString(40);
   inbound.text = input.ConsumeRandomLengthString(16384);
-  clock.advance(std::chrono::minutes(11));  // past every cooldown, so keyword answers are reached too
-  if (const auto reply = router.route(inbound)) {
+  if (const auto reply = fuzz::route_past_cooldowns(inbound)) {
     (void)render_irc_lines(*reply);
     (void)render_slack_message(*reply);
     (void)render_slack_mrkdwn(*reply);

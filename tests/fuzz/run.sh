@@ -10,12 +10,12 @@ bin="${FUZZ_BIN_DIR:-$here/../../build/fuzz/fuzz}"
 work="$(mktemp -d "${TMPDIR:-/tmp}/katabot-fuzz.XXXXXX")"
 
 declare -A dictionary=(
-  [irc_line]=irc.dict [irc_reply]=irc.dict [slack_envelope]=slack.dict
+  [irc_line]=irc.dict [irc_reply]=irc.dict [slack_envelope]=slack.dict [slack_mrkdwn]=mrkdwn.dict
   [topics]=yaml.dict [meetings]=yaml.dict [config]=yaml.dict [router]=
 )
 
 status=0
-for name in irc_line irc_reply slack_envelope topics meetings config router; do
+for name in irc_line irc_reply slack_envelope slack_mrkdwn topics meetings config router; do
   target="$bin/fuzz_$name"
   if [[ ! -x "$target" ]]; then
     echo "fuzz: $target is missing (build it: cmake --build --preset fuzz)" >&2

@@ -15,7 +15,9 @@ copy="$scratch/src"
 # objects for every file the mutation does not touch.
 mkdir -p "$copy"
 find "$copy" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +  # keep the scratch build for the next run
-tar -C "$source_dir" --exclude=./build --exclude=./.git -cf - . | tar -C "$copy" -xf -
+# -m: the copied files get the current time. With the tree's own times, a file a previous run mutated
+# and restored would look older than its (mutated) object, and ninja would link that object again.
+tar -C "$source_dir" --exclude=./build --exclude=./.git -cf - . | tar -C "$copy" -xmf -
 cmake -S "$copy" -B "$copy/build/default" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKATABOT_INTEGRATION_TESTS=OFF >/dev/null ||
   exit 2
 if ! cmake --build "$copy/build/default" --target unit_tests -j2 >"$scratch/baseline.log" 2>&1 ||

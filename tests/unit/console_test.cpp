@@ -63,7 +63,7 @@ TEST_CASE("IRC answers in the console are split and capped as the IRC adapter se
   CHECK(in_private > 1);
 }
 
-TEST_CASE("a console question no keyword answers is asked of the bot; other chatter is not", "[console]") {
+TEST_CASE("a console question no keyword answers is asked of the bot, other chatter is not", "[console]") {
   const ConsoleSettings settings;
   std::vector<Inbound> seen;
   const InboundHandler handler = [&](const Inbound& inbound) -> std::optional<Reply> {

@@ -5,6 +5,7 @@
 #include "bot/config.hpp"
 #include "knowledge/meetings.hpp"
 #include "knowledge/topics.hpp"
+#include "test_support.hpp"
 
 using namespace katabot;
 
@@ -34,4 +35,20 @@ TEST_CASE("an empty knowledge file is reported at line 1 column 1", "[knowledge]
   REQUIRE(diagnostics.size() == 2);
   CHECK(diagnostics[0].to_string().starts_with("topics.yaml:1:1: "));
   CHECK(diagnostics[1].to_string().starts_with("meetings.yaml:1:1: "));
+}
+
+TEST_CASE("topic details write < only to open a link", "[knowledge][slack][fuzz]") {
+  // fuzz_slack_mrkdwn: the details of `contribute` and `install` (mrkdwn, sent to Slack as written)
+  // held `Name <email>` and `--version <tag>` in code spans. Slack reads any <…> as a control
+  // sequence (link, mention), code span or not, so the placeholders never showed as typed: they
+  // must be written &lt;email&gt;.
+  const auto knowledge = test::project_knowledge();
+  REQUIRE(knowledge);
+  for (const auto& topic : knowledge->topics()) {
+    for (auto open = topic.details.find('<'); open != std::string::npos; open = topic.details.find('<', open + 1)) {
+      const auto sequence = topic.details.substr(open, topic.details.find_first_of("|>", open) - open);
+      INFO("topic " << topic.id << ": " << sequence);
+      CHECK((sequence.find("://") != std::string::npos || sequence.starts_with("<mailto:")));
+    }
+  }
 }

@@ -464,7 +464,7 @@ TEST_CASE("irc session survives garbage lines", "[irc][session]") {
   CHECK(harness.events.messages.empty());
 }
 
-TEST_CASE("irc reply lines fit 512 bytes; answers longer than one line go to the asker by NOTICE", "[irc][reply]") {
+TEST_CASE("irc reply lines fit 512 bytes, and answers longer than one line go to the asker by NOTICE", "[irc][reply]") {
   katabot::irc::ReplyAddress address{"katabot!~katabot@127.0.0.1", "#kata-dev", "alice"};
   const std::vector<std::string> rendered = {std::string(1500, 'x'), "second\r\nQUIT", "third", "fourth"};
   const auto lines = katabot::irc::plan_reply_lines(rendered, address);
@@ -491,6 +491,23 @@ TEST_CASE("irc reply lines fit 512 bytes; answers longer than one line go to the
   const auto direct = katabot::irc::plan_reply_lines({":colon", "\x01VERSION\x01"}, {address.own_prefix, "", "alice"});
   CHECK(direct == std::vector<std::string>{"PRIVMSG alice ::colon", "PRIVMSG alice :VERSION"});
   CHECK(katabot::irc::plan_reply_lines({"x"}, {address.own_prefix, "", "bad nick"}).empty());
+}
+
+TEST_CASE("irc reply lines: a capped reply is exactly the cap, the note included", "[irc][reply]") {
+  const std::string prefix = "katabot!~katabot@127.0.0.1";
+  const std::vector<std::string> four = {"one", "two", "three", "four"};
+  // An announcement: 3 lines in the channel, the last one the note.
+  CHECK(katabot::irc::plan_reply_lines(four, {prefix, "#kata-dev", ""}) ==
+        std::vector<std::string>{"PRIVMSG #kata-dev :one", "PRIVMSG #kata-dev :two",
+                                 "PRIVMSG #kata-dev :(2 more lines not shown)"});
+  // Exactly at the cap: everything, no note.
+  CHECK(katabot::irc::plan_reply_lines({"one", "two", "three"}, {prefix, "#kata-dev", ""}).size() == 3);
+  // A private answer: 15 lines, 14 of text and the note for the other 6.
+  const std::vector<std::string> twenty(20, "line");
+  const auto direct = katabot::irc::plan_reply_lines(twenty, {prefix, "", "alice"});
+  REQUIRE(direct.size() == 15);
+  CHECK(direct[13] == "PRIVMSG alice :line");
+  CHECK(direct.back() == "PRIVMSG alice :(6 more lines not shown)");
 }
 
 TEST_CASE("irc framer and session survive random bytes", "[irc][session][robustness]") {

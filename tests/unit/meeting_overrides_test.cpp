@@ -155,7 +155,7 @@ TEST_CASE("the knowledge store publishes overrides at once and finds them again 
   CHECK(meeting.overrides[0].reason == "holidays");
 }
 
-TEST_CASE("reminders of a skipped call are recorded as cancelled with the reason; a moved call's follow it",
+TEST_CASE("reminders of a skipped call are recorded as cancelled with the reason, and a moved call's follow it",
           "[overrides][scheduler]") {
   auto meeting = architecture_committee();
   meeting.reminders = {std::chrono::hours{24}, std::chrono::minutes{15}};

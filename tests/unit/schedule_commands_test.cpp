@@ -95,7 +95,7 @@ TEST_CASE("skip refuses a day without a meeting, a past call and a missing date,
   CHECK_FALSE(skip_reply(admin("skip", "arch dec 24"), knowledge, friday_noon).schedule_change);
 }
 
-TEST_CASE("move reads the time and an optional zone; unskip undoes either", "[schedule-commands]") {
+TEST_CASE("move reads the time and an optional zone, and unskip undoes either", "[schedule-commands]") {
   const auto moved = move_reply(admin("move", "ac next thursday 15:30 Europe/Berlin"), knowledge, friday_noon);
   REQUIRE(moved.schedule_change);
   const auto& change = moved.schedule_change->change;

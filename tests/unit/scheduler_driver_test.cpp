@@ -412,7 +412,7 @@ TEST_CASE("after a failure that may have posted, the platform is asked before po
   CHECK(f.irc.posts.size() == 1);
 }
 
-TEST_CASE("stop() waits for a delivery in flight; cancelling run() ends it unrecorded", "[scheduler][post]") {
+TEST_CASE("stop() waits for a delivery in flight, cancelling run() ends it unrecorded", "[scheduler][post]") {
   Fixture f;
   f.clock.set(at_utc(2026, 12, 3, 12, 44));
   auto bot = f.start();

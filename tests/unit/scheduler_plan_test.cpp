@@ -197,7 +197,7 @@ TEST_CASE("a platform other than slack and irc gets no channel of theirs by acci
   CHECK(reminder_channels_for(Platform::console, config).empty());
 }
 
-TEST_CASE("platform names round-trip; any other word is no platform", "[scheduler][platform]") {
+TEST_CASE("platform names round-trip, any other word is no platform", "[scheduler][platform]") {
   for (const auto platform : {Platform::slack, Platform::irc, Platform::console}) {
     CHECK(parse_platform(platform_name(platform)) == platform);
   }

@@ -91,7 +91,7 @@ struct Stepper {
 
 }  // namespace
 
-TEST_CASE("slack core: start asks who we are and a URL; ready only after hello", "[slack][core]") {
+TEST_CASE("slack core: start asks who we are and a URL, ready only after hello", "[slack][core]") {
   Stepper s;
   s.connect();
   CHECK(s.core.bot_user_id() == "UBOT");
@@ -185,7 +185,7 @@ TEST_CASE("slack core: own messages, other bots and edits are acked and ignored"
   CHECK(s.asked.empty());
 }
 
-TEST_CASE("slack core: garbage frames are dropped; one with an envelope_id is still acked", "[slack][core]") {
+TEST_CASE("slack core: garbage frames are dropped, one with an envelope_id is still acked", "[slack][core]") {
   Stepper s;
   s.connect();
   CHECK(s.frame(1, std::string("not json")).empty());
@@ -235,7 +235,7 @@ TEST_CASE("slack core: too_many_websockets and link_disabled close first, then b
   CHECK(actions[1].delay >= 5min);  // nothing works until someone turns Socket Mode back on
 }
 
-TEST_CASE("slack core: a silent link is aborted; a live one is pinged", "[slack][core]") {
+TEST_CASE("slack core: a silent link is aborted, a live one is pinged", "[slack][core]") {
   Stepper s;
   s.connect();
   const auto heard = s.now;

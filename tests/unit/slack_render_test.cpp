@@ -46,7 +46,7 @@ TEST_CASE("the Slack fallback text carries the source link escaped", "[slack][re
   CHECK(render_slack_message(reply)["text"] == "Agenda https://example.org/p?a=1&amp;b=2");
 }
 
-TEST_CASE("a mention left in a handler's mrkdwn is shown, not sent; links stay links", "[slack][render]") {
+TEST_CASE("a mention left in a handler's mrkdwn is shown, not sent, and links stay links", "[slack][render]") {
   Reply reply;
   reply.text = "hello";
   reply.mrkdwn = "*Hi* <!channel> <@U1> <#C2> see <https://katacontainers.io|Kata> <!here";

@@ -50,7 +50,7 @@ std::optional<double> series_value(const std::string& exposition, const std::str
 
 }  // namespace
 
-TEST_CASE("katabot binary: /readyz is 503 while IRC is down; one IRC message counts once in /metrics",
+TEST_CASE("katabot binary: /readyz is 503 while IRC is down, and one IRC message counts once in /metrics",
           "[http][irc][binary]") {
   HybridServer server;
   server.kill_now();  // down when the bot starts

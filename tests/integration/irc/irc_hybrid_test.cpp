@@ -118,7 +118,13 @@ TEST_CASE("irc hybrid: CTCP VERSION and PING are answered by NOTICE", "[integrat
   REQUIRE(version);
   member.send_line("PRIVMSG katabot :\x01" "ACTION waves\x01");
   member.send_line("PRIVMSG katabot :\x01" "CLIENTINFO\x01");
-  CHECK(bot.inbounds().empty());
+  // A probe after them: once it is answered, the server has relayed the two CTCPs before it (one
+  // connection, in order), so the bot has read them and routed neither.
+  member.send_line("PRIVMSG katabot :conduct");
+  REQUIRE(member.wait_for([](const std::string& l) { return from_bot(l, "PRIVMSG", "alice"); }, 5s));
+  const auto inbounds = bot.inbounds();
+  REQUIRE(inbounds.size() == 1);
+  CHECK(inbounds[0].text == "conduct");
 }
 
 TEST_CASE("irc hybrid: rejoins after a kick, after a delay", "[integration][irc][hybrid]") {

@@ -271,7 +271,7 @@ TEST_CASE("irc scripted: a post the server refuses (404) is a failure, not a del
   CHECK(outcome.reason == "404 #kata-dev: Cannot send to channel (+m)");
 }
 
-TEST_CASE("irc scripted: after a kick a post waits for the rejoin; past its wait it says retry later",
+TEST_CASE("irc scripted: after a kick a post waits for the rejoin, past its wait it says retry later",
           "[integration][irc][scripted][post]") {
   Listener server;
   auto tuning = fast_tuning();

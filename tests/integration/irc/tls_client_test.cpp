@@ -63,7 +63,7 @@ TEST_CASE("tls client: SNI is sent, so a server with one certificate per name sh
   CHECK(by_address->step == client::ConnectStep::tls);
 }
 
-TEST_CASE("tls client: a certificate for another host name or address is refused; the right one is accepted",
+TEST_CASE("tls client: a certificate for another host name or address is refused, the right one is accepted",
           "[integration][tls]") {
   TempDir dir("katabot-tls");
   const auto certs = make_test_certificates(dir.path());

@@ -65,7 +65,11 @@ TEST_CASE("reload binary: SIGHUP keeps answering on a broken topics.yaml and bri
                            "  listen: \"\"\n";
   const auto log = dir.path() / "katabot.log";
   Process bot({KATABOT_BINARY, "--config", config.string()}, log);
-  REQUIRE(member.wait_for([](const std::string& l) { return l.rfind(":katabot!", 0) == 0 && l.find(" JOIN") != std::string::npos; }, 20s));
+  const bool joined =
+      member.wait_for([](const std::string& l) { return l.rfind(":katabot!", 0) == 0 && l.find(" JOIN") != std::string::npos; }, 20s)
+          .has_value();
+  INFO("katabot log:\n" << read_file(log));
+  REQUIRE(joined);
   auto ask = [&](const std::string& line) {
     member.send_line("PRIVMSG #kata-dev :" + line);
     const auto reply = member.wait_for(

@@ -1,16 +1,17 @@
 #!/usr/bin/python3
-"""Checks `katabot --ics` with a real iCalendar parser against `katabot --schedule`.
+"""Checks `katabot --ics` and `katabot --schedule` against the meetings file's rules.
 
 Parses the feed with python3-icalendar, expands every VEVENT (RRULE, UNTIL, INTERVAL, EXDATE)
-with dateutil.rrule in the event's TZID, and requires exactly the occurrences the bot itself
-prints, from now over the next COUNT occurrences. Each VTIMEZONE is also checked against the tz
+with dateutil.rrule in the event's TZID, and requires exactly the occurrences that the meetings
+file describes, computed here from its rules (not by the bot), from now over the next COUNT
+occurrences; `--schedule` must print the same ones. Each VTIMEZONE is also checked against the tz
 database at every expanded instant.
 
 With --overrides, an admin first skips and moves calls through `katabot --console` (kept in the
 config's state_dir): skips must be EXDATEs and moves RECURRENCE-ID instances that the expansion
 honours.
 
-usage: ics_matches_schedule.py KATABOT CONFIG [COUNT] [--overrides]
+usage: ics_matches_schedule.py KATABOT CONFIG MEETINGS_YAML [COUNT] [--overrides]
 """
 import datetime as dt
 import re
@@ -19,9 +20,11 @@ import sys
 from zoneinfo import ZoneInfo
 
 import icalendar
+import yaml
 from dateutil import rrule
 
 UTC = dt.timezone.utc
+DAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
 
 def run(*args):
@@ -70,15 +73,41 @@ def make_overrides(katabot, config, today):
                             capture_output=True, timeout=60)
     out = result.stdout.decode()
     assert result.returncode == 0 and out.count("Skipped:") == 2 and "Moved:" in out, out
-    return 2, 1
+    moved_to = dt.datetime.combine(moved, dt.time(15, 30), tzinfo=ZoneInfo("Europe/Berlin"))
+    return {"architecture-committee": {skipped}, "berlin-odd": {berlin}}, {("architecture-committee", moved): moved_to}
+
+
+def occurrences_by_rule(meetings_file, start, end, extra_skips, moves):
+    """What the meetings file describes in [start, end], as interfaces.md states its rules: the
+    weekday at the local time in the meeting's zone, ISO week parity for biweekly, skip dates left
+    out; a nonexistent or ambiguous local time read as RFC 5545 does (zoneinfo, fold=0). The admins'
+    skips are left out too, and each move replaces its date's occurrence."""
+    with open(meetings_file, encoding="utf-8") as file:
+        meetings = yaml.safe_load(file)["meetings"]
+    wanted = set()
+    for meeting in meetings:
+        zone = ZoneInfo(meeting["timezone"])
+        at = dt.time.fromisoformat(meeting["time"])
+        parity = {"biweekly-odd": 1, "biweekly-even": 0}.get(meeting.get("frequency", "weekly"))
+        skipped = set(meeting.get("skip", [])) | extra_skips.get(meeting["id"], set())
+        day = start.astimezone(zone).date() - dt.timedelta(days=1)
+        while day <= end.astimezone(zone).date() + dt.timedelta(days=1):
+            if day.weekday() == DAYS.index(meeting["day"]) and day not in skipped and (
+                    parity is None or day.isocalendar()[1] % 2 == parity):
+                instant = moves.get((meeting["id"], day), dt.datetime.combine(day, at, tzinfo=zone)).astimezone(UTC)
+                if start <= instant <= end:
+                    wanted.add((instant, meeting["title"]))
+            day += dt.timedelta(days=1)
+    return wanted
 
 
 def main():
     args = [arg for arg in sys.argv[1:] if arg != "--overrides"]
-    katabot, config = args[0], args[1]
-    count = int(args[2]) if len(args) > 2 else 400
+    katabot, config, meetings_file = args[0], args[1], args[2]
+    count = int(args[3]) if len(args) > 3 else 400
     now = dt.datetime.now(UTC).replace(microsecond=0)
-    wanted_skips, wanted_moves = make_overrides(katabot, config, now.date()) if "--overrides" in sys.argv else (0, 0)
+    admin_skips, admin_moves = make_overrides(katabot, config, now.date()) if "--overrides" in sys.argv else ({}, {})
+    wanted_skips, wanted_moves = sum(len(days) for days in admin_skips.values()), len(admin_moves)
 
     raw = run(katabot, "--ics", "--config", config)
     lines = raw.split(b"\r\n")
@@ -139,11 +168,13 @@ def main():
         # The feed has the yaml's skip dates too; the admins' ones come on top.
         assert skips >= wanted_skips, f"only {skips} EXDATEs ahead, wanted at least {wanted_skips}"
         assert len(instances) == wanted_moves, f"{len(instances)} RECURRENCE-ID instances, wanted {wanted_moves}"
-    missing = sorted(expected - found)
-    extra = sorted(found - expected)
-    if missing or extra:
-        sys.exit(f"feed and schedule differ:\n missing from feed: {missing[:10]}\n only in feed: {extra[:10]}")
-    print(f"ok: {len(found)} occurrences of {len(uids)} VEVENTs match --schedule up to {last:%Y-%m-%d}")
+    by_rule = occurrences_by_rule(meetings_file, now, last, admin_skips, admin_moves)
+    for name, occurrences in (("feed", found), ("--schedule", expected)):
+        missing = sorted(by_rule - occurrences)
+        extra = sorted(occurrences - by_rule)
+        if missing or extra:
+            sys.exit(f"{name} and the meetings file differ:\n missing: {missing[:10]}\n not in the file: {extra[:10]}")
+    print(f"ok: {len(found)} occurrences of {len(uids)} VEVENTs match the meetings file and --schedule up to {last:%Y-%m-%d}")
 
 
 if __name__ == "__main__":

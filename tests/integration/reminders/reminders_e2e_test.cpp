@@ -222,7 +222,7 @@ void slash(FakeSlack& slack, const std::string& id, const std::string& text, con
 
 }  // namespace
 
-TEST_CASE("announce from Slack posts now on both platforms; the scheduled reminder still posts exactly once",
+TEST_CASE("announce from Slack posts now on both platforms, and the scheduled reminder still posts exactly once",
           "[integration][reminders]") {
   Scenario scenario;
   scenario.bot.start();

@@ -228,7 +228,12 @@ TEST_CASE("katabot binary: commands, mentions, retries, bots and garbage over So
   const auto conduct_ack = fake.wait_ack("b-s2", deadline_in(3s));
   REQUIRE(conduct_ack);
   REQUIRE(conduct_ack->payload);
-  CHECK(conduct_ack->payload->dump().find("onduct") != std::string::npos);
+  // The topic itself (its title and its link), not the "There is no command \"conduct\"" reply that also says "conduct".
+  const auto conduct_answer = conduct_ack->payload->dump();
+  CHECK(conduct_answer.find("*Code of Conduct*") != std::string::npos);
+  CHECK(conduct_answer.find("<https://openinfra.dev/legal/code-of-conduct|OpenInfra Foundation Code of Conduct>") !=
+        std::string::npos);
+  CHECK(conduct_answer.find("There is no command") == std::string::npos);
 
   // A mention, retried by Slack: answered once, in the thread.
   fake.send_envelope(event_envelope("b-m1", "EvB1", mention("<@UBOT> when is the next meeting?", "1700.0001")));

@@ -469,7 +469,7 @@ TEST_CASE("slack run: a router exception on the slash fast path leaves the link 
   CHECK(c.fake.connections().size() == 1);  // the same link all along
 }
 
-TEST_CASE("slack run: stop waits for an answer in flight; cancellation ends a hanging one at once", "[slack][stop]") {
+TEST_CASE("slack run: stop waits for an answer in flight, cancellation ends a hanging one at once", "[slack][stop]") {
   auto timings = fast_timings();
   timings.request_timeout = 60s;  // the held post would otherwise end by itself
   Connected c(timings);
