@@ -36,7 +36,7 @@ Request Election::next_request(time_point now) {
     in_flight_ = true;
     return request;
   };
-  if (revoke_id_ != 0) return send(Request::revoke);
+  if (!revokes_.empty() && now >= next_revoke_) return send(Request::revoke);
   if (resigned_) return Request::none;
   if (lease_id_ == 0) return now >= next_grant_ ? send(Request::grant) : Request::none;
   if (now >= next_keepalive_) return send(Request::keepalive);
@@ -49,10 +49,10 @@ Request Election::next_request(time_point now) {
 }
 
 Election::time_point Election::wake_at() const {
-  if (revoke_id_ != 0) return time_point::min();
-  if (resigned_) return time_point::max();
-  if (lease_id_ == 0) return next_grant_;
-  auto wake = std::min({next_keepalive_, next_check_, lease_deadline_});
+  auto wake = revokes_.empty() ? time_point::max() : next_revoke_;
+  if (resigned_) return wake;
+  if (lease_id_ == 0) return std::min(wake, next_grant_);
+  wake = std::min({wake, next_keepalive_, next_check_, lease_deadline_});
   if (role_ == Role::leader) wake = std::min(wake, act_deadline());
   return wake;
 }
@@ -71,7 +71,7 @@ void Election::tick(time_point now) {
 void Election::on_granted(const LeaseGrant& grant, time_point sent_at) {
   in_flight_ = false;
   if (resigned_) {
-    revoke_id_ = grant.id;  // granted while shutting down: give it back at once
+    revokes_.push_back(grant.id);  // granted while shutting down: give it back at once
     return;
   }
   lease_id_ = grant.id;
@@ -134,7 +134,7 @@ void Election::on_verify(const RangeResult& result, time_point now) {
 
 void Election::on_revoked() {
   in_flight_ = false;
-  revoke_id_ = 0;
+  if (!revokes_.empty()) revokes_.erase(revokes_.begin());
   if (role_ == Role::stepping_down) role_ = Role::follower;
 }
 
@@ -143,7 +143,7 @@ void Election::on_lease_not_found(time_point now) {
   if (lease_id_ == 0) return;
   if (role_ == Role::leader) {
     step_down(LossReason::lease_lost);
-    revoke_id_ = 0;  // nothing left to revoke
+    revokes_.pop_back();  // nothing left to revoke
     role_ = Role::follower;
   } else {
     forget_lease(false);
@@ -159,7 +159,14 @@ void Election::on_failed(Request request, time_point now, std::chrono::milliseco
     case Request::keepalive: next_keepalive_ = now + retry_after; break;
     case Request::campaign:
     case Request::verify: next_check_ = now + retry_after; break;
-    case Request::revoke: on_revoked(); break;  // best effort: the TTL ends it anyway
+    case Request::revoke:
+      if (resigned_) {
+        on_revoked();  // shutting down: one try, then the TTL ends it
+      } else {
+        next_revoke_ = now + retry_after;
+        if (role_ == Role::stepping_down) role_ = Role::follower;
+      }
+      break;
     case Request::none: break;
   }
   tick(now);
@@ -192,7 +199,9 @@ void Election::step_down(LossReason reason) {
 }
 
 void Election::forget_lease(bool revoke) {
-  if (revoke) revoke_id_ = lease_id_;
+  constexpr std::size_t kMaxRevokes = 4;  // older ones end with their TTL anyway
+  if (revoke) revokes_.push_back(lease_id_);
+  if (revokes_.size() > kMaxRevokes) revokes_.erase(revokes_.begin());
   lease_id_ = 0;
   if (role_ != Role::stepping_down) role_ = Role::follower;
 }

@@ -33,7 +33,7 @@ enum class Request {
   keepalive,  // of lease_id()
   campaign,   // create-if-absent txn on the leader key, value identity, lease lease_id()
   verify,     // range of the leader key (a leader checking it still holds it)
-  revoke,     // of revoke_id(), best effort
+  revoke,     // of revoke_id(): retried while etcd is unreachable, so a dead leader's key does not outlive the outage
 };
 
 struct ElectionSettings {
@@ -86,9 +86,9 @@ class Election {
   // The identity of the replica holding the leader key, "" when none is known.
   const std::string& holder() const { return holder_; }
   std::int64_t lease_id() const { return lease_id_; }
-  std::int64_t revoke_id() const { return revoke_id_; }
+  std::int64_t revoke_id() const { return revokes_.empty() ? 0 : revokes_.front(); }
   const std::string& identity() const { return identity_; }
-  bool finished() const { return resigned_ && revoke_id_ == 0; }
+  bool finished() const { return resigned_ && revokes_.empty(); }
   // Leader-only effects may start now: leading, and the local lease deadline minus the safety
   // margin not reached.
   bool may_act(time_point now) const;
@@ -106,7 +106,8 @@ class Election {
   bool resigned_ = false;
   bool in_flight_ = false;  // one request at a time
   std::int64_t lease_id_ = 0;
-  std::int64_t revoke_id_ = 0;
+  std::vector<std::int64_t> revokes_;  // leases we gave up, oldest first; a few at most
+  time_point next_revoke_{};
   std::chrono::milliseconds lease_ttl_{0};  // as granted
   time_point lease_deadline_{};
   time_point next_grant_{};

@@ -167,9 +167,14 @@ struct Elector::State {
         }
         break;
       case Request::revoke:
-        // Best effort either way: an unrevoked lease ends with its TTL.
-        co_await client->revoke(election.revoke_id(), deadline);
-        election.on_revoked();
+        // Done when etcd has it revoked or never heard of it; retried later only when unreachable.
+        if (auto outcome = co_await client->revoke(election.revoke_id(), deadline);
+            outcome.failure == Failure::unreachable) {
+          failed(request, outcome);
+        } else {
+          answered();
+          election.on_revoked();
+        }
         break;
       case Request::none: break;
     }

@@ -4,6 +4,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -30,6 +31,7 @@ namespace {
 
 constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 constexpr int kUnauthenticated = 16;  // gRPC code of an expired or unknown auth token
+constexpr std::chrono::milliseconds kRoundPause{100};
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
@@ -160,11 +162,19 @@ struct EtcdClient::State {
     return request;
   }
 
-  // The endpoints in turn, from the preferred one, until one answers or the deadline passes.
+  // The endpoints in turn, from the preferred one, round after round until one answers or the
+  // deadline passes: while the members elect a new raft leader (a second or two) every one of
+  // them times out, and the next round gets through.
   net::awaitable<Answer> post_anywhere(std::string_view path, const std::string& body, time_point deadline,
                                        bool with_token) {
     Answer answer{net::error::timed_out};
-    for (std::size_t attempt = 0; attempt < endpoints.size(); ++attempt) {
+    net::steady_timer pause(executor);
+    for (std::size_t attempt = 0;; ++attempt) {
+      if (attempt != 0 && attempt % endpoints.size() == 0) {
+        // A whole round refused at once (all down): do not spin until the deadline.
+        pause.expires_at(std::min(deadline, std::chrono::steady_clock::now() + kRoundPause));
+        co_await pause.async_wait(kNoThrow);
+      }
       const auto now = std::chrono::steady_clock::now();
       if (now >= deadline) break;
       const auto index = (preferred + attempt) % endpoints.size();

@@ -148,7 +148,17 @@ TEST_CASE("keepalives failing: the leader stops at the local deadline minus the 
   CHECK(rig.election.revoke_id() == kOurLease);
   rig.election.on_failed(Request::revoke, rig.now, 500ms);
   CHECK(rig.election.role() == Role::follower);
-  CHECK(rig.next() == Request::grant);
+  REQUIRE(rig.next() == Request::grant);  // a new lease meanwhile, under a new ID
+  rig.election.on_granted({kOurLease + 1, 10}, rig.now);
+  REQUIRE(rig.next() == Request::campaign);
+  rig.election.on_failed(Request::campaign, rig.now, 2s);
+  // The old lease is revoked as soon as etcd answers again, so its key does not outlive the outage.
+  CHECK(rig.advance() == Request::revoke);
+  CHECK(rig.now == Election::time_point{} + 9500ms);
+  CHECK(rig.election.revoke_id() == kOurLease);
+  rig.election.on_revoked();
+  CHECK(rig.election.revoke_id() == 0);
+  CHECK(rig.election.lease_id() == kOurLease + 1);
 }
 
 TEST_CASE("the leader key gone or held by another lease: deposed", "[election]") {

@@ -1,0 +1,49 @@
+#pragma once
+// A real etcd cluster for tests: N members of Debian's etcd on free loopback ports, data in a temp
+// dir, each a child process the test can kill, pause, resume and restart (ha.md §6).
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tests/integration/irc/irc_fixture.hpp"
+
+namespace katabot::test {
+
+class EtcdCluster {
+ public:
+  explicit EtcdCluster(int members = 3);
+
+  // http://127.0.0.1:PORT of every member, in member order.
+  std::vector<std::string> endpoints() const;
+  // Until every running member reports healthy (which needs a quorum), or the deadline.
+  bool wait_healthy(std::chrono::milliseconds timeout = 15s);
+  // The member that is the raft leader, or nullopt when none answers as leader before the deadline.
+  std::optional<int> leader(std::chrono::milliseconds timeout = 10s);
+
+  void kill(int member);     // SIGKILL
+  void pause(int member);    // SIGSTOP
+  void resume(int member);   // SIGCONT
+  void restart(int member);  // same flags and data dir: it rejoins
+  bool running(int member) const { return members_[member].process.pid() > 0; }
+
+ private:
+  struct Member {
+    std::string name;
+    std::uint16_t client_port = 0;
+    std::uint16_t peer_port = 0;
+    Process process;
+  };
+  void start(int member);
+
+  TempDir dir_;
+  std::string initial_cluster_;
+  std::vector<Member> members_;
+};
+
+// One POST to 127.0.0.1:port with a JSON body, HTTP/1.0; the response body, or nullopt on no answer.
+std::optional<std::string> http_post(std::uint16_t port, const std::string& path, const std::string& body,
+                                     std::chrono::milliseconds timeout);
+
+}  // namespace katabot::test
