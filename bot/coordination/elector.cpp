@@ -76,7 +76,7 @@ struct Elector::State {
   template <class T>
   void failed(Request request, const Outcome<T>& outcome) {
     const auto now = Clock::now();
-    if (outcome.failure == Failure::not_found && request != Request::revoke) return election.on_lease_not_found(now);
+    if (outcome.failure == Failure::not_found) return election.on_lease_not_found(now);
     if (!reported_unreachable) {
       spdlog::warn("coordination: etcd did not answer ({}); retrying with backoff", outcome.detail);
       reported_unreachable = true;
@@ -133,51 +133,38 @@ struct Elector::State {
     if (election.role() == Role::leader) deadline = std::min(deadline, election.act_deadline());
     switch (request) {
       case Request::grant:
-        if (auto outcome = co_await client->grant(lease_ttl.count(), deadline); outcome.value) {
-          answered();
-          election.on_granted(*outcome.value, sent_at);
-        } else {
-          failed(request, outcome);
-        }
+        settle(request, co_await client->grant(lease_ttl.count(), deadline),
+               [&](const LeaseGrant& grant) { election.on_granted(grant, sent_at); });
         break;
       case Request::keepalive:
-        if (auto outcome = co_await client->keepalive(election.lease_id(), deadline); outcome.value) {
-          answered();
-          election.on_keepalive(*outcome.value, sent_at, Clock::now());
-        } else {
-          failed(request, outcome);
-        }
+        settle(request, co_await client->keepalive(election.lease_id(), deadline),
+               [&](const KeepAlive& answer) { election.on_keepalive(answer, sent_at, Clock::now()); });
         break;
-      case Request::campaign: {
-        auto body = create_if_absent_body(leader_key, election.identity(), election.lease_id());
-        if (auto outcome = co_await client->txn(std::move(body), deadline); outcome.value) {
-          answered();
-          election.on_campaign(*outcome.value, Clock::now());
-        } else {
-          failed(request, outcome);
-        }
+      case Request::campaign:
+        settle(request,
+               co_await client->txn(create_if_absent_body(leader_key, election.identity(), election.lease_id()), deadline),
+               [&](const TxnResult& result) { election.on_campaign(result, Clock::now()); });
+        break;
+      case Request::verify:
+        settle(request, co_await client->range(leader_key, deadline),
+               [&](const RangeResult& result) { election.on_verify(result, Clock::now()); });
+        break;
+      case Request::revoke: {
+        // Done when etcd has it revoked or never heard of it; retried later only when unreachable.
+        auto outcome = co_await client->revoke(election.revoke_id(), deadline);
+        if (outcome.failure != Failure::unreachable) outcome.value = true;
+        settle(request, outcome, [&](bool) { election.on_revoked(); });
         break;
       }
-      case Request::verify:
-        if (auto outcome = co_await client->range(leader_key, deadline); outcome.value) {
-          answered();
-          election.on_verify(*outcome.value, Clock::now());
-        } else {
-          failed(request, outcome);
-        }
-        break;
-      case Request::revoke:
-        // Done when etcd has it revoked or never heard of it; retried later only when unreachable.
-        if (auto outcome = co_await client->revoke(election.revoke_id(), deadline);
-            outcome.failure == Failure::unreachable) {
-          failed(request, outcome);
-        } else {
-          answered();
-          election.on_revoked();
-        }
-        break;
       case Request::none: break;
     }
+  }
+
+  template <class T, class OnAnswer>
+  void settle(Request request, const Outcome<T>& outcome, OnAnswer on_answer) {
+    if (!outcome.value) return failed(request, outcome);
+    answered();
+    on_answer(*outcome.value);
   }
 };
 

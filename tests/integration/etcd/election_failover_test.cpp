@@ -14,7 +14,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include "bot/config.hpp"
 #include "bot/coordination/elector.hpp"
@@ -177,6 +176,17 @@ class Replica {
 
 double seconds(Clock::duration duration) { return std::chrono::duration<double>(duration).count(); }
 
+// How long after `since` another replica than `old_leader` led (recorded after `mark`); prints it
+// as "etcd <what>: N s". Fails the test when none leads within `timeout`.
+Clock::duration takeover(Timeline& timeline, std::size_t mark, int old_leader, Clock::time_point since,
+                         Clock::duration timeout, const char* what) {
+  const auto next = timeline.wait_for_leader(mark, timeout, old_leader);
+  REQUIRE(next);
+  const auto took = timeline.at(*next).at - since;
+  std::printf("etcd %s: %.2f s\n", what, seconds(took));
+  return took;
+}
+
 struct Rig {
   explicit Rig(int replicas, std::chrono::seconds ttl_ = 5s) : ttl(ttl_) {
     REQUIRE(cluster.wait_healthy());
@@ -217,12 +227,8 @@ TEST_CASE("the leader killed: another leads within TTL + 1 s", "[etcd][election]
   const auto mark = rig.timeline.size();
   const auto killed_at = Clock::now();
   rig.replicas[static_cast<std::size_t>(leader)]->freeze();
-  const auto next = rig.timeline.wait_for_leader(mark, 15s, leader);
-  REQUIRE(next);
-  const auto failover = rig.timeline.at(*next).at - killed_at;
-  std::printf("etcd failover, bot leader killed (TTL 10 s): %.2f s\n", seconds(failover));
-  CHECK(failover <= 11s);
-  CHECK(rig.timeline.at(*next).epoch > first.epoch);
+  CHECK(takeover(rig.timeline, mark, leader, killed_at, 15s, "failover, bot leader killed (TTL 10 s)") <= 11s);
+  CHECK(rig.timeline.at(rig.timeline.size() - 1).epoch > first.epoch);
   CHECK(rig.timeline.never_two_leaders());
 }
 
@@ -235,11 +241,7 @@ TEST_CASE("the leader resigns on shutdown: a follower takes over within retry_pe
   const auto lost = rig.timeline.wait_for(mark, [&](const Timeline::Entry& e) { return e.kind == Timeline::Entry::lost; }, 1s);
   REQUIRE(lost);
   CHECK(rig.timeline.at(*lost).reason == LossReason::shutdown);
-  const auto next = rig.timeline.wait_for_leader(mark, 5s, leader);
-  REQUIRE(next);
-  const auto handover = rig.timeline.at(*next).at - stopped_at;
-  std::printf("etcd graceful handover (leader stopped): %.2f s\n", seconds(handover));
-  CHECK(handover <= 1500ms);
+  CHECK(takeover(rig.timeline, mark, leader, stopped_at, 5s, "graceful handover (leader stopped)") <= 1500ms);
   CHECK(rig.timeline.never_two_leaders());
 }
 
@@ -248,13 +250,7 @@ TEST_CASE("the leader's lease revoked or its key deleted behind its back: it ste
   const auto leader = rig.first_leader();
   boost::asio::io_context io;
   EtcdClient admin(io.get_executor(), {rig.cluster.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, 2s});
-  auto run = [&](auto call) {
-    auto future = boost::asio::co_spawn(io, std::move(call), boost::asio::use_future);
-    io.restart();
-    io.run_for(10s);
-    REQUIRE(future.wait_for(0s) == std::future_status::ready);
-    return future.get();
-  };
+  const auto run = [&](auto call) { return katabot::test::finish(io, std::move(call)); };
   const auto key = run(admin.range(std::string(kPrefix) + "leader", Clock::now() + 5s));
   REQUIRE(key.value);
   REQUIRE(key.value->kvs.size() == 1);
@@ -308,11 +304,8 @@ TEST_CASE("the bot leader and the etcd raft leader killed together: another lead
   const auto killed_at = Clock::now();
   rig.replicas[static_cast<std::size_t>(leader)]->freeze();
   rig.cluster.kill(*etcd_leader);
-  const auto next = rig.timeline.wait_for_leader(mark, 20s, leader);
-  REQUIRE(next);
-  const auto failover = rig.timeline.at(*next).at - killed_at;
-  std::printf("etcd failover, bot leader and etcd raft leader killed (TTL 10 s): %.2f s\n", seconds(failover));
-  CHECK(failover <= 14s);
+  CHECK(takeover(rig.timeline, mark, leader, killed_at, 20s, "failover, bot leader and etcd raft leader killed (TTL 10 s)") <=
+        14s);
   CHECK(rig.timeline.never_two_leaders());
 }
 

@@ -2,32 +2,17 @@
 // 3.4 actually sends them, through every endpoint, and the failures the election relies on.
 #include <catch2/catch.hpp>
 
-#include <future>
-
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
-
 #include "bot/coordination/etcd_client.hpp"
 #include "tests/integration/etcd/etcd_cluster.hpp"
 
 using namespace katabot;
 using namespace katabot::coordination;
 using katabot::test::EtcdCluster;
+using katabot::test::finish;
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// Runs one call to completion on `io`, bounded.
-template <class T>
-T finish(boost::asio::io_context& io, boost::asio::awaitable<T> call) {
-  auto future = boost::asio::co_spawn(io, std::move(call), boost::asio::use_future);
-  io.restart();
-  io.run_for(std::chrono::seconds(20));
-  REQUIRE(future.wait_for(std::chrono::seconds(0)) == std::future_status::ready);
-  return future.get();
-}
 
 Clock::time_point in(std::chrono::milliseconds timeout) { return Clock::now() + timeout; }
 

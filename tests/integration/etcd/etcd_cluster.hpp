@@ -3,9 +3,15 @@
 // dir, each a child process the test can kill, pause, resume and restart (ha.md §6).
 #include <chrono>
 #include <cstdint>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+#include <catch2/catch.hpp>
 
 #include "tests/integration/irc/irc_fixture.hpp"
 
@@ -41,6 +47,16 @@ class EtcdCluster {
   std::string initial_cluster_;
   std::vector<Member> members_;
 };
+
+// Runs one etcd client call to completion on `io`, bounded.
+template <class T>
+T finish(boost::asio::io_context& io, boost::asio::awaitable<T> call) {
+  auto future = boost::asio::co_spawn(io, std::move(call), boost::asio::use_future);
+  io.restart();
+  io.run_for(20s);
+  REQUIRE(future.wait_for(0s) == std::future_status::ready);
+  return future.get();
+}
 
 // One POST to 127.0.0.1:port with a JSON body, HTTP/1.0; the response body, or nullopt on no answer.
 std::optional<std::string> http_post(std::uint16_t port, const std::string& path, const std::string& body,
