@@ -59,7 +59,7 @@ std::optional<std::string> http_post(std::uint16_t port, const std::string& path
   return response.substr(body_start + 4);
 }
 
-EtcdCluster::EtcdCluster(int members) : dir_("katabot-etcd") {
+EtcdCluster::EtcdCluster(int members, std::optional<EtcdTls> tls) : dir_("katabot-etcd"), tls_(std::move(tls)) {
   if (access(kEtcd, X_OK) != 0) {
     throw std::runtime_error(std::string(kEtcd) + " is missing: apt-get install etcd-server etcd-client");
   }
@@ -68,6 +68,7 @@ EtcdCluster::EtcdCluster(int members) : dir_("katabot-etcd") {
     auto& member = members_[static_cast<std::size_t>(i)];
     member.name = "n" + std::to_string(i + 1);
     member.client_port = free_port();
+    member.tls_port = free_port();
     member.peer_port = free_port();
     initial_cluster_ += (i ? "," : "") + member.name + "=http://127.0.0.1:" + std::to_string(member.peer_port);
   }
@@ -78,17 +79,28 @@ void EtcdCluster::start(int index) {
   auto& member = members_[static_cast<std::size_t>(index)];
   const auto client = "http://127.0.0.1:" + std::to_string(member.client_port);
   const auto peer = "http://127.0.0.1:" + std::to_string(member.peer_port);
-  member.process = Process({kEtcd, "--name", member.name, "--data-dir", (dir_.path() / (member.name + ".etcd")).string(),
-                            "--listen-client-urls", client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
-                            "--initial-advertise-peer-urls", peer, "--initial-cluster", initial_cluster_,
-                            "--initial-cluster-state", "new", "--initial-cluster-token", "katabot-test", "--logger",
-                            "zap", "--log-outputs", (dir_.path() / (member.name + ".log")).string()},
-                           dir_.path() / (member.name + ".out"));
+  std::vector<std::string> argv = {
+      kEtcd, "--name", member.name, "--data-dir", (dir_.path() / (member.name + ".etcd")).string(),
+      "--listen-client-urls", client, "--advertise-client-urls", client, "--listen-peer-urls", peer,
+      "--initial-advertise-peer-urls", peer, "--initial-cluster", initial_cluster_, "--initial-cluster-state", "new",
+      "--initial-cluster-token", "katabot-test", "--logger", "zap", "--log-outputs",
+      (dir_.path() / (member.name + ".log")).string()};
+  if (tls_) {
+    argv[6] = client + ",https://127.0.0.1:" + std::to_string(member.tls_port);  // --listen-client-urls
+    for (auto flag : {"--cert-file", tls_->cert.c_str(), "--key-file", tls_->key.c_str()}) argv.emplace_back(flag);
+  }
+  member.process = Process(std::move(argv), dir_.path() / (member.name + ".out"));
 }
 
 std::vector<std::string> EtcdCluster::endpoints() const {
   std::vector<std::string> out;
   for (const auto& member : members_) out.push_back("http://127.0.0.1:" + std::to_string(member.client_port));
+  return out;
+}
+
+std::vector<std::string> EtcdCluster::tls_endpoints() const {
+  std::vector<std::string> out;
+  for (const auto& member : members_) out.push_back("https://127.0.0.1:" + std::to_string(member.tls_port));
   return out;
 }
 

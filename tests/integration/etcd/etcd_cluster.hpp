@@ -17,12 +17,20 @@
 
 namespace katabot::test {
 
+// A server certificate and key: the members then also serve https on a second client port.
+struct EtcdTls {
+  std::filesystem::path cert;
+  std::filesystem::path key;
+};
+
 class EtcdCluster {
  public:
-  explicit EtcdCluster(int members = 3);
+  explicit EtcdCluster(int members = 3, std::optional<EtcdTls> tls = std::nullopt);
 
   // http://127.0.0.1:PORT of every member, in member order.
   std::vector<std::string> endpoints() const;
+  // https://127.0.0.1:PORT of every member, when started with TLS.
+  std::vector<std::string> tls_endpoints() const;
   // Until every running member reports healthy (which needs a quorum), or the deadline.
   bool wait_healthy(std::chrono::milliseconds timeout = 15s);
   // The member that is the raft leader, or nullopt when none answers as leader before the deadline.
@@ -38,12 +46,14 @@ class EtcdCluster {
   struct Member {
     std::string name;
     std::uint16_t client_port = 0;
+    std::uint16_t tls_port = 0;
     std::uint16_t peer_port = 0;
     Process process;
   };
   void start(int member);
 
   TempDir dir_;
+  std::optional<EtcdTls> tls_;
   std::string initial_cluster_;
   std::vector<Member> members_;
 };
