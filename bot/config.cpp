@@ -4,7 +4,11 @@
 #include <optional>
 #include <regex>
 
+#include <unistd.h>
+
 #include "bot/net/tls_files.hpp"
+#include "bot/slack/url.hpp"
+#include "knowledge/meetings.hpp"
 #include "knowledge/yaml_reader.hpp"
 
 namespace katabot {
@@ -185,13 +189,160 @@ void read_http(YamlReader& reader, const YAML::Node& node, HttpConfig& http) {
   }
 }
 
+// A duration such as 10s or 1m30s; `fallback` when the key is absent.
+std::chrono::seconds read_duration(YamlReader& reader, const YAML::Node& map, const char* key, std::string_view section,
+                                   std::chrono::seconds fallback) {
+  const auto text = reader.optional_string(map, key);
+  if (text.empty()) return fallback;
+  const auto duration = parse_duration(text);
+  if (!duration || *duration <= std::chrono::seconds::zero()) {
+    reader.error(map[key], std::string(section) + "." + key + " " + reader.shown_value(map[key]) +
+                               " is not a duration such as 10s, 1m or 1m30s");
+    return fallback;
+  }
+  return *duration;
+}
+
+// An etcd client URL: http(s)://host:port and nothing after it (the gateway paths are ours to add).
+bool is_endpoint(std::string_view text) {
+  const auto url = slack::parse_url(text);
+  const auto has_port = text.find(':', text.find("://") + 3) != std::string_view::npos;
+  return url && (url->scheme == "http" || url->scheme == "https") && !url->host.empty() && url->target == "/" &&
+         has_port && !text.ends_with('/');
+}
+
+void read_etcd(YamlReader& reader, const YAML::Node& node, const std::filesystem::path& base, const Environment& environment,
+               ConfigUse use, EtcdConfig& etcd) {
+  if (!node || !reader.expect_map(node, "'coordination.etcd'")) return;
+  reader.reject_unknown_keys(node, {"endpoints", "api_prefix", "tls", "auth"}, "coordination.etcd");
+  etcd.endpoints = reader.string_list(node, "endpoints");
+  etcd.api_prefix = reader.optional_string(node, "api_prefix", etcd.api_prefix);
+  if (!std::regex_match(etcd.api_prefix, std::regex("/v3(alpha|beta)?"))) {
+    reader.error(node["api_prefix"], "coordination.etcd.api_prefix " + reader.shown_value(node["api_prefix"]) +
+                                         " must be /v3 (etcd 3.4 and later) or /v3beta (etcd 3.3)");
+  }
+  std::size_t secure = 0;
+  if (const auto list = node["endpoints"]; list && list.IsSequence()) {
+    for (const auto& item : list) {
+      if (!item.IsScalar()) continue;  // string_list reported it
+      if (!is_endpoint(item.Scalar())) {
+        reader.error(item, "coordination.etcd.endpoints: " + reader.shown_value(item) +
+                               " is not an etcd client URL such as http://127.0.0.1:2379 (scheme, host and port, no path)");
+      } else if (item.Scalar().starts_with("https://")) {
+        ++secure;
+      }
+    }
+    if (secure != 0 && secure != etcd.endpoints.size()) {
+      reader.error(list, "coordination.etcd.endpoints mixes http:// and https://; a cluster serves one or the other");
+    }
+  }
+  if (const auto tls = node["tls"]; tls && !tls.IsNull() && reader.expect_map(tls, "'coordination.etcd.tls'")) {
+    reader.reject_unknown_keys(tls, {"ca_file", "cert_file", "key_file", "server_name"}, "coordination.etcd.tls");
+    etcd.ca_file = read_file_path(reader, tls, "ca_file", base, "coordination.etcd.tls");
+    etcd.cert_file = read_file_path(reader, tls, "cert_file", base, "coordination.etcd.tls");
+    etcd.key_file = read_file_path(reader, tls, "key_file", base, "coordination.etcd.tls");
+    etcd.server_name = reader.optional_string(tls, "server_name");
+    if (etcd.cert_file.empty() != etcd.key_file.empty()) {
+      reader.error(tls, "coordination.etcd.tls needs cert_file and key_file together (a client certificate and its key)");
+    }
+    if (secure == 0 && !etcd.endpoints.empty()) {
+      reader.error(tls, "coordination.etcd.tls is set but the endpoints are http://; use https:// endpoints");
+    }
+  }
+  if (const auto auth = node["auth"]; auth && !auth.IsNull() && reader.expect_map(auth, "'coordination.etcd.auth'")) {
+    reader.reject_unknown_keys(auth, {"username", "password_env"}, "coordination.etcd.auth");
+    etcd.username = reader.optional_string(auth, "username");
+    const auto variable = reader.optional_string(auth, "password_env");
+    if (etcd.username.empty()) reader.error(auth, "coordination.etcd.auth needs a username");
+    if (!std::regex_match(variable, std::regex("[A-Za-z_][A-Za-z0-9_]*"))) {
+      reader.error(auth["password_env"] ? auth["password_env"] : auth,
+                   "coordination.etcd.auth.password_env must name the environment variable holding the password, "
+                   "such as KATABOT_ETCD_PASSWORD");
+    } else if (const auto password = environment(variable)) {
+      etcd.password = *password;
+    } else if (use == ConfigUse::running) {
+      reader.error(auth["password_env"], "environment variable " + variable + " (coordination.etcd.auth.password_env) is not set");
+    }
+  }
+}
+
+void read_coordination(YamlReader& reader, const YAML::Node& node, const std::filesystem::path& base,
+                       const Environment& environment, ConfigUse use, CoordinationConfig& coordination) {
+  coordination.identity = host_name();
+  if (!node || !reader.expect_map(node, "'coordination'")) return;
+  reader.reject_unknown_keys(node,
+                             {"backend", "identity", "key_prefix", "lease_ttl", "retry_period", "safety_margin",
+                              "request_timeout", "reminders", "etcd"},
+                             "coordination");
+  const auto backend = reader.optional_string(node, "backend", "none");
+  if (backend == "etcd") {
+    coordination.backend = CoordinationConfig::Backend::etcd;
+  } else if (backend != "none") {
+    reader.error(node["backend"], "coordination.backend " + reader.shown_value(node["backend"]) + " must be none or etcd");
+  }
+  coordination.identity = reader.optional_string(node, "identity", coordination.identity);
+  if (!std::regex_match(coordination.identity, std::regex("[A-Za-z0-9._:-]{1,128}"))) {
+    reader.error(node["identity"] ? node["identity"] : node,
+                 "coordination.identity " + reader.shown_value(node["identity"], coordination.identity) +
+                     " must be 1 to 128 letters, digits, '.', '_', ':' or '-', unique per replica");
+  }
+  coordination.key_prefix = reader.optional_string(node, "key_prefix", coordination.key_prefix);
+  if (!std::regex_match(coordination.key_prefix, std::regex("/([A-Za-z0-9._-]+/)+"))) {
+    reader.error(node["key_prefix"], "coordination.key_prefix " + reader.shown_value(node["key_prefix"]) +
+                                         " must look like /katabot/ (starts and ends with '/')");
+  }
+  coordination.lease_ttl = read_duration(reader, node, "lease_ttl", "coordination", coordination.lease_ttl);
+  coordination.retry_period = read_duration(reader, node, "retry_period", "coordination", coordination.retry_period);
+  coordination.safety_margin = read_duration(reader, node, "safety_margin", "coordination", coordination.safety_margin);
+  coordination.request_timeout =
+      read_duration(reader, node, "request_timeout", "coordination", coordination.request_timeout);
+  if (const auto reminders = node["reminders"];
+      reminders && !reminders.IsNull() && reader.expect_map(reminders, "'coordination.reminders'")) {
+    reader.reject_unknown_keys(reminders, {"catchup_window"}, "coordination.reminders");
+    coordination.catchup_window =
+        read_duration(reader, reminders, "catchup_window", "coordination.reminders", coordination.catchup_window);
+  }
+  read_etcd(reader, node["etcd"], base, environment, use, coordination.etcd);
+
+  // The timing rules of ha.md §7: keepalives go every lease_ttl/3, and each must be able to fail
+  // once and be retried before the leader has to stop.
+  const auto ttl = coordination.lease_ttl;
+  const auto at = [&](const char* key) { return node[key] ? node[key] : node; };
+  const auto shown = [&](const char* key, std::chrono::seconds value) {
+    return reader.shown_value(node[key], format_duration(value));
+  };
+  if (ttl < std::chrono::seconds(2)) {
+    reader.error(at("lease_ttl"), "coordination.lease_ttl " + shown("lease_ttl", ttl) +
+                                      " is below etcd's minimum of 2s (10s is the sane default)");
+  } else {
+    if (coordination.safety_margin * 3 >= ttl * 2) {
+      reader.error(at("safety_margin"), "coordination.safety_margin " + shown("safety_margin", coordination.safety_margin) +
+                                            " must be shorter than two thirds of lease_ttl (" + format_duration(ttl) +
+                                            "), or the leader would stop between two keepalives");
+    }
+    if (coordination.request_timeout * 3 > ttl) {
+      reader.error(at("request_timeout"), "coordination.request_timeout " + shown("request_timeout", coordination.request_timeout) +
+                                              " must be at most a third of lease_ttl (" + format_duration(ttl) +
+                                              "): a keepalive has to finish before the next is due");
+    }
+    if (coordination.retry_period > ttl) {
+      reader.error(at("retry_period"), "coordination.retry_period " + shown("retry_period", coordination.retry_period) +
+                                           " must not exceed lease_ttl (" + format_duration(ttl) + ")");
+    }
+  }
+  if (coordination.backend == CoordinationConfig::Backend::etcd && coordination.etcd.endpoints.empty()) {
+    reader.error(node["etcd"] ? node["etcd"] : node,
+                 "coordination.backend is etcd but coordination.etcd.endpoints is empty; list the cluster's client URLs");
+  }
+}
+
 std::optional<Config> read_config(YamlReader& reader, YAML::Node root, const std::filesystem::path& file,
                                   const Environment& environment, ConfigUse use) {
   const auto before = reader.diagnostics().size();
   if (root.IsNull()) root = YAML::Node(YAML::NodeType::Map);
   if (!reader.expect_map(root, "the configuration")) return std::nullopt;
   substitute_environment(reader, root, environment, use);
-  reader.reject_unknown_keys(root, {"bot", "slack", "irc", "http"}, "the configuration");
+  reader.reject_unknown_keys(root, {"bot", "slack", "irc", "http", "coordination"}, "the configuration");
   Config config;
   config.file = std::filesystem::absolute(file);
   const auto base = config.file.parent_path();
@@ -201,6 +352,7 @@ std::optional<Config> read_config(YamlReader& reader, YAML::Node root, const std
   read_slack(reader, root["slack"], base, use, config.slack);
   read_irc(reader, root["irc"], base, config.irc);
   read_http(reader, root["http"], config.http);
+  read_coordination(reader, root["coordination"], base, environment, use, config.coordination);
   if (config.irc.enabled && config.irc.nick.empty()) config.irc.nick = config.bot.name;
   if (reader.diagnostics().size() != before) return std::nullopt;
   return config;
@@ -213,6 +365,12 @@ Environment process_environment() {
     if (const char* value = std::getenv(name.c_str())) return std::string(value);
     return std::nullopt;
   };
+}
+
+std::string host_name() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0 || name[0] == '\0') return "katabot";
+  return name;
 }
 
 std::optional<Config> load_config(const std::filesystem::path& file, const Environment& environment,

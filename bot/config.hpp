@@ -59,17 +59,46 @@ struct HttpConfig {
   std::string listen = "127.0.0.1:9090";  // empty: no HTTP server
 };
 
+// Several replicas with one voice (shared/design/ha.md §7): with backend etcd the replicas elect a
+// leader through an etcd v3 cluster; backend none is one process, always the leader.
+struct EtcdConfig {
+  std::vector<std::string> endpoints;  // http(s)://host:port, all of one scheme
+  std::string api_prefix = "/v3";      // /v3beta for etcd 3.3
+  std::string ca_file;                 // extra trust anchor; the system store otherwise
+  std::string cert_file;               // client certificate, with key_file
+  std::string key_file;
+  std::string server_name;  // the name the members' certificates carry, when endpoints are IP addresses
+  std::string username;     // empty: etcd auth is off
+  std::string password;     // secret, only from the environment variable coordination.etcd.auth.password_env names
+};
+
+struct CoordinationConfig {
+  enum class Backend { none, etcd };
+  Backend backend = Backend::none;
+  std::string identity;  // unique per replica; the host name when not given
+  std::string key_prefix = "/katabot/";
+  std::chrono::seconds lease_ttl{10};
+  std::chrono::seconds retry_period{1};   // how often a follower looks for a free leader key
+  std::chrono::seconds safety_margin{1};  // leader-only work stops this long before the local lease deadline
+  std::chrono::seconds request_timeout{2};
+  std::chrono::seconds catchup_window{std::chrono::minutes(10)};  // missed reminders a new leader still posts
+  EtcdConfig etcd;
+};
+
 struct Config {
   std::filesystem::path file;
   BotConfig bot;
   SlackConfig slack;
   IrcConfig irc;
   HttpConfig http;
+  CoordinationConfig coordination;
 };
 
 // Looks up an environment variable; injectable so tests need not touch the process environment.
 using Environment = std::function<std::optional<std::string>(const std::string& name)>;
 Environment process_environment();
+// This machine's host name: the default coordination.identity.
+std::string host_name();
 
 // `running`: the bot will connect, so tokens must be set. Offline uses (--schedule, --ics,
 // --console) only need the knowledge base and accept a config whose secrets are not in the environment.

@@ -20,11 +20,11 @@
 namespace katabot {
 namespace {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 
 // More distinct URLs than a community page could hold means the files are wrong; at 4 in flight
 // and 10 s each this still ends within the hour.
-constexpr std::size_t kMaxDistinctUrls = 1000;
+constexpr std::size_t max_distinct_urls = 1000;
 
 std::vector<UrlPlace> url_places_in(const std::filesystem::path& dir, Diagnostics& diagnostics) {
   std::vector<UrlPlace> places;
@@ -46,20 +46,20 @@ struct CheckQueue {
   std::size_t next = 0;
 };
 
-net::awaitable<void> check_in_turn(CheckQueue& queue, net::ssl::context& tls, links::LinkProbeSettings settings) {
+asio::awaitable<void> check_in_turn(CheckQueue& queue, asio::ssl::context& tls, links::LinkProbeSettings settings) {
   while (queue.next < queue.urls.size()) {
     const auto index = queue.next++;
     queue.results[index] = co_await links::probe_link(tls, *links::fetchable_url(queue.urls[index]), settings);
   }
 }
 
-std::vector<links::LinkResult> check_all(const std::vector<std::string>& urls, net::ssl::context& tls,
+std::vector<links::LinkResult> check_all(const std::vector<std::string>& urls, asio::ssl::context& tls,
                                          const LinkCheckSettings& settings) {
-  net::io_context io;
+  asio::io_context io;
   std::vector<links::LinkResult> results(urls.size());
   CheckQueue queue{urls, results};
   for (std::size_t worker = 0; worker < std::min(settings.parallel, urls.size()); ++worker) {
-    net::co_spawn(io, check_in_turn(queue, tls, settings.probe), [](const std::exception_ptr& failure) {
+    asio::co_spawn(io, check_in_turn(queue, tls, settings.probe), [](const std::exception_ptr& failure) {
       if (failure) std::rethrow_exception(failure);
     });
   }
@@ -138,9 +138,9 @@ int check_links(const Config& config, const CliOptions& options, std::ostream& o
   if (!ca_file.empty() && !ca_file_loads(ca_file, err)) return 2;
 
   const auto urls = urls_to_fetch(places);
-  if (urls.distinct.size() > kMaxDistinctUrls) {
+  if (urls.distinct.size() > max_distinct_urls) {
     err << "katabot: " << dir.string() << " mentions " << urls.distinct.size()
-        << " different URLs; --check-links checks at most " << kMaxDistinctUrls << "\n";
+        << " different URLs; --check-links checks at most " << max_distinct_urls << "\n";
     return 2;
   }
   const auto settings = link_check_settings(options);

@@ -12,7 +12,7 @@ struct Description {
   std::string_view help;
 };
 
-constexpr std::array kDescriptions{
+constexpr std::array descriptions{
     Description{"katabot_build_info", MetricType::gauge, "Always 1; the labels name the running build."},
     Description{"katabot_start_time_seconds", MetricType::gauge, "When the process started, in Unix seconds."},
     Description{"katabot_adapter_ready", MetricType::gauge, "1 while the platform's adapter is connected and joined."},
@@ -46,18 +46,18 @@ constexpr std::array kDescriptions{
 };
 
 // Counters every enabled platform has, whether or not anything happened yet.
-constexpr std::array<std::string_view, 6> kPerPlatformCounters{
+constexpr std::array<std::string_view, 6> per_platform_counters{
     "katabot_messages_in_total",     "katabot_messages_out_total", "katabot_reconnects_total",
     "katabot_keyword_answers_total", "katabot_rate_limited_total", "katabot_reminders_sent_total",
 };
 
 // The router's labels for requests that name no command.
-constexpr std::array<std::string_view, 2> kNonCommandLabels{"free-text", "unknown"};
+constexpr std::array<std::string_view, 2> non_command_labels{"free-text", "unknown"};
 
 }  // namespace
 
 void describe_katabot_metrics(Metrics& metrics) {
-  for (const auto& description : kDescriptions) {
+  for (const auto& description : descriptions) {
     metrics.describe(description.name, description.type, std::string(description.help));
   }
   metrics.set_gauge("katabot_build_info", {{"version", KATABOT_VERSION}, {"commit", KATABOT_COMMIT}}, 1);
@@ -66,7 +66,7 @@ void describe_katabot_metrics(Metrics& metrics) {
 void register_known_series(Metrics& metrics, const KnownSeries& known) {
   for (const auto& platform : known.platforms) {
     const Labels labels{{"platform", platform}};
-    for (const auto name : kPerPlatformCounters) metrics.increment(name, labels, 0);
+    for (const auto name : per_platform_counters) metrics.increment(name, labels, 0);
     if (platform == "irc") metrics.increment("katabot_flood_waits_total", labels, 0);
     if (platform == "slack") {
       metrics.increment("katabot_rate_limit_waits_total", labels, 0);
@@ -75,7 +75,7 @@ void register_known_series(Metrics& metrics, const KnownSeries& known) {
     }
   }
   for (const auto& command : known.commands) metrics.increment("katabot_commands_total", {{"command", command}}, 0);
-  for (const auto label : kNonCommandLabels) {
+  for (const auto label : non_command_labels) {
     metrics.increment("katabot_commands_total", {{"command", std::string(label)}}, 0);
   }
 }

@@ -35,6 +35,8 @@ test_packages=(
   prometheus                  # promtool checks the /metrics exposition
   python3-prometheus-client   # a second, independent parser of /metrics
   clang-14                    # libFuzzer targets (tests/fuzz; libclang-rt-14-dev comes with it)
+  etcd-server etcd-client     # a real 3-member etcd cluster for the coordination tests (tests/integration/etcd)
+  libbenchmark-dev            # Google Benchmark for tests/bench/micro_bench
 )
 wanted=("${build_packages[@]}")
 if $with_tests; then wanted+=("${test_packages[@]}"); fi
@@ -49,9 +51,9 @@ if ((${#missing[@]})); then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-# Debian starts the IRC servers (and prometheus) as system services on install; the tests start their own.
+# Debian starts the IRC servers (prometheus, etcd) as system services on install; the tests start their own.
 if $with_tests; then
-  for service in ircd-hybrid inspircd prometheus; do
+  for service in ircd-hybrid inspircd prometheus etcd; do
     if command -v systemctl >/dev/null && systemctl is-active --quiet "$service" 2>/dev/null; then
       systemctl stop "$service" || true
     fi

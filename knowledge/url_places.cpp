@@ -9,10 +9,10 @@
 namespace katabot {
 namespace {
 
-constexpr std::array<std::string_view, 4> kSchemes = {"https://", "http://", "webcal://", "mailto:"};
+constexpr std::array<std::string_view, 4> schemes = {"https://", "http://", "webcal://", "mailto:"};
 // Knowledge files are a few levels deep (topics → topic → links → link); far more is a mistake
 // or an attack on the recursion below.
-constexpr int kMaxDepth = 32;
+constexpr int max_depth = 32;
 
 bool starts_with_ignoring_case(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() &&
@@ -50,8 +50,8 @@ struct ScalarAt {
 
 void collect_scalars(YamlReader& reader, const YAML::Node& node, int depth, bool is_value,
                      std::vector<ScalarAt>& scalars) {
-  if (depth > kMaxDepth) {
-    reader.error(node, "nested more than " + std::to_string(kMaxDepth) + " levels deep");
+  if (depth > max_depth) {
+    reader.error(node, "nested more than " + std::to_string(max_depth) + " levels deep");
     return;
   }
   if (node.IsScalar()) {
@@ -79,9 +79,9 @@ std::vector<UrlInText> find_urls(std::string_view text) {
   std::vector<UrlInText> urls;
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (i > 0 && std::isalnum(static_cast<unsigned char>(text[i - 1]))) continue;
-    const auto scheme = std::find_if(kSchemes.begin(), kSchemes.end(),
+    const auto scheme = std::find_if(schemes.begin(), schemes.end(),
                                      [&](std::string_view s) { return starts_with_ignoring_case(text.substr(i), s); });
-    if (scheme == kSchemes.end()) continue;
+    if (scheme == schemes.end()) continue;
     auto end = i + scheme->size();
     while (end < text.size() && !ends_url(static_cast<unsigned char>(text[end]))) ++end;
     const auto url = trim_prose(text.substr(i, end - i));

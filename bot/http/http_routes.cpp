@@ -7,13 +7,13 @@
 namespace katabot {
 namespace {
 
-constexpr std::string_view kPlainText = "text/plain; charset=utf-8";
+constexpr std::string_view plain_text = "text/plain; charset=utf-8";
 // The version the Prometheus text exposition format requires scrapers to see.
-constexpr std::string_view kPrometheusText = "text/plain; version=0.0.4; charset=utf-8";
-constexpr std::string_view kCalendar = "text/calendar; charset=utf-8";
+constexpr std::string_view prometheus_text = "text/plain; version=0.0.4; charset=utf-8";
+constexpr std::string_view calendar_type = "text/calendar; charset=utf-8";
 
 HttpAnswer plain(unsigned status, std::string body) {
-  return HttpAnswer{status, std::string(kPlainText), std::move(body), {}};
+  return HttpAnswer{status, std::string(plain_text), std::move(body), {}};
 }
 
 // RFC 9112 3.2.2: a server must accept the absolute form ("http://host/healthz"), which proxies
@@ -43,11 +43,11 @@ HttpAnswer route(std::string_view path, const HttpRoutes& routes) {
   if (path == "/healthz") return plain(200, "ok\n");
   if (path == "/readyz") return readiness_answer(routes);
   if (path == "/metrics" && routes.metrics) {
-    return HttpAnswer{200, std::string(kPrometheusText), routes.metrics(), {}};
+    return HttpAnswer{200, std::string(prometheus_text), routes.metrics(), {}};
   }
   if (path == "/meetings.ics" && routes.calendar) {
     // inline: calendar apps subscribe to the URL; a browser shows the text instead of saving a file.
-    return HttpAnswer{200, std::string(kCalendar), routes.calendar(),
+    return HttpAnswer{200, std::string(calendar_type), routes.calendar(),
                       {{"Content-Disposition", "inline; filename=meetings.ics"}}};
   }
   return plain(404, "not found\n");

@@ -23,28 +23,28 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/http/listen_address.hpp"
+#include "bot/net/no_throw.hpp"
 #include "bot/task_group.hpp"
 
 namespace katabot {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
-using tcp = net::ip::tcp;
+using tcp = asio::ip::tcp;
 
 namespace {
 
 // Operators' requests are a request line and a few headers with no body; anything bigger is abuse.
-constexpr std::uint32_t kMaxHeaderBytes = 8 * 1024;
-constexpr std::uint64_t kMaxBodyBytes = 4 * 1024;
-constexpr std::size_t kMaxBufferedBytes = 16 * 1024;
+constexpr std::uint32_t max_header_bytes = 8 * 1024;
+constexpr std::uint64_t max_body_bytes = 4 * 1024;
+constexpr std::size_t max_buffered_bytes = 16 * 1024;
 // How long to wait before accepting again when accept fails (e.g. EMFILE), so the loop cannot spin.
-constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(200);
+constexpr auto accept_retry_delay = std::chrono::milliseconds(200);
 // After stop(), how long a response already being written may take before its connection is cut.
 // Shorter than the app's graceful stop time, so the server never is what makes shutdown slow.
-constexpr auto kResponseGrace = std::chrono::milliseconds(1000);
+constexpr auto response_grace = std::chrono::milliseconds(1000);
 
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 
 using Response = http::response<http::string_body>;
 
@@ -82,7 +82,7 @@ std::optional<HttpAnswer> answer_for_bad_request(const beast::error_code& error)
 }  // namespace
 
 struct HttpServerState {
-  HttpServerState(net::any_io_executor executor, std::string listen, HttpRoutes routes, HttpServerLimits limits)
+  HttpServerState(asio::any_io_executor executor, std::string listen, HttpRoutes routes, HttpServerLimits limits)
       : executor(std::move(executor)),
         listen(std::move(listen)),
         routes(std::move(routes)),
@@ -91,7 +91,7 @@ struct HttpServerState {
         connections(limits.connections),
         sessions(this->executor) {}
 
-  net::any_io_executor executor;
+  asio::any_io_executor executor;
   std::string listen;
   HttpRoutes routes;
   HttpServerLimits limits;
@@ -111,9 +111,9 @@ struct HttpServerState {
 namespace {
 
 // Resolves at start-up only (a blocking lookup is harmless before the loop runs).
-std::optional<tcp::endpoint> resolve_listen_address(const net::any_io_executor& executor,
+std::optional<tcp::endpoint> resolve_listen_address(const asio::any_io_executor& executor,
                                                     const ListenAddress& address, beast::error_code& error) {
-  if (const auto literal = net::ip::make_address(address.host, error); !error) {
+  if (const auto literal = asio::ip::make_address(address.host, error); !error) {
     return tcp::endpoint(literal, address.port);
   }
   tcp::resolver resolver(executor);
@@ -154,7 +154,7 @@ class SessionSlot {
   std::optional<ConnectionTable::Id> id_;
 };
 
-net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, SessionSlot slot) {
+asio::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, SessionSlot slot) {
   using Phase = ConnectionTable::Phase;
   // Accepted just before stop(), started just after: stop() never saw it, so it must not linger.
   if (state->stopped) co_return;
@@ -162,7 +162,7 @@ net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, Sessi
   const auto& limits = state->limits;
   beast::error_code ignored;
   stream.socket().set_option(tcp::no_delay(true), ignored);
-  beast::flat_buffer buffer(kMaxBufferedBytes);
+  beast::flat_buffer buffer(max_buffered_bytes);
 
   // The first request's clock starts at the connection: opening one and sending nothing is a
   // request that never arrives, not an idle keep-alive connection.
@@ -171,7 +171,7 @@ net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, Sessi
     slot.enter(Phase::idle);
     if (!first) stream.expires_after(limits.keep_alive_idle);
     if (buffer.size() == 0) {
-      const auto [error, count] = co_await stream.async_read_some(buffer.prepare(kMaxHeaderBytes), kNoThrow);
+      const auto [error, count] = co_await stream.async_read_some(buffer.prepare(max_header_bytes), no_throw);
       if (error) break;
       buffer.commit(count);
     }
@@ -179,16 +179,16 @@ net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, Sessi
     slot.enter(Phase::reading);
 
     http::request_parser<http::string_body> parser;
-    parser.header_limit(kMaxHeaderBytes);
-    parser.body_limit(kMaxBodyBytes);
-    const auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+    parser.header_limit(max_header_bytes);
+    parser.body_limit(max_body_bytes);
+    const auto [read_error, read_bytes] = co_await http::async_read(stream, buffer, parser, no_throw);
     if (read_error) {
       if (const auto answer = answer_for_bad_request(read_error); answer && !state->stopped) {
         spdlog::debug("http: rejecting request: {}", read_error.message());
         slot.enter(Phase::busy);
         auto response = make_response(*answer, 11, false, false);
         stream.expires_after(limits.write_timeout);
-        co_await http::async_write(stream, response, kNoThrow);
+        co_await http::async_write(stream, response, no_throw);
       }
       break;
     }
@@ -198,24 +198,24 @@ net::awaitable<void> serve_session(std::shared_ptr<HttpServerState> state, Sessi
     const bool head_only = request.method() == http::verb::head;
     auto response = make_response(answer, request.version(), request.keep_alive(), head_only);
     stream.expires_after(limits.write_timeout);
-    const auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
+    const auto [write_error, written] = co_await http::async_write(stream, response, no_throw);
     if (write_error || !response.keep_alive() || state->stopped) break;
   }
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.close();
 }
 
-net::awaitable<void> accept_loop(std::shared_ptr<HttpServerState> state) {
-  net::steady_timer retry_timer(state->executor);
+asio::awaitable<void> accept_loop(std::shared_ptr<HttpServerState> state) {
+  asio::steady_timer retry_timer(state->executor);
   bool accept_failing = false;
   while (!state->stopped) {
-    auto [error, socket] = co_await state->acceptor.async_accept(kNoThrow);
+    auto [error, socket] = co_await state->acceptor.async_accept(no_throw);
     if (state->stopped) break;
     if (error) {
       if (!accept_failing) spdlog::warn("http: accept failed: {} (retrying)", error.message());
       accept_failing = true;
-      retry_timer.expires_after(kAcceptRetryDelay);
-      co_await retry_timer.async_wait(kNoThrow);
+      retry_timer.expires_after(accept_retry_delay);
+      co_await retry_timer.async_wait(no_throw);
       continue;
     }
     accept_failing = false;
@@ -233,15 +233,15 @@ net::awaitable<void> accept_loop(std::shared_ptr<HttpServerState> state) {
 }
 
 // A free function holding the state by value: the HttpServer may be gone before the loop ends.
-net::awaitable<void> run_server(std::shared_ptr<HttpServerState> state) {
+asio::awaitable<void> run_server(std::shared_ptr<HttpServerState> state) {
   try {
     if (!state->acceptor.is_open() && !state->stopped && state->open()) co_return;
     co_await accept_loop(state);
     // stop() closed the waiting connections; answers being written get a moment to finish.
-    co_await state->sessions.join(std::chrono::steady_clock::now() + kResponseGrace);
+    co_await state->sessions.join(std::chrono::steady_clock::now() + response_grace);
   } catch (const boost::system::system_error& error) {
     // The owner cancelling run() is how a server that must stop now is stopped.
-    if (error.code() != net::error::operation_aborted) spdlog::error("http: server stopped: {}", error.what());
+    if (error.code() != asio::error::operation_aborted) spdlog::error("http: server stopped: {}", error.what());
   } catch (const std::exception& error) {
     spdlog::error("http: server stopped: {}", error.what());
   }
@@ -255,13 +255,13 @@ beast::error_code HttpServerState::open() {
   const auto address = parse_listen_address(listen, reason);
   if (!address) {
     spdlog::error("http: listen address '{}': {}", listen, reason);
-    return net::error::invalid_argument;
+    return asio::error::invalid_argument;
   }
   beast::error_code error;
   const auto endpoint = resolve_listen_address(executor, *address, error);
   if (!endpoint) {
     spdlog::error("http: cannot resolve '{}': {}", address->host, error.message());
-    return error ? error : net::error::host_not_found;
+    return error ? error : asio::error::host_not_found;
   }
   const auto fail = [&](const char* step) {
     spdlog::error("http: cannot {} {}: {}", step, listen, error.message());
@@ -272,11 +272,11 @@ beast::error_code HttpServerState::open() {
   acceptor.open(endpoint->protocol(), error);
   if (error) return fail("open a socket for");
   // A restarted bot must rebind at once even while the old connections sit in TIME_WAIT.
-  acceptor.set_option(net::socket_base::reuse_address(true), error);
+  acceptor.set_option(asio::socket_base::reuse_address(true), error);
   if (error) return fail("configure");
   acceptor.bind(*endpoint, error);
   if (error) return fail("bind");
-  acceptor.listen(net::socket_base::max_listen_connections, error);
+  acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) return fail("listen on");
   const auto bound = acceptor.local_endpoint(error);
   spdlog::info("http: listening on {}:{}", bound.address().to_string(), bound.port());
@@ -298,7 +298,7 @@ void HttpServerState::cut_off() {
   sessions.cancel();
 }
 
-HttpServer::HttpServer(net::any_io_executor executor, std::string listen, HttpRoutes routes, HttpServerLimits limits)
+HttpServer::HttpServer(asio::any_io_executor executor, std::string listen, HttpRoutes routes, HttpServerLimits limits)
     : state_(std::make_shared<HttpServerState>(std::move(executor), std::move(listen), std::move(routes), limits)) {}
 
 HttpServer::~HttpServer() { state_->cut_off(); }
@@ -310,7 +310,7 @@ tcp::endpoint HttpServer::local_endpoint() const {
   return state_->acceptor.local_endpoint(ignored);
 }
 
-net::awaitable<void> HttpServer::run() { return run_server(state_); }
+asio::awaitable<void> HttpServer::run() { return run_server(state_); }
 
 void HttpServer::stop() { state_->stop(); }
 

@@ -15,6 +15,7 @@
 
 #include "bot/backoff.hpp"
 #include "bot/backoff_sleep.hpp"
+#include "bot/net/no_throw.hpp"
 #include "bot/net/tls_context.hpp"
 #include "bot/irc/irc_transport.hpp"
 #include "bot/irc/line_framer.hpp"
@@ -26,7 +27,6 @@ namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
 using boost::system::error_code;
 using steady = std::chrono::steady_clock;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 namespace {
 
@@ -264,7 +264,7 @@ class IrcAdapter::Connection {
       const auto* next = next_line();
       if (!next) {
         wake_.expires_at(steady::time_point::max());
-        co_await wake_.async_wait(use_tuple);
+        co_await wake_.async_wait(no_throw);
         continue;
       }
       if (paced) {
@@ -272,7 +272,7 @@ class IrcAdapter::Connection {
         if (delay > steady::duration::zero()) {
           adapter_.metrics_.increment("katabot_flood_waits_total", irc_labels);
           wake_.expires_after(delay);
-          co_await wake_.async_wait(use_tuple);
+          co_await wake_.async_wait(no_throw);
           continue;  // an urgent line may have arrived meanwhile
         }
         flood_.consume(next->size() + 2, steady::now());
@@ -295,7 +295,7 @@ class IrcAdapter::Connection {
   asio::awaitable<void> tick_loop() {
     while (!closed_) {
       ticker_.expires_after(adapter_.tuning_.tick);
-      co_await ticker_.async_wait(use_tuple);
+      co_await ticker_.async_wait(no_throw);
       if (closed_) break;
       const auto now = steady::now();
       if (quit_deadline_ && now >= *quit_deadline_) break;
@@ -401,7 +401,7 @@ asio::awaitable<PostOutcome> IrcAdapter::post(std::string channel, Reply reply) 
     signal->cancel();
   });
   // Bounded by the receipt timeout (SessionSettings::post_receipt_timeout) or the link closing.
-  if (!*verdict) co_await signal->async_wait(use_tuple);
+  if (!*verdict) co_await signal->async_wait(no_throw);
   if (!*verdict) co_return PostOutcome::failed("cancelled before the server answered");
   co_return std::move(**verdict);
 }
@@ -419,7 +419,7 @@ asio::awaitable<std::optional<PostOutcome>> IrcAdapter::wait_until_postable(cons
       co_return PostOutcome::retry_later(retry_unjoined_after, "not in " + channel + " yet");
     }
     post_waits_.emplace_back(channel, &wait);
-    co_await wait.timer.async_wait(use_tuple);
+    co_await wait.timer.async_wait(no_throw);
     std::erase_if(post_waits_, [&](const auto& other) { return other.second == &wait; });
     const auto state = co_await asio::this_coro::cancellation_state;
     if (state.cancelled() != asio::cancellation_type::none) co_return PostOutcome::failed("cancelled");

@@ -6,12 +6,12 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/net/connect.hpp"
+#include "bot/net/no_throw.hpp"
 
 namespace katabot::irc {
 
 namespace asio = boost::asio;
 using boost::system::error_code;
-constexpr auto use_tuple = asio::as_tuple(asio::use_awaitable);
 
 Transport::Transport(asio::any_io_executor executor, std::shared_ptr<asio::ssl::context> tls_context)
     : executor_(executor), tls_context_(std::move(tls_context)), socket_(executor) {}
@@ -43,13 +43,13 @@ asio::awaitable<error_code> Transport::connect(const TransportSettings& settings
 }
 
 asio::awaitable<std::tuple<error_code, std::size_t>> Transport::read_some(asio::mutable_buffer buffer) {
-  if (tls_) co_return co_await tls_->async_read_some(buffer, use_tuple);
-  co_return co_await socket_.async_read_some(buffer, use_tuple);
+  if (tls_) co_return co_await tls_->async_read_some(buffer, no_throw);
+  co_return co_await socket_.async_read_some(buffer, no_throw);
 }
 
 asio::awaitable<std::tuple<error_code, std::size_t>> Transport::write(asio::const_buffer buffer) {
-  if (tls_) co_return co_await asio::async_write(*tls_, buffer, use_tuple);
-  co_return co_await asio::async_write(socket_, buffer, use_tuple);
+  if (tls_) co_return co_await asio::async_write(*tls_, buffer, no_throw);
+  co_return co_await asio::async_write(socket_, buffer, no_throw);
 }
 
 void Transport::close() {

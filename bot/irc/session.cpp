@@ -6,6 +6,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "bot/base64.hpp"
 #include "bot/irc/outgoing_text.hpp"
 
 namespace katabot::irc {
@@ -13,21 +14,6 @@ namespace {
 
 const std::set<std::string, std::less<>> wanted_caps = {"multi-prefix", "message-tags", "account-tag",
                                                         "extended-join", "server-time"};
-
-std::string base64(std::string_view bytes) {
-  static constexpr char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  for (std::size_t i = 0; i < bytes.size(); i += 3) {
-    std::uint32_t group = static_cast<unsigned char>(bytes[i]) << 16;
-    if (i + 1 < bytes.size()) group |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    if (i + 2 < bytes.size()) group |= static_cast<unsigned char>(bytes[i + 2]);
-    out += alphabet[(group >> 18) & 63];
-    out += alphabet[(group >> 12) & 63];
-    out += i + 1 < bytes.size() ? alphabet[(group >> 6) & 63] : '=';
-    out += i + 2 < bytes.size() ? alphabet[group & 63] : '=';
-  }
-  return out;
-}
 
 std::vector<std::string_view> words(std::string_view text) {
   std::vector<std::string_view> out;
@@ -270,7 +256,7 @@ void Session::handle_cap(const Message& message, SessionEvents& out) {
 void Session::handle_authenticate(const Message& message, SessionEvents& out) {
   if (cap_state_ != CapState::authenticating || message.param(0) != "+") return;
   if (sasl_mechanism_ != "PLAIN") return send(out, "AUTHENTICATE +");
-  const auto payload = base64(settings_.nick + '\0' + settings_.nick + '\0' + settings_.nickserv_password);
+  const auto payload = base64_encode(settings_.nick + '\0' + settings_.nick + '\0' + settings_.nickserv_password);
   for (std::size_t at = 0; at < payload.size(); at += 400) send(out, "AUTHENTICATE " + payload.substr(at, 400), false, true);
   if (payload.size() % 400 == 0) send(out, "AUTHENTICATE +");
 }

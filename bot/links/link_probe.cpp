@@ -18,10 +18,11 @@
 #include <openssl/x509.h>
 
 #include "bot/net/connect.hpp"
+#include "bot/net/no_throw.hpp"
 
 namespace katabot::links {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::system::error_code;
@@ -29,9 +30,8 @@ using Deadline = std::chrono::steady_clock::time_point;
 
 namespace {
 
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 // Status line and headers; the body is never read (the connection is dropped after the head).
-constexpr std::size_t kMaxHeadBytes = 16 * 1024;
+constexpr std::size_t max_head_bytes = 16 * 1024;
 
 struct Answer {
   error_code error;
@@ -55,20 +55,20 @@ std::chrono::milliseconds left_until(Deadline deadline) {
 }
 
 template <class Stream>
-net::awaitable<Answer> ask(Stream& stream, const slack::Url& url, http::verb verb, Deadline deadline) {
+asio::awaitable<Answer> ask(Stream& stream, const slack::Url& url, http::verb verb, Deadline deadline) {
   http::request<http::empty_body> request{verb, url.target, 11};
   request.set(http::field::host, authority(url));
   request.set(http::field::user_agent, "katabot-link-checker/" KATABOT_VERSION);
   request.set(http::field::accept, "*/*");
   request.keep_alive(false);
   beast::get_lowest_layer(stream).expires_at(deadline);
-  const auto [write_error, written] = co_await http::async_write(stream, request, kNoThrow);
+  const auto [write_error, written] = co_await http::async_write(stream, request, no_throw);
   if (write_error) co_return failed(write_error, Step::http);
-  beast::flat_buffer buffer(kMaxHeadBytes);
+  beast::flat_buffer buffer(max_head_bytes);
   http::response_parser<http::empty_body> parser;
-  parser.header_limit(kMaxHeadBytes);
+  parser.header_limit(max_head_bytes);
   parser.skip(verb == http::verb::head);
-  const auto [read_error, read] = co_await http::async_read_header(stream, buffer, parser, kNoThrow);
+  const auto [read_error, read] = co_await http::async_read_header(stream, buffer, parser, no_throw);
   if (read_error) co_return failed(read_error, Step::http);
   Answer answer;
   answer.status = parser.get().result_int();
@@ -89,7 +89,7 @@ std::string verification_failure(beast::ssl_stream<beast::tcp_stream>& stream, c
 // Stream: beast::tcp_stream (http://) or beast::ssl_stream<beast::tcp_stream> (https://). Each step
 // gets what is left of the URL's one deadline.
 template <class Stream>
-net::awaitable<Answer> connect_and_ask(Stream& stream, const slack::Url& url, http::verb verb, Deadline deadline) {
+asio::awaitable<Answer> connect_and_ask(Stream& stream, const slack::Url& url, http::verb verb, Deadline deadline) {
   auto& socket = beast::get_lowest_layer(stream).socket();
   const auto left = left_until(deadline);
   if (auto failure = co_await client::connect_tcp(socket, url.host, url.port, {left, left, left})) {
@@ -104,8 +104,8 @@ net::awaitable<Answer> connect_and_ask(Stream& stream, const slack::Url& url, ht
 }
 
 // One request on a fresh connection (Connection: close): the checker visits each host once or twice.
-net::awaitable<Answer> request_once(net::ssl::context& tls, const slack::Url& url, http::verb verb, Deadline deadline) {
-  const auto executor = co_await net::this_coro::executor;
+asio::awaitable<Answer> request_once(asio::ssl::context& tls, const slack::Url& url, http::verb verb, Deadline deadline) {
+  const auto executor = co_await asio::this_coro::executor;
   if (!url.secure()) {
     beast::tcp_stream stream(executor);
     co_return co_await connect_and_ask(stream, url, verb, deadline);
@@ -118,7 +118,7 @@ bool refuses_head(unsigned status) { return status == 405 || status == 501; }
 
 }  // namespace
 
-net::awaitable<LinkResult> probe_link(net::ssl::context& tls, std::string url_text, LinkProbeSettings settings) {
+asio::awaitable<LinkResult> probe_link(asio::ssl::context& tls, std::string url_text, LinkProbeSettings settings) {
   const Deadline deadline = std::chrono::steady_clock::now() + settings.timeout;
   for (int redirects = 0;; ++redirects) {
     const auto url = slack::parse_url(url_text);

@@ -7,7 +7,7 @@
 
 namespace katabot::links {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 
 std::optional<std::string> fetchable_url(std::string_view url) {
   const auto lowered = ascii_lower(url.substr(0, url.find(':') + 1));
@@ -41,8 +41,8 @@ std::string resolve_location(const slack::Url& answered, std::string_view locati
 }
 
 std::string describe_failure(const boost::system::error_code& error, Step step, std::string_view tls_detail) {
-  if (error == net::error::timed_out || error == boost::beast::error::timeout) return "timeout";
-  if (error.category() == net::error::get_netdb_category() || error.category() == net::error::get_addrinfo_category()) {
+  if (error == asio::error::timed_out || error == boost::beast::error::timeout) return "timeout";
+  if (error.category() == asio::error::get_netdb_category() || error.category() == asio::error::get_addrinfo_category()) {
     return "dns: " + error.message();
   }
   switch (step) {

@@ -7,6 +7,8 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include "bot/net/no_throw.hpp"
+
 namespace katabot::client {
 
 namespace asio = boost::asio;
@@ -52,7 +54,6 @@ Watchdog::~Watchdog() {
 
 asio::awaitable<std::optional<ConnectError>> connect_tcp(tcp::socket& socket, const std::string& host,
                                                          const std::string& port, const ConnectTimeouts& timeouts) {
-  constexpr auto no_throw = asio::as_tuple(asio::use_awaitable);
   tcp::resolver::results_type endpoints;
   error_code not_literal;
   const auto literal = asio::ip::make_address(host, not_literal);

@@ -19,8 +19,8 @@ constexpr std::size_t compact_after_appends = 1000;
 // After run() was cancelled, how long its cancelled children get to return.
 constexpr auto cancelled_children_grace = std::chrono::milliseconds{100};
 // Why a reminder was not posted (the label of katabot_reminders_skipped_total).
-constexpr std::string_view kTargetUnavailable = "target_unavailable";
-constexpr std::string_view kMeetingStarted = "meeting_started";
+constexpr std::string_view target_unavailable_reason = "target_unavailable";
+constexpr std::string_view meeting_started_reason = "meeting_started";
 
 std::string_view outcome_label(PostOutcome::Kind kind) {
   return kind == PostOutcome::Kind::retry_later ? "retry_later" : "failed";
@@ -60,7 +60,7 @@ ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, Snap
   for (const auto& [platform, target] : targets_) {
     if (target.adapter != nullptr) defaults_[platform] = target.default_channels;
     // At 0 from the start: an absent series is no zero to Prometheus.
-    for (const auto reason : {kTargetUnavailable, kMeetingStarted}) {
+    for (const auto reason : {target_unavailable_reason, meeting_started_reason}) {
       metrics_.increment("katabot_reminders_skipped_total", platform_labels(platform, "reason", reason), 0);
     }
     for (const auto kind : {PostOutcome::Kind::retry_later, PostOutcome::Kind::failed}) {
@@ -122,7 +122,7 @@ void ReminderScheduler::handle(const PlannedReminder& reminder, std::chrono::sys
   if (in_flight_.contains(key)) return;
   const auto retry = retries_.find(key);
   if (reminder.action == ReminderAction::skip) {
-    record_skip(key, std::string(retry != retries_.end() ? kTargetUnavailable : kMeetingStarted), now);
+    record_skip(key, std::string(retry != retries_.end() ? target_unavailable_reason : meeting_started_reason), now);
     return;
   }
   if (reminder.action == ReminderAction::cancelled) {

@@ -11,22 +11,22 @@
 
 namespace katabot::slack {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 
 namespace {
 
 // Posts tried per call: the first and two more after ambiguous failures that the history
 // showed had not posted.
-constexpr int kMaxTries = 3;
+constexpr int max_tries = 3;
 // Slack's timestamps come from its clock, not ours.
-constexpr auto kClockSkew = std::chrono::minutes(5);
+constexpr auto clock_skew = std::chrono::minutes(5);
 
 }  // namespace
 
-net::awaitable<PostLookup> find_post(WebApiClient& api, const std::string& token, const std::string& channel,
+asio::awaitable<PostLookup> find_post(WebApiClient& api, const std::string& token, const std::string& channel,
                                      const std::string& key, std::chrono::system_clock::time_point since) {
   std::string cursor;
-  for (int page = 0; page < kMaxHistoryPages; ++page) {
+  for (int page = 0; page < max_history_pages; ++page) {
     const auto result =
         co_await api.call("conversations.history", token, history_request(channel, since, cursor), Retries::on,
                           Encoding::form);
@@ -37,11 +37,11 @@ net::awaitable<PostLookup> find_post(WebApiClient& api, const std::string& token
     cursor = scanned.next_cursor;
   }
   spdlog::warn("slack: {}: more than {} messages since the post window opened; assuming it is not there", channel,
-               kMaxHistoryPages * kHistoryPageSize);
+               max_history_pages * history_page_size);
   co_return PostLookup::absent;
 }
 
-net::awaitable<OncePostResult> post_once(WebApiClient& api, const std::string& token, nlohmann::json message,
+asio::awaitable<OncePostResult> post_once(WebApiClient& api, const std::string& token, nlohmann::json message,
                                          OncePost post) {
   const auto channel = message.value("channel", std::string());
   message["metadata"] = post_metadata(post.event_type, post.key);
@@ -62,7 +62,7 @@ net::awaitable<OncePostResult> post_once(WebApiClient& api, const std::string& t
             true};
       }
     }
-    if (tries == kMaxTries) break;
+    if (tries == max_tries) break;
     const auto started = std::chrono::system_clock::now();
     const auto result = co_await api.post_message(token, message);
     if (result.ok) co_return OncePostResult{PostOutcome::delivered()};
@@ -72,14 +72,14 @@ net::awaitable<OncePostResult> post_once(WebApiClient& api, const std::string& t
                  result.error);
     last_error = result.error;
     look = must_look = true;
-    post.since = post.since == std::chrono::system_clock::time_point{} ? started - kClockSkew
-                                                                        : std::min(post.since, started - kClockSkew);
-    const auto executor = co_await net::this_coro::executor;
-    net::steady_timer timer(executor, backoff.next());
-    co_await timer.async_wait(net::as_tuple(net::use_awaitable));
+    post.since = post.since == std::chrono::system_clock::time_point{} ? started - clock_skew
+                                                                        : std::min(post.since, started - clock_skew);
+    const auto executor = co_await asio::this_coro::executor;
+    asio::steady_timer timer(executor, backoff.next());
+    co_await timer.async_wait(asio::as_tuple(asio::use_awaitable));
   }
   co_return OncePostResult{PostOutcome::failed("may have posted (" + last_error + "); gave up after " +
-                                               std::to_string(kMaxTries) + " tries"),
+                                               std::to_string(max_tries) + " tries"),
                            true};
 }
 

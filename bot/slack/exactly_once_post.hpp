@@ -18,12 +18,12 @@ namespace katabot::slack {
 
 enum class PostLookup { found, absent, unknown };
 
-// Reads at most kMaxHistoryPages pages of `channel` since `since` for a message with `key`.
+// Reads at most max_history_pages pages of `channel` since `since` for a message with `key`.
 boost::asio::awaitable<PostLookup> find_post(WebApiClient& api, const std::string& token, const std::string& channel,
                                              const std::string& key, std::chrono::system_clock::time_point since);
 
 struct OncePost {
-  std::string_view event_type;  // kReminderEventType, kAnswerEventType
+  std::string_view event_type;  // reminder_event_type, answer_event_type
   std::string key;
   // Look before the first try (a reminder that may have gone out before a crash): found is
   // delivered, absent or unknown posts.

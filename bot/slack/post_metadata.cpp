@@ -18,7 +18,7 @@ nlohmann::json history_request(const std::string& channel, std::chrono::system_c
                            {"oldest", std::to_string(micros / 1000000) + "." + fraction},
                            {"inclusive", "true"},
                            {"include_all_metadata", "true"},
-                           {"limit", std::to_string(kHistoryPageSize)}};
+                           {"limit", std::to_string(history_page_size)}};
   if (!cursor.empty()) fields["cursor"] = cursor;
   return fields;
 }

@@ -11,11 +11,11 @@
 
 namespace katabot::slack {
 
-inline constexpr std::string_view kReminderEventType = "katabot_reminder";
-inline constexpr std::string_view kAnswerEventType = "katabot_answer";
+inline constexpr std::string_view reminder_event_type = "katabot_reminder";
+inline constexpr std::string_view answer_event_type = "katabot_answer";
 // Bounds for one look into a channel's history.
-inline constexpr int kHistoryPageSize = 200;
-inline constexpr int kMaxHistoryPages = 5;
+inline constexpr int history_page_size = 200;
+inline constexpr int max_history_pages = 5;
 
 nlohmann::json post_metadata(std::string_view event_type, const std::string& key);
 

@@ -4,6 +4,7 @@
 // answers what waited for them) — so stopping is "stop, join, cancel what is left", never a hand
 // count.
 #include "bot/slack/slack_adapter.hpp"
+#include "bot/net/no_throw.hpp"
 
 #include <deque>
 #include <map>
@@ -30,31 +31,30 @@
 
 namespace katabot {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 using namespace slack;
-using namespace net::experimental::awaitable_operators;
+using namespace asio::experimental::awaitable_operators;
 using Steady = std::chrono::steady_clock;
 
 namespace {
 
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
-const Labels kSlack = {{"platform", "slack"}};
+const Labels slack_labels = {{"platform", "slack"}};
 // After run() is cancelled, what its children get to notice it and end.
-constexpr std::chrono::milliseconds kCancelGrace{100};
-constexpr std::size_t kMaxUnsettledKeys = 1000;
+constexpr std::chrono::milliseconds cancel_grace{100};
+constexpr std::size_t max_unsettled_keys = 1000;
 // How far back a reminder is looked for before it is posted: it may have gone out just before a
 // crash that lost its ledger record.
-constexpr auto kReminderLookback = std::chrono::hours(24);
+constexpr auto reminder_lookback = std::chrono::hours(24);
 
-net::awaitable<bool> cancelled_now() {
-  const auto state = co_await net::this_coro::cancellation_state;
-  co_return state.cancelled() != net::cancellation_type::none;
+asio::awaitable<bool> cancelled_now() {
+  const auto state = co_await asio::this_coro::cancellation_state;
+  co_return state.cancelled() != asio::cancellation_type::none;
 }
 
 // One WebSocket and its single writer: acks, pings and the close frame are queued here and written
 // one at a time, so the reader never waits for a write and no two writes overlap.
 struct LinkIo {
-  LinkIo(net::any_io_executor executor, std::shared_ptr<WebSocketLink> socket)
+  LinkIo(asio::any_io_executor executor, std::shared_ptr<WebSocketLink> socket)
       : socket(std::move(socket)), wake(executor), watchdog(executor) {}
 
   enum class Kind { text, ping, close };
@@ -75,8 +75,8 @@ struct LinkIo {
 
   std::shared_ptr<WebSocketLink> socket;
   std::deque<Outgoing> queue;
-  net::steady_timer wake;      // the writer sleeps on it while the queue is empty
-  net::steady_timer watchdog;  // between two looks at the link's liveness
+  asio::steady_timer wake;      // the writer sleeps on it while the queue is empty
+  asio::steady_timer watchdog;  // between two looks at the link's liveness
   bool open = false;
   bool ping_pending = false;
 };
@@ -84,7 +84,7 @@ struct LinkIo {
 }  // namespace
 
 struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
-  SlackDriver(net::any_io_executor executor, SlackConfig config, InboundHandler handler, Metrics& metrics,
+  SlackDriver(asio::any_io_executor executor, SlackConfig config, InboundHandler handler, Metrics& metrics,
               const Clock& clock, SlackTimings timings)
       : executor(executor),
         config(std::move(config)),
@@ -100,17 +100,17 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
         backoff_timer(executor),
         stopped_signal(executor) {}
 
-  net::any_io_executor executor;
+  asio::any_io_executor executor;
   SlackConfig config;
   Metrics& metrics;
   SlackTimings timings;
-  std::shared_ptr<net::ssl::context> tls;  // one trust configuration for the Web API and Socket Mode
+  std::shared_ptr<asio::ssl::context> tls;  // one trust configuration for the Web API and Socket Mode
   WebApiClient api;
   SlackCore core;
   TaskGroup work;
   TaskGroup background;
-  net::steady_timer backoff_timer;
-  net::steady_timer stopped_signal;  // run() sleeps on it until the core says stopped
+  asio::steady_timer backoff_timer;
+  asio::steady_timer stopped_signal;  // run() sleeps on it until the core says stopped
   std::map<LinkId, std::shared_ptr<LinkIo>> links;
   std::set<std::string> unsettled_keys;
   std::uint64_t posts = 0;  // numbers the keys of posts that came without one
@@ -159,7 +159,7 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
     }
   }
 
-  static net::awaitable<void> request_url(Self self, LinkId link) {
+  static asio::awaitable<void> request_url(Self self, LinkId link) {
     const auto result = co_await self->api.call("apps.connections.open", self->config.app_token,
                                                 nlohmann::json::object(), Retries::off, Encoding::form);
     if (auto url = string_field(result.body, "url"); result.ok && !url.empty()) {
@@ -170,14 +170,14 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
     self->execute(self->core.url_failed(link, result.retry_after));
   }
 
-  static net::awaitable<void> wait_backoff(Self self, std::chrono::milliseconds delay) {
+  static asio::awaitable<void> wait_backoff(Self self, std::chrono::milliseconds delay) {
     if (self->core.stopped()) co_return;  // stop() came before this task started waiting
     self->backoff_timer.expires_after(delay);
-    const auto [error] = co_await self->backoff_timer.async_wait(kNoThrow);
+    const auto [error] = co_await self->backoff_timer.async_wait(no_throw);
     if (!error) self->execute(self->core.backoff_elapsed());
   }
 
-  static net::awaitable<void> identify(Self self) {
+  static asio::awaitable<void> identify(Self self) {
     const auto result = co_await self->api.call("auth.test", self->config.bot_token, nlohmann::json::object());
     // A failure is logged by the client; it is tried again at the next connection.
     self->core.identified(result.ok ? string_field(result.body, "user_id") : std::string());
@@ -187,7 +187,7 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
     }
   }
 
-  static net::awaitable<void> look_up_user(Self self, std::string user) {
+  static asio::awaitable<void> look_up_user(Self self, std::string user) {
     nlohmann::json fields = nlohmann::json::object();
     fields["user"] = user;
     const auto result =
@@ -204,30 +204,30 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
   }
 
   // The answer waits for users.info at most user_lookup_timeout; then it goes out without a zone.
-  static net::awaitable<void> give_up_lookup(Self self, std::string user) {
-    net::steady_timer timer(self->executor, self->timings.user_lookup_timeout);
-    const auto [error] = co_await timer.async_wait(kNoThrow);
+  static asio::awaitable<void> give_up_lookup(Self self, std::string user) {
+    asio::steady_timer timer(self->executor, self->timings.user_lookup_timeout);
+    const auto [error] = co_await timer.async_wait(no_throw);
     if (!error) self->execute(self->core.user_looked_up(user, std::nullopt));
   }
 
-  static net::awaitable<void> post_answer(Self self, AnswerPost answer) {
+  static asio::awaitable<void> post_answer(Self self, AnswerPost answer) {
     if (!answer.response_url.empty()) {
       const auto result = co_await self->api.post_to_url(answer.response_url, answer.response_payload);
       if (result.ok) {
-        self->metrics.increment("katabot_messages_out_total", kSlack);
+        self->metrics.increment("katabot_messages_out_total", slack_labels);
         co_return;
       }
     }
     if (answer.method == "chat.postMessage") {
       // Named, not a temporary inside the co_await: g++ 12 destroys such temporaries twice.
-      OncePost once{kAnswerEventType, std::move(answer.key)};
+      OncePost once{answer_event_type, std::move(answer.key)};
       const auto posted =
           co_await post_once(self->api, self->config.bot_token, std::move(answer.message), std::move(once));
-      if (posted.outcome.is_delivered()) self->metrics.increment("katabot_messages_out_total", kSlack);
+      if (posted.outcome.is_delivered()) self->metrics.increment("katabot_messages_out_total", slack_labels);
       co_return;
     }
     const auto result = co_await self->api.call(answer.method, self->config.bot_token, std::move(answer.message));
-    if (result.ok) self->metrics.increment("katabot_messages_out_total", kSlack);
+    if (result.ok) self->metrics.increment("katabot_messages_out_total", slack_labels);
   }
 
   // Keys whose last post ended ambiguously: the next try posts only if the history says it is not there.
@@ -236,7 +236,7 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
       unsettled_keys.erase(key);
       return;
     }
-    if (unsettled_keys.size() >= kMaxUnsettledKeys) unsettled_keys.erase(unsettled_keys.begin());
+    if (unsettled_keys.size() >= max_unsettled_keys) unsettled_keys.erase(unsettled_keys.begin());
     unsettled_keys.insert(key);
   }
 
@@ -245,7 +245,7 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
     const auto url = parse_url(url_text);
     if (!url || (url->scheme != "ws" && url->scheme != "wss")) {
       spdlog::warn("slack: apps.connections.open gave an unusable URL: {}", redact_secrets(url_text));
-      net::post(executor, [self = shared_from_this(), id] { self->execute(self->core.link_lost(id)); });
+      asio::post(executor, [self = shared_from_this(), id] { self->execute(self->core.link_lost(id)); });
       return;
     }
     auto link = std::make_shared<LinkIo>(executor, WebSocketLink::make(executor, *url, *tls, timings.max_frame_bytes));
@@ -253,7 +253,7 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
     work.spawn(run_link(shared_from_this(), id, link), "slack socket");
   }
 
-  static net::awaitable<void> run_link(Self self, LinkId id, std::shared_ptr<LinkIo> link) {
+  static asio::awaitable<void> run_link(Self self, LinkId id, std::shared_ptr<LinkIo> link) {
     if (const auto error = co_await link->socket->connect(self->timings.connect_timeout)) {
       spdlog::warn("slack: WebSocket connect failed: {}", error.message());
     } else {
@@ -266,7 +266,7 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
     self->execute(self->core.link_lost(id));
   }
 
-  static net::awaitable<void> read(Self self, LinkId id, std::shared_ptr<LinkIo> link) {
+  static asio::awaitable<void> read(Self self, LinkId id, std::shared_ptr<LinkIo> link) {
     for (;;) {
       const auto message = co_await link->socket->read();
       const auto received = Steady::now();
@@ -278,19 +278,19 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
     }
   }
 
-  static net::awaitable<void> watch(Self self, LinkId id, std::shared_ptr<LinkIo> link) {
+  static asio::awaitable<void> watch(Self self, LinkId id, std::shared_ptr<LinkIo> link) {
     for (;;) {
       link->watchdog.expires_after(self->timings.ping_interval);
-      if (const auto [error] = co_await link->watchdog.async_wait(kNoThrow); error) co_return;
+      if (const auto [error] = co_await link->watchdog.async_wait(no_throw); error) co_return;
       self->execute(self->core.tick(id, link->socket->last_heard(), Steady::now()));
     }
   }
 
-  static net::awaitable<void> write(Self self, std::shared_ptr<LinkIo> link) {
+  static asio::awaitable<void> write(Self self, std::shared_ptr<LinkIo> link) {
     for (;;) {
       if (link->queue.empty()) {
         link->wake.expires_at(Steady::time_point::max());
-        co_await link->wake.async_wait(kNoThrow);
+        co_await link->wake.async_wait(no_throw);
         const bool cancelled = co_await cancelled_now();
         if (cancelled) co_return;
         continue;
@@ -319,7 +319,7 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
   }
 
   // --- lifecycle --------------------------------------------------------------------------
-  static net::awaitable<void> run(Self self) {
+  static asio::awaitable<void> run(Self self) {
     if (self->running) co_return;
     self->running = true;
     if (self->config.app_token.empty() || self->config.bot_token.empty()) {
@@ -327,12 +327,12 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
       co_return;
     }
     // Cancellation is looked at between the steps below, so that run() cancels its own children.
-    co_await net::this_coro::throw_if_cancelled(false);
+    co_await asio::this_coro::throw_if_cancelled(false);
     self->execute(self->core.start());
     bool cancelled = false;
     while (!self->core.stopped() && !cancelled) {
       self->stopped_signal.expires_at(Steady::time_point::max());
-      co_await self->stopped_signal.async_wait(kNoThrow);
+      co_await self->stopped_signal.async_wait(no_throw);
       cancelled = co_await cancelled_now();
     }
     // Graceful: the links closed; answers in flight finish unless run() is cancelled meanwhile.
@@ -342,11 +342,11 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
     }
     if (cancelled) {
       spdlog::info("slack: cancelled; dropping what is still in flight");
-      co_await net::this_coro::reset_cancellation_state();
+      co_await asio::this_coro::reset_cancellation_state();
     }
     self->cancel_children();
-    co_await self->work.join(Steady::now() + kCancelGrace);
-    co_await self->background.join(Steady::now() + kCancelGrace);
+    co_await self->work.join(Steady::now() + cancel_grace);
+    co_await self->background.join(Steady::now() + cancel_grace);
     self->api.close_idle();
     spdlog::info("slack: stopped");
   }
@@ -365,7 +365,7 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
   }
 };
 
-SlackAdapter::SlackAdapter(net::any_io_executor executor, SlackConfig config, InboundHandler handler, Metrics& metrics,
+SlackAdapter::SlackAdapter(asio::any_io_executor executor, SlackConfig config, InboundHandler handler, Metrics& metrics,
                            const Clock& clock, SlackTimings timings)
     : driver_(std::make_shared<SlackDriver>(std::move(executor), std::move(config), std::move(handler), metrics, clock,
                                             timings)) {}
@@ -374,31 +374,31 @@ SlackAdapter::~SlackAdapter() = default;
 
 bool SlackAdapter::ready() const { return driver_->core.ready(); }
 
-net::awaitable<void> SlackAdapter::run() { return SlackDriver::run(driver_); }
+asio::awaitable<void> SlackAdapter::run() { return SlackDriver::run(driver_); }
 
 void SlackAdapter::stop() { driver_->stop(); }
 
-net::awaitable<PostOutcome> SlackAdapter::post(std::string channel, Reply reply) {
+asio::awaitable<PostOutcome> SlackAdapter::post(std::string channel, Reply reply) {
   auto driver = driver_;
   auto message = render_slack_message(reply);
   message["channel"] = channel;
-  OncePost once{kReminderEventType, reply.post_key};
+  OncePost once{reminder_event_type, reply.post_key};
   if (once.key.empty()) {
     once.key = "post:" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-" +
                std::to_string(++driver->posts);
   } else {
     once.look_first = true;
     once.must_look_first = driver->unsettled_keys.contains(once.key);
-    once.since = std::chrono::system_clock::now() - kReminderLookback;
+    once.since = std::chrono::system_clock::now() - reminder_lookback;
   }
   const auto key = once.key;
   const auto posted = co_await post_once(driver->api, driver->config.bot_token, std::move(message), std::move(once));
   driver->remember_unsettled(key, posted.ambiguous);
-  if (posted.outcome.is_delivered()) driver->metrics.increment("katabot_messages_out_total", kSlack);
+  if (posted.outcome.is_delivered()) driver->metrics.increment("katabot_messages_out_total", slack_labels);
   co_return posted.outcome;
 }
 
-net::awaitable<bool> SlackAdapter::find_posted(std::string channel, std::string key,
+asio::awaitable<bool> SlackAdapter::find_posted(std::string channel, std::string key,
                                                std::chrono::system_clock::time_point since) {
   auto driver = driver_;
   const auto lookup = co_await find_post(driver->api, driver->config.bot_token, channel, key, since);

@@ -13,14 +13,14 @@ namespace katabot::slack {
 
 namespace {
 
-const Labels kSlack = {{"platform", "slack"}};
-constexpr std::size_t kAckSamples = 1024;
-constexpr std::size_t kAcksPerSummary = 64;
+const Labels slack_labels = {{"platform", "slack"}};
+constexpr std::size_t ack_samples = 1024;
+constexpr std::size_t acks_per_summary = 64;
 // Socket Mode switched off in the app settings: nothing works until someone turns it back on.
-constexpr std::chrono::milliseconds kLinkDisabledRetry = std::chrono::minutes(5);
-constexpr std::size_t kMaxCachedTimezones = 5000;
+constexpr std::chrono::milliseconds link_disabled_retry = std::chrono::minutes(5);
+constexpr std::size_t max_cached_timezones = 5000;
 // Answers held while users.info runs; past this a flood of new askers is answered without a zone.
-constexpr std::size_t kMaxWaitingAnswers = 256;
+constexpr std::size_t max_waiting_answers = 256;
 
 // Message subtypes that still carry what a person typed; every other subtype (bot_message,
 // message_changed, channel_join, …) is not for us.
@@ -70,7 +70,7 @@ SlackCore::SlackCore(InboundHandler handler, Metrics& metrics, const Clock& cloc
       metrics_(metrics),
       clock_(clock),
       timings_(timings),
-      session_(SessionTimings{timings.first_retry, timings.max_retry, std::max(timings.max_retry, kLinkDisabledRetry)},
+      session_(SessionTimings{timings.first_retry, timings.max_retry, std::max(timings.max_retry, link_disabled_retry)},
                seed),
       dedupe_(clock) {}
 
@@ -95,9 +95,9 @@ SlackCore::Actions SlackCore::session(const SessionEvent& event) {
       case SessionActionType::dispatch: break;  // frame() acts on it
       case SessionActionType::connected:
         opened_at_.erase(step.link);
-        metrics_.set_gauge("katabot_last_connected_timestamp_seconds", kSlack,
+        metrics_.set_gauge("katabot_last_connected_timestamp_seconds", slack_labels,
                            std::chrono::duration<double>(clock_.now().time_since_epoch()).count());
-        if (ever_connected_) metrics_.increment("katabot_reconnects_total", kSlack);
+        if (ever_connected_) metrics_.increment("katabot_reconnects_total", slack_labels);
         ever_connected_ = true;
         spdlog::info("slack: connected (Socket Mode)");
         if (bot_user_id_.empty() && !identifying_) {
@@ -254,7 +254,7 @@ void SlackCore::on_slash_command(LinkId link, const Envelope& envelope, SteadyTi
     }
     const auto payload = slash_reply_payload(*reply);
     write_ack(link, envelope.envelope_id, &payload, received, actions);
-    metrics_.increment("katabot_messages_out_total", kSlack);
+    metrics_.increment("katabot_messages_out_total", slack_labels);
     return;
   }
   // The asker's time zone is not known yet: ack now, look it up, answer through response_url
@@ -314,7 +314,7 @@ void SlackCore::answer_with_timezone(Inbound inbound, AnswerPost route, Actions&
     answer(inbound, std::move(route), actions);
     return;
   }
-  if (waiting_answers() >= kMaxWaitingAnswers) {
+  if (waiting_answers() >= max_waiting_answers) {
     answer(inbound, std::move(route), actions);
     return;
   }
@@ -325,7 +325,7 @@ void SlackCore::answer_with_timezone(Inbound inbound, AnswerPost route, Actions&
 
 SlackCore::Actions SlackCore::user_looked_up(const std::string& user, std::optional<std::string> timezone) {
   if (timezone) {
-    if (timezones_.size() >= kMaxCachedTimezones) timezones_.clear();
+    if (timezones_.size() >= max_cached_timezones) timezones_.clear();
     timezones_[user] = *timezone;
   }
   Actions actions;
@@ -373,14 +373,14 @@ void SlackCore::identified(std::string user_id) {
 void SlackCore::ack_written(SteadyTime received, SteadyTime now) {
   metrics_.increment("katabot_acks_total");
   const auto took = std::chrono::duration_cast<std::chrono::nanoseconds>(now - received);
-  if (ack_samples_.size() < kAckSamples) {
+  if (ack_samples_.size() < ack_samples) {
     ack_samples_.push_back(took);
   } else {
     ack_samples_[next_ack_sample_] = took;
   }
-  next_ack_sample_ = (next_ack_sample_ + 1) % kAckSamples;
+  next_ack_sample_ = (next_ack_sample_ + 1) % ack_samples;
   // /metrics shows the recent median and p99; refreshed now and then, after the ack is out.
-  if (++acks_since_summary_ >= kAcksPerSummary || ack_samples_.size() == 1) {
+  if (++acks_since_summary_ >= acks_per_summary || ack_samples_.size() == 1) {
     acks_since_summary_ = 0;
     const auto latency = ack_latency();
     metrics_.set_gauge("katabot_slack_ack_latency_seconds", {{"quantile", "0.5"}},

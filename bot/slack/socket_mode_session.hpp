@@ -40,7 +40,7 @@ enum class SessionState {
   closing,                 // stop requested; waiting for the links to close
   stopped,
 };
-inline constexpr SessionState kAllSessionStates[] = {
+inline constexpr SessionState all_session_states[] = {
     SessionState::idle,           SessionState::requesting_url,         SessionState::connecting,
     SessionState::awaiting_hello, SessionState::connected,              SessionState::refresh_requesting_url,
     SessionState::refresh_connecting, SessionState::refresh_awaiting_hello, SessionState::backing_off,
@@ -60,7 +60,7 @@ enum class SessionEventType {
   backoff_elapsed,
   stop,
 };
-inline constexpr SessionEventType kAllSessionEvents[] = {
+inline constexpr SessionEventType all_session_events[] = {
     SessionEventType::start,     SessionEventType::url_ready, SessionEventType::url_failed,
     SessionEventType::socket_open, SessionEventType::link_lost, SessionEventType::hello,
     SessionEventType::disconnect, SessionEventType::envelope, SessionEventType::silence,

@@ -1,4 +1,5 @@
 #include "bot/slack/web_api_client.hpp"
+#include "bot/net/no_throw.hpp"
 
 #include <cctype>
 #include <charconv>
@@ -30,16 +31,15 @@
 
 namespace katabot::slack {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using boost::system::error_code;
 
 namespace {
 
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
-constexpr std::uint64_t kMaxResponseBytes = 1024 * 1024;
-const Labels kSlack = {{"platform", "slack"}};
+constexpr std::uint64_t max_response_bytes = 1024 * 1024;
+const Labels slack_labels = {{"platform", "slack"}};
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
@@ -48,23 +48,23 @@ using Response = http::response<http::string_body>;
 class HttpConnection {
  public:
   virtual ~HttpConnection() = default;
-  virtual net::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) = 0;
+  virtual asio::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) = 0;
   // `written`: the whole request went out, so the server may have acted on it whatever follows.
-  virtual net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout,
+  virtual asio::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout,
                                               bool& written) = 0;
 };
 
 template <class Stream>
-net::awaitable<error_code> exchange_on(Stream& stream, beast::flat_buffer& buffer, Request& request, Response& response,
+asio::awaitable<error_code> exchange_on(Stream& stream, beast::flat_buffer& buffer, Request& request, Response& response,
                                       std::chrono::milliseconds timeout, bool& written) {
   beast::get_lowest_layer(stream).expires_after(timeout);
-  const auto [write_error, bytes] = co_await http::async_write(stream, request, kNoThrow);
+  const auto [write_error, bytes] = co_await http::async_write(stream, request, no_throw);
   if (write_error) co_return write_error;
   written = true;
   http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxResponseBytes);
+  parser.body_limit(max_response_bytes);
   beast::get_lowest_layer(stream).expires_after(timeout);
-  const auto [read_error, read] = co_await http::async_read(stream, buffer, parser, kNoThrow);
+  const auto [read_error, read] = co_await http::async_read(stream, buffer, parser, no_throw);
   if (read_error) co_return read_error;
   response = parser.release();
   beast::get_lowest_layer(stream).expires_never();
@@ -77,10 +77,10 @@ class StreamConnection final : public HttpConnection {
  public:
   template <class... StreamArguments>
   explicit StreamConnection(StreamArguments&&... arguments) : stream_(std::forward<StreamArguments>(arguments)...) {}
-  net::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) override {
+  asio::awaitable<error_code> open(const Url& url, std::chrono::milliseconds timeout) override {
     co_return co_await open_stream(stream_, url, timeout);
   }
-  net::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout,
+  asio::awaitable<error_code> exchange(Request& request, Response& response, std::chrono::milliseconds timeout,
                                       bool& written) override {
     co_return co_await exchange_on(stream_, buffer_, request, response, timeout, written);
   }
@@ -91,12 +91,12 @@ class StreamConnection final : public HttpConnection {
 };
 
 bool closed_by_peer(const error_code& error) {
-  return error == http::error::end_of_stream || error == net::error::eof || error == net::error::connection_reset ||
-         error == net::error::broken_pipe;
+  return error == http::error::end_of_stream || error == asio::error::eof || error == asio::error::connection_reset ||
+         error == asio::error::broken_pipe;
 }
 
 std::string form_encode(const nlohmann::json& fields) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
+  static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;
   if (!fields.is_object()) return out;
   for (const auto& [key, value] : fields.items()) {
@@ -108,8 +108,8 @@ std::string form_encode(const nlohmann::json& fields) {
           out += static_cast<char>(c);
         } else {
           out += '%';
-          out += kHex[c >> 4];
-          out += kHex[c & 15];
+          out += hex[c >> 4];
+          out += hex[c & 15];
         }
       }
       if (part == &key) out += '=';
@@ -150,7 +150,7 @@ std::string_view hint_for(std::string_view error) {
 }  // namespace
 
 struct WebApiClient::State {
-  State(net::any_io_executor executor, std::string api_base, Metrics& metrics, std::shared_ptr<net::ssl::context> tls,
+  State(asio::any_io_executor executor, std::string api_base, Metrics& metrics, std::shared_ptr<asio::ssl::context> tls,
         WebApiSettings settings)
       : executor(std::move(executor)),
         api_base(std::move(api_base)),
@@ -159,11 +159,11 @@ struct WebApiClient::State {
         tls(std::move(tls)),
         pacer(settings.post_spacing) {}
 
-  net::any_io_executor executor;
+  asio::any_io_executor executor;
   std::string api_base;
   Metrics& metrics;
   WebApiSettings settings;
-  std::shared_ptr<net::ssl::context> tls;
+  std::shared_ptr<asio::ssl::context> tls;
   ChannelPacer pacer;
   std::map<std::string, std::vector<std::unique_ptr<HttpConnection>>> idle;  // by origin
 
@@ -182,7 +182,7 @@ struct WebApiClient::State {
   // server closed meanwhile is usually no failure and the request is sent again on a fresh one —
   // unless `retries` is Retries::unless_ambiguous: from the client's side that close looks exactly
   // like a server that took the request and died before answering.
-  net::awaitable<Sent> send(const Url& url, Request request, Retries retries) {
+  asio::awaitable<Sent> send(const Url& url, Request request, Retries retries) {
     const auto timeout = settings.request_timeout;
     for (int fresh_tries = 0; fresh_tries < 2; ++fresh_tries) {
       std::unique_ptr<HttpConnection> connection;
@@ -206,18 +206,18 @@ struct WebApiClient::State {
       }
       co_return sent;
     }
-    co_return Sent{error_code(net::error::connection_reset), {}, true};
+    co_return Sent{error_code(asio::error::connection_reset), {}, true};
   }
 
   // One POST, retried as the answer asks. `web_api`: the body is Slack JSON whose "ok" decides.
-  static net::awaitable<ApiResult> post_json(std::shared_ptr<State> state, std::string_view what,
+  static asio::awaitable<ApiResult> post_json(std::shared_ptr<State> state, std::string_view what,
                                              const std::string& url_text, const std::string* token,
                                              const nlohmann::json& body, Retries retries, bool web_api,
                                              Encoding encoding);
 };
 
-WebApiClient::WebApiClient(net::any_io_executor executor, std::string api_base, Metrics& metrics,
-                           std::shared_ptr<net::ssl::context> tls, WebApiSettings settings)
+WebApiClient::WebApiClient(asio::any_io_executor executor, std::string api_base, Metrics& metrics,
+                           std::shared_ptr<asio::ssl::context> tls, WebApiSettings settings)
     : state_(std::make_shared<State>(std::move(executor), std::move(api_base), metrics, std::move(tls), settings)) {}
 
 WebApiClient::~WebApiClient() = default;
@@ -225,29 +225,29 @@ WebApiClient::~WebApiClient() = default;
 void WebApiClient::close_idle() { state_->idle.clear(); }
 
 
-net::awaitable<ApiResult> WebApiClient::call(std::string method, const std::string& token, nlohmann::json body,
+asio::awaitable<ApiResult> WebApiClient::call(std::string method, const std::string& token, nlohmann::json body,
                                              Retries retries, Encoding encoding) {
   co_return co_await State::post_json(state_, method, method_url(state_->api_base, method), &token, body, retries, true,
                                       encoding);
 }
 
-net::awaitable<ApiResult> WebApiClient::post_message(const std::string& token, nlohmann::json message) {
+asio::awaitable<ApiResult> WebApiClient::post_message(const std::string& token, nlohmann::json message) {
   const auto channel = message.value("channel", std::string());
   const auto slot = state_->pacer.reserve(channel, std::chrono::steady_clock::now());
   if (slot > std::chrono::steady_clock::now()) {
-    net::steady_timer timer(state_->executor);
+    asio::steady_timer timer(state_->executor);
     timer.expires_at(slot);
-    co_await timer.async_wait(kNoThrow);
+    co_await timer.async_wait(no_throw);
   }
   co_return co_await call("chat.postMessage", token, std::move(message), Retries::unless_ambiguous);
 }
 
-net::awaitable<ApiResult> WebApiClient::post_to_url(std::string url, nlohmann::json body) {
+asio::awaitable<ApiResult> WebApiClient::post_to_url(std::string url, nlohmann::json body) {
   co_return co_await State::post_json(state_, "response_url", url, nullptr, body, Retries::on, false,
                                       Encoding::json);
 }
 
-net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> state, std::string_view what,
+asio::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> state, std::string_view what,
                                     const std::string& url_text, const std::string* token, const nlohmann::json& body,
                                     Retries retries, bool web_api, Encoding encoding) {
   ApiResult result;
@@ -271,7 +271,7 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
   Backoff backoff(state->settings.first_retry, state->settings.max_retry);
   int failures = 0;
   int rate_limited = 0;
-  net::steady_timer timer(state->executor);
+  asio::steady_timer timer(state->executor);
   for (;;) {
     result = ApiResult{};
     auto [error, response, written] = co_await state->send(*url, request, retries);
@@ -290,7 +290,7 @@ net::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> 
         if (result.error.empty()) result.error = "ratelimited";
         spdlog::warn("slack: {}: rate limited, Slack asks to wait {} ms", what, result.retry_after->count());
         if (retries == Retries::off || ++rate_limited > state->settings.max_rate_limited_waits) co_return result;
-        state->metrics.increment("katabot_rate_limit_waits_total", kSlack);
+        state->metrics.increment("katabot_rate_limit_waits_total", slack_labels);
         if (!co_await sleep_cancellable(timer, std::min(*result.retry_after, state->settings.max_retry_after))) {
           co_return result;
         }

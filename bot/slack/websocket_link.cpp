@@ -1,4 +1,5 @@
 #include "bot/slack/websocket_link.hpp"
+#include "bot/net/no_throw.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -13,15 +14,14 @@
 
 namespace katabot::slack {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
 using boost::system::error_code;
 
 namespace {
 
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
-constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::size_t read_chunk = 64 * 1024;
 
 template <class NextLayer>
 class BasicLink final : public WebSocketLink {
@@ -35,23 +35,23 @@ class BasicLink final : public WebSocketLink {
     ws_.control_callback([this](websocket::frame_type, beast::string_view) { heard(); });
   }
 
-  net::awaitable<error_code> connect(std::chrono::milliseconds timeout) override {
+  asio::awaitable<error_code> connect(std::chrono::milliseconds timeout) override {
     if (auto error = co_await open_transport(timeout)) co_return error;
     ws_.set_option(websocket::stream_base::timeout{timeout, websocket::stream_base::none(), false});
     ws_.set_option(websocket::stream_base::decorator(
         [](websocket::request_type& request) { request.set(beast::http::field::user_agent, "katabot"); }));
     const auto host = url_.host + ":" + url_.port;
-    const auto [error] = co_await ws_.async_handshake(host, url_.target, kNoThrow);
+    const auto [error] = co_await ws_.async_handshake(host, url_.target, no_throw);
     beast::get_lowest_layer(ws_).expires_never();
     heard();
     co_return error;
   }
 
-  net::awaitable<LinkMessage> read() override {
+  asio::awaitable<LinkMessage> read() override {
     LinkMessage message;
     buffer_.clear();
     do {
-      const auto [error, bytes] = co_await ws_.async_read_some(buffer_, kReadChunk, kNoThrow);
+      const auto [error, bytes] = co_await ws_.async_read_some(buffer_, read_chunk, no_throw);
       if (error) {
         message.error = error;
         co_return message;
@@ -68,21 +68,21 @@ class BasicLink final : public WebSocketLink {
     co_return message;
   }
 
-  net::awaitable<error_code> write_text(std::string_view text) override {
+  asio::awaitable<error_code> write_text(std::string_view text) override {
     ws_.text(true);
-    const auto [error, written] = co_await ws_.async_write(net::buffer(text.data(), text.size()), kNoThrow);
+    const auto [error, written] = co_await ws_.async_write(asio::buffer(text.data(), text.size()), no_throw);
     co_return error;
   }
 
-  net::awaitable<error_code> ping() override {
-    const auto [error] = co_await ws_.async_ping({}, kNoThrow);
+  asio::awaitable<error_code> ping() override {
+    const auto [error] = co_await ws_.async_ping({}, no_throw);
     co_return error;
   }
 
-  net::awaitable<void> close(std::chrono::milliseconds timeout) override {
+  asio::awaitable<void> close(std::chrono::milliseconds timeout) override {
     if (ws_.is_open()) {
       ws_.set_option(websocket::stream_base::timeout{timeout, websocket::stream_base::none(), false});
-      co_await ws_.async_close(websocket::close_code::normal, kNoThrow);
+      co_await ws_.async_close(websocket::close_code::normal, no_throw);
     }
     abort();
   }
@@ -97,7 +97,7 @@ class BasicLink final : public WebSocketLink {
  private:
   void heard() { last_heard_ = std::chrono::steady_clock::now(); }
 
-  net::awaitable<error_code> open_transport(std::chrono::milliseconds timeout) {
+  asio::awaitable<error_code> open_transport(std::chrono::milliseconds timeout) {
     co_return co_await open_stream(ws_.next_layer(), url_, timeout);
   }
 
@@ -110,7 +110,7 @@ class BasicLink final : public WebSocketLink {
 
 }  // namespace
 
-std::shared_ptr<WebSocketLink> WebSocketLink::make(net::any_io_executor executor, const Url& url, net::ssl::context& tls,
+std::shared_ptr<WebSocketLink> WebSocketLink::make(asio::any_io_executor executor, const Url& url, asio::ssl::context& tls,
                                                    std::size_t max_message_bytes) {
   if (url.secure()) {
     return std::make_shared<BasicLink<beast::ssl_stream<beast::tcp_stream>>>(url, max_message_bytes, std::move(executor),

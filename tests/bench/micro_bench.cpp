@@ -29,10 +29,10 @@ using steady = std::chrono::steady_clock;
 
 namespace {
 
-const char* const kKnowledgeDir = KATABOT_SOURCE_DIR "/knowledge";
+const char* const knowledge_dir = KATABOT_SOURCE_DIR "/knowledge";
 
 // What a busy channel delivers: tagged and untagged PRIVMSGs, a JOIN, a PING, a numeric.
-const std::vector<std::string> kIrcLines = {
+const std::vector<std::string> irc_lines = {
     ":alice!~alice@example.org PRIVMSG #kata-dev :has anyone seen the arm64 CI failures since yesterday?",
     "@time=2026-11-30T02:15:00.000Z;account=bob :bob!~bob@example.org PRIVMSG #kata-dev :!conduct",
     ":carol!~carol@203.0.113.7 JOIN #kata-dev",
@@ -43,7 +43,7 @@ const std::vector<std::string> kIrcLines = {
 void irc_parse(benchmark::State& state) {
   std::size_t i = 0;
   for (auto _ : state) {
-    auto message = irc::parse_message(kIrcLines[i++ % kIrcLines.size()]);
+    auto message = irc::parse_message(irc_lines[i++ % irc_lines.size()]);
     benchmark::DoNotOptimize(message);
   }
   state.SetItemsProcessed(state.iterations());
@@ -52,8 +52,8 @@ BENCHMARK(irc_parse);
 
 std::shared_ptr<const KnowledgeBase> project_knowledge(const CommandRegistry& registry) {
   Diagnostics diagnostics;
-  auto knowledge = KnowledgeBase::load(kKnowledgeDir, registry.reserved_words(), diagnostics);
-  if (!knowledge) throw std::runtime_error("the knowledge base in " + std::string(kKnowledgeDir) + " did not load");
+  auto knowledge = KnowledgeBase::load(knowledge_dir, registry.reserved_words(), diagnostics);
+  if (!knowledge) throw std::runtime_error("the knowledge base in " + std::string(knowledge_dir) + " did not load");
   return knowledge;
 }
 

@@ -47,7 +47,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto link = static_cast<LinkId>(input.ConsumeIntegralInRange<int>(0, 4));
     if (input.ConsumeBool()) {
       SessionEvent event;
-      event.type = input.PickValueInArray(kAllSessionEvents);
+      event.type = input.PickValueInArray(all_session_events);
       event.link = link;
       event.url = "wss://example.invalid/link";
       event.reason = static_cast<DisconnectReason>(input.ConsumeIntegralInRange<int>(0, 4));

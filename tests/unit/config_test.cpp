@@ -109,7 +109,7 @@ htpp:
   CHECK_FALSE(config);
   const auto all = all_text(diagnostics);
   INFO(all);
-  CHECK(all.find("k.yaml:8:1: unknown key 'htpp' in the configuration (known keys: bot, slack, irc, http)") != std::string::npos);
+  CHECK(all.find("k.yaml:8:1: unknown key 'htpp' in the configuration (known keys: bot, slack, irc, http, coordination)") != std::string::npos);
   CHECK(all.find("k.yaml:2:3: unknown key 'nmae' in bot") != std::string::npos);
   CHECK(all.find("k.yaml:3:14: log_level 'loud' must be one of trace, debug, info, warn, error") != std::string::npos);
   CHECK(all.find("k.yaml:5:9: irc.port '70000' is not a TCP port (1-65535)") != std::string::npos);

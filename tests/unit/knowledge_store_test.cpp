@@ -15,14 +15,14 @@ using namespace katabot::test;
 
 namespace {
 
-const std::string kConductWords = "OpenInfra Foundation Code of Conduct";
+const std::string conduct_words = "OpenInfra Foundation Code of Conduct";
 
 std::string read_file(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-const std::string kNewTopic = read_file(source_dir() / "tests" / "data" / "reload-check-topic.yaml");
+const std::string new_topic = read_file(source_dir() / "tests" / "data" / "reload-check-topic.yaml");
 
 // A copy of the project's knowledge directory that the test may break and mend.
 struct KnowledgeCopy {
@@ -69,7 +69,7 @@ TEST_CASE("a reload that fails validation keeps the previous knowledge base and 
   auto& copy = bot.copy;
   auto& store = bot.store;
   const auto before = store.snapshot();
-  REQUIRE_THAT(bot.irc("!conduct"), Catch::Contains(kConductWords));
+  REQUIRE_THAT(bot.irc("!conduct"), Catch::Contains(conduct_words));
 
   // A second topic with the id `conduct`, at the end of the file: a validation error, not a YAML one.
   const auto good = copy.topics();
@@ -82,7 +82,7 @@ TEST_CASE("a reload that fails validation keeps the previous knowledge base and 
   CHECK(problems.front().line == duplicate_line);
   CHECK_THAT(problems.front().message, Catch::Contains("conduct"));
   CHECK(store.snapshot() == before);
-  CHECK_THAT(bot.irc("!conduct"), Catch::Contains(kConductWords));
+  CHECK_THAT(bot.irc("!conduct"), Catch::Contains(conduct_words));
   CHECK_THAT(bot.irc("!reload-check"), !Catch::Contains("only exists after a successful reload"));
 
   Reply reply;
@@ -91,11 +91,11 @@ TEST_CASE("a reload that fails validation keeps the previous knowledge base and 
   CHECK_THAT(reply.text, Catch::StartsWith("Reload failed with") && Catch::Contains("topics.yaml:"));
   CHECK(store.snapshot() == before);
 
-  copy.write_topics(good + kNewTopic);
+  copy.write_topics(good + new_topic);
   CHECK(store.reload().empty());
   CHECK(store.snapshot() != before);
   CHECK_THAT(bot.irc("!reload-check"), Catch::Contains("only exists after a successful reload"));
-  CHECK_THAT(bot.irc("!conduct"), Catch::Contains(kConductWords));
+  CHECK_THAT(bot.irc("!conduct"), Catch::Contains(conduct_words));
 }
 
 TEST_CASE("a topics file that is not YAML any more keeps the previous knowledge base", "[reload]") {
@@ -109,5 +109,5 @@ TEST_CASE("a topics file that is not YAML any more keeps the previous knowledge 
   REQUIRE(problems.size() == 1);
   CHECK(problems.front().line >= 2);
   CHECK(store.snapshot() == before);
-  CHECK_THAT(bot.irc("!conduct"), Catch::Contains(kConductWords));
+  CHECK_THAT(bot.irc("!conduct"), Catch::Contains(conduct_words));
 }

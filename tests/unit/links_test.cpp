@@ -112,15 +112,15 @@ TEST_CASE("a redirect target is printed without the terminal escapes a server pu
 }
 
 TEST_CASE("each failure reads as the step that failed", "[links]") {
-  namespace net = boost::asio;
+  namespace asio = boost::asio;
   using links::Step;
   CHECK(links::describe_failure(boost::beast::error::timeout, Step::http) == "timeout");
-  CHECK(links::describe_failure(net::error::timed_out, Step::connect) == "timeout");
-  CHECK(links::describe_failure(net::error::host_not_found, Step::connect).starts_with("dns: "));
-  CHECK(links::describe_failure(net::error::connection_refused, Step::connect) == "connect: Connection refused");
-  CHECK(links::describe_failure(net::error::eof, Step::tls, "certificate verify failed: certificate has expired") ==
+  CHECK(links::describe_failure(asio::error::timed_out, Step::connect) == "timeout");
+  CHECK(links::describe_failure(asio::error::host_not_found, Step::connect).starts_with("dns: "));
+  CHECK(links::describe_failure(asio::error::connection_refused, Step::connect) == "connect: Connection refused");
+  CHECK(links::describe_failure(asio::error::eof, Step::tls, "certificate verify failed: certificate has expired") ==
         "tls: certificate verify failed: certificate has expired");
-  CHECK(links::describe_failure(net::error::eof, Step::http) == "http: End of file");
+  CHECK(links::describe_failure(asio::error::eof, Step::http) == "http: End of file");
 }
 
 TEST_CASE("the link check mode takes its own options, and only it does", "[cli][links]") {

@@ -13,7 +13,7 @@ using nlohmann::json;
 
 namespace {
 
-const Labels kSlack = {{"platform", "slack"}};
+const Labels slack_labels = {{"platform", "slack"}};
 
 json slash(const std::string& envelope_id, const std::string& text, const std::string& user = "U7") {
   return {{"envelope_id", envelope_id},
@@ -38,7 +38,7 @@ std::string disconnect(const std::string& reason) {
   return json{{"type", "disconnect"}, {"reason", reason}}.dump();
 }
 
-const std::string kHello = R"({"type":"hello","num_connections":1})";
+const std::string hello_frame = R"({"type":"hello","num_connections":1})";
 
 struct Stepper {
   ManualClock wall{std::chrono::system_clock::time_point{} + 1000h};
@@ -71,7 +71,7 @@ struct Stepper {
     REQUIRE(types(core.url_ready(link, "wss://wss.slack.test/link")) == std::vector{CoreActionType::connect});
     REQUIRE(core.socket_open(link, now).empty());
     REQUIRE_FALSE(core.ready());
-    REQUIRE(frame(link, kHello).empty());  // identify is already on its way
+    REQUIRE(frame(link, hello_frame).empty());  // identify is already on its way
     REQUIRE(core.ready());
     core.identified("UBOT");
   }
@@ -95,8 +95,8 @@ TEST_CASE("slack core: start asks who we are and a URL, ready only after hello",
   Stepper s;
   s.connect();
   CHECK(s.core.bot_user_id() == "UBOT");
-  CHECK(s.metrics.value("katabot_last_connected_timestamp_seconds", kSlack) > 0);
-  CHECK(s.metrics.value("katabot_reconnects_total", kSlack) == 0);
+  CHECK(s.metrics.value("katabot_last_connected_timestamp_seconds", slack_labels) > 0);
+  CHECK(s.metrics.value("katabot_reconnects_total", slack_labels) == 0);
 }
 
 TEST_CASE("slack core: a slash command is acked at once, answered after users.info, then in the ack", "[slack][core]") {
@@ -206,11 +206,11 @@ TEST_CASE("slack core: refresh_requested opens the replacement and closes the ol
   CHECK(s.core.ready());
   CHECK(s.core.url_ready(2, "wss://wss.slack.test/two").at(0).type == CoreActionType::connect);
   CHECK(s.core.socket_open(2, s.now).empty());
-  const auto actions = s.frame(2, kHello);
+  const auto actions = s.frame(2, hello_frame);
   REQUIRE(actions.size() == 1);
   CHECK(actions[0].type == CoreActionType::close);
   CHECK(actions[0].link == 1);
-  CHECK(s.metrics.value("katabot_reconnects_total", kSlack) == 1);
+  CHECK(s.metrics.value("katabot_reconnects_total", slack_labels) == 1);
   CHECK(s.core.link_lost(1).empty());
   CHECK(s.core.ready());
 }
@@ -229,7 +229,7 @@ TEST_CASE("slack core: too_many_websockets and link_disabled close first, then b
   const auto link = reopened[0].link;
   s.core.url_ready(link, "wss://x/2");
   s.core.socket_open(link, s.now);
-  s.frame(link, kHello);
+  s.frame(link, hello_frame);
   actions = s.frame(link, disconnect("link_disabled"));
   REQUIRE(Stepper::types(actions) == std::vector{CoreActionType::close, CoreActionType::wait});
   CHECK(actions[1].delay >= 5min);  // nothing works until someone turns Socket Mode back on

@@ -104,7 +104,7 @@ TEST_CASE("slack envelope: mention removal and entity decoding", "[slack][envelo
 TEST_CASE("slack envelope: mangled frames never throw, and an envelope id is always kept for the ack", "[slack][envelope]") {
   const std::string valid =
       R"({"envelope_id":"e-2","type":"events_api","retry_attempt":1,"payload":{"event_id":"Ev9","event":{"type":"app_mention","channel":"C1","user":"U2","text":"<@UBOT> hi","ts":"1.2"}}})";
-  constexpr char kNoise[] = "{}[],:0\"\\";
+  constexpr char noise[] = "{}[],:0\"\\";
   std::uint32_t seed = 12345;
   const auto next = [&seed] { return seed = seed * 1103515245u + 12345u; };
   int envelopes = 0;
@@ -117,7 +117,7 @@ TEST_CASE("slack envelope: mangled frames never throw, and an envelope id is alw
       switch (next() % 3) {
         case 0: text[at] = static_cast<char>(next() & 0xff); break;
         case 1: text.erase(at, 1 + next() % 8); break;
-        default: text = text.substr(0, at) + kNoise[next() % (sizeof(kNoise) - 1)] + text.substr(at); break;
+        default: text = text.substr(0, at) + noise[next() % (sizeof(noise) - 1)] + text.substr(at); break;
       }
       if (text.empty()) text = "{";
     }

@@ -7,7 +7,7 @@ using namespace katabot::slack;
 using nlohmann::json;
 
 TEST_CASE("slack metadata: the shape chat.postMessage takes", "[slack][metadata]") {
-  CHECK(post_metadata(kReminderEventType, "ac@2026-12-03T13:00:00Z-15m slack:C1") ==
+  CHECK(post_metadata(reminder_event_type, "ac@2026-12-03T13:00:00Z-15m slack:C1") ==
         json::parse(R"({"event_type":"katabot_reminder","event_payload":{"key":"ac@2026-12-03T13:00:00Z-15m slack:C1"}})"));
 }
 
@@ -17,7 +17,7 @@ TEST_CASE("slack metadata: a history page request since a time, bounded, with me
   CHECK(fields["channel"] == "C1");
   CHECK(fields["oldest"] == "1700000000.000042");
   CHECK(fields["include_all_metadata"] == "true");
-  CHECK(fields["limit"] == std::to_string(kHistoryPageSize));
+  CHECK(fields["limit"] == std::to_string(history_page_size));
   CHECK_FALSE(fields.contains("cursor"));
   CHECK(history_request("C1", since, "abc")["cursor"] == "abc");
 }

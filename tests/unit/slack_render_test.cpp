@@ -11,7 +11,7 @@ using namespace katabot;
 
 namespace {
 
-constexpr const char* kHostile =
+constexpr const char* hostile_text =
     "next <!channel> <!here> <!everyone> <!subteam^S1> <@U0123|boss> <#C9|general> <https://evil.example|click> & co";
 
 // No control sequence of the kinds Slack acts on, anywhere in the message.
@@ -28,7 +28,7 @@ std::string section_text(const nlohmann::json& message) {
 
 TEST_CASE("the Slack fallback text is escaped like the blocks", "[slack][render]") {
   Reply reply;
-  reply.text = kHostile;
+  reply.text = hostile_text;
   const auto message = render_slack_message(reply);
   const auto text = message["text"].get<std::string>();
   check_disarmed(text);

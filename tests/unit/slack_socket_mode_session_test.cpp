@@ -74,7 +74,7 @@ SocketModeSession reach(SessionState state) {
 }  // namespace
 
 TEST_CASE("slack session: reach() puts the session in every state", "[slack][session]") {
-  for (const auto state : kAllSessionStates) {
+  for (const auto state : all_session_states) {
     CHECK(reach(state).state() == state);
   }
 }
@@ -240,10 +240,10 @@ TEST_CASE("slack session: every (state, event) pair is handled", "[slack][sessio
       {{S::stopped, E::backoff_elapsed}, {S::stopped, {}}},
       {{S::stopped, E::stop}, {S::stopped, {}}},
   };
-  REQUIRE(table.size() == std::size(kAllSessionStates) * std::size(kAllSessionEvents));
+  REQUIRE(table.size() == std::size(all_session_states) * std::size(all_session_events));
 
-  for (const auto state : kAllSessionStates) {
-    for (const auto event : kAllSessionEvents) {
+  for (const auto state : all_session_states) {
+    for (const auto event : all_session_events) {
       INFO("state " << to_string(state) << ", event " << to_string(event));
       auto s = reach(state);
       const bool refreshing = state == S::refresh_requesting_url || state == S::refresh_connecting ||

@@ -63,6 +63,15 @@ check_config_valid)
   expect_equal "$?" 2 "production config without its secrets"
   expect_contains "$err" "katabot.yaml:15:14: environment variable SLACK_APP_TOKEN is not set" "missing secret named"
   ;;
+coordination_not_wired)
+  # The etcd settings validate, but a bot that cannot yet keep IRC and reminders to the leader must
+  # refuse to run with them rather than post twice beside another replica.
+  mkdir -p "$work/state"
+  printf 'bot:\n  knowledge_dir: %s/knowledge\n  state_dir: %s/state\nirc:\n  enabled: false\nhttp:\n  listen: ""\ncoordination:\n  backend: etcd\n  etcd:\n    endpoints: [http://127.0.0.1:23791]\n' "$source_dir" "$work" >"$work/katabot.yaml"
+  out=$("$katabot" --check-config --config "$work/katabot.yaml" 2>&1); expect_equal "$?" 0 "etcd settings are valid"
+  err=$(timeout 20 "$katabot" --config "$work/katabot.yaml" 2>&1 >/dev/null); expect_equal "$?" 2 "etcd backend refused at start"
+  expect_contains "$err" "coordination.backend etcd is not supported by this version yet" "why it refuses"
+  ;;
 check_config_broken)
   mkdir -p "$work/knowledge"
   cp "$source_dir/knowledge/meetings.yaml" "$work/knowledge/"

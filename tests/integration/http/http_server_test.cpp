@@ -13,15 +13,15 @@
 #include "bot/http/http_server.hpp"
 #include "test_support.hpp"
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 using namespace katabot;
 using namespace katabot::test;
 
 namespace {
 
-const std::string kMetricsText =
+const std::string metrics_text =
     "# TYPE katabot_messages_in_total counter\nkatabot_messages_in_total{platform=\"irc\"} 3\n";
-const std::string kCalendarText =
+const std::string calendar_text =
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//katabot//test//EN\r\nEND:VCALENDAR\r\n";
 
 // The routes answer on the io thread while the test thread flips readiness.
@@ -35,8 +35,8 @@ HttpRoutes stub_routes(StubState& state) {
         if (state.ready) return std::pair{true, std::string("ready")};
         return std::pair{false, std::string("slack: not connected")};
       },
-      [] { return kMetricsText; },
-      [] { return kCalendarText; },
+      [] { return metrics_text; },
+      [] { return calendar_text; },
   };
 }
 
@@ -48,7 +48,7 @@ class RunningServer {
       : server_(io_.get_executor(), "127.0.0.1:0", std::move(routes), limits) {
     opened_ = server_.open();
     port_ = server_.local_endpoint().port();
-    net::co_spawn(io_, server_.run(), net::detached);
+    asio::co_spawn(io_, server_.run(), asio::detached);
     thread_ = std::thread([this] {
       io_.run();
       finished_.set_value();
@@ -67,17 +67,17 @@ class RunningServer {
   bool drain(std::chrono::milliseconds limit) {
     std::promise<void> reached;
     auto future = reached.get_future();
-    net::post(io_, [&reached] { reached.set_value(); });
+    asio::post(io_, [&reached] { reached.set_value(); });
     return future.wait_for(limit) == std::future_status::ready;
   }
   // stop() on the io thread; true once the loop ran out of work (acceptor and sessions closed).
   bool stop_and_wait(std::chrono::milliseconds limit) {
-    std::call_once(stop_requested_, [this] { net::post(io_, [this] { server_.stop(); }); });
+    std::call_once(stop_requested_, [this] { asio::post(io_, [this] { server_.stop(); }); });
     return finished_future_.wait_for(limit) == std::future_status::ready;
   }
 
  private:
-  net::io_context io_;
+  asio::io_context io_;
   HttpServer server_;
   boost::system::error_code opened_;
   std::uint16_t port_ = 0;
@@ -147,7 +147,7 @@ TEST_CASE("GET /metrics serves the Prometheus text format", "[http]") {
   REQUIRE(reply);
   CHECK(reply->status == 200);
   CHECK(reply->header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
-  CHECK(reply->body == kMetricsText);
+  CHECK(reply->body == metrics_text);
 }
 
 TEST_CASE("GET /meetings.ics serves the calendar inline", "[http]") {
@@ -159,7 +159,7 @@ TEST_CASE("GET /meetings.ics serves the calendar inline", "[http]") {
   CHECK(reply->status == 200);
   CHECK(reply->header("Content-Type") == "text/calendar; charset=utf-8");
   CHECK(reply->header("Content-Disposition") == "inline; filename=meetings.ics");
-  CHECK(reply->body == kCalendarText);
+  CHECK(reply->body == calendar_text);
 }
 
 TEST_CASE("a query string does not change the route", "[http]") {
@@ -196,7 +196,7 @@ TEST_CASE("HEAD sends the GET headers and length without a body", "[http]") {
   REQUIRE(reply);
   CHECK(reply->status == 200);
   CHECK(reply->header("Content-Type") == "text/plain; version=0.0.4; charset=utf-8");
-  CHECK(reply->header("Content-Length") == std::to_string(kMetricsText.size()));
+  CHECK(reply->header("Content-Length") == std::to_string(metrics_text.size()));
 
   // curl stops reading after a HEAD's headers; a raw socket sees whether a body followed them.
   RawConnection connection(server.port());
@@ -204,7 +204,7 @@ TEST_CASE("HEAD sends the GET headers and length without a body", "[http]") {
   connection.send_all("HEAD /metrics HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
   const auto received = connection.read_until_closed(deadline_in(5s));
   REQUIRE(received);
-  CHECK(received->find("\r\nContent-Length: " + std::to_string(kMetricsText.size()) + "\r\n") != std::string::npos);
+  CHECK(received->find("\r\nContent-Length: " + std::to_string(metrics_text.size()) + "\r\n") != std::string::npos);
   CHECK(received->ends_with("\r\n\r\n"));
 }
 
@@ -476,7 +476,7 @@ TEST_CASE("open() reports a port already taken and a malformed listen address", 
   RunningServer first(stub_routes(state));
   REQUIRE_FALSE(first.open_error());
 
-  net::io_context io;
+  asio::io_context io;
   HttpServer taken(io.get_executor(), "127.0.0.1:" + std::to_string(first.port()), stub_routes(state));
   CHECK(taken.open() == boost::system::errc::address_in_use);
 
@@ -486,7 +486,7 @@ TEST_CASE("open() reports a port already taken and a malformed listen address", 
 
 TEST_CASE("a name in the listen address is resolved", "[http]") {
   StubState state;
-  net::io_context io;
+  asio::io_context io;
   HttpServer server(io.get_executor(), "localhost:0", stub_routes(state));
   REQUIRE_FALSE(server.open());
   CHECK(server.local_endpoint().address().is_loopback());

@@ -13,7 +13,7 @@ using namespace katabot::test;
 
 namespace {
 
-constexpr auto kStopLimit = 2000ms;
+constexpr auto stop_limit = 2000ms;
 
 // The source tree's knowledge base, IRC as given (or disabled), HTTP on `http_port` (0: none).
 std::filesystem::path write_config(const TempDir& dir, const std::string& irc_lines, std::uint16_t http_port = 0) {
@@ -37,7 +37,7 @@ std::string plain_irc(std::uint16_t port) {
          "  channels: [\"#kata-dev\"]\n";
 }
 
-// SIGTERM (`signals` times, back to back); the bot must exit 0 within kStopLimit of the first.
+// SIGTERM (`signals` times, back to back); the bot must exit 0 within stop_limit of the first.
 void check_sigterm_exits_in_time(Process& bot, int signals = 1) {
   const auto signalled = Clock::now();
   for (int extra = 1; extra < signals; ++extra) ::kill(bot.pid(), SIGTERM);
@@ -46,7 +46,7 @@ void check_sigterm_exits_in_time(Process& bot, int signals = 1) {
   std::cout << Catch::getResultCapture().getCurrentTestName() << ": exit " << exit_code << " " << took.count()
             << " ms after SIGTERM\n";
   CHECK(exit_code == 0);
-  CHECK(took < kStopLimit);
+  CHECK(took < stop_limit);
 }
 
 // The bot connected to a scripted IRC server that has read its NICK and answers nothing yet.

@@ -26,8 +26,8 @@ SlackTimings fast_timings() {
 AdapterHarness::AdapterHarness(FakeSlack& fake, SlackTimings timings) {
   SlackConfig config;
   config.enabled = true;
-  config.app_token = kAppToken;
-  config.bot_token = kBotToken;
+  config.app_token = test_app_token;
+  config.bot_token = test_bot_token;
   config.api_base = fake.api_base();
   adapter_ = std::make_unique<SlackAdapter>(io_.get_executor(), config,
                                             [this](const Inbound& inbound) { return answer(inbound); }, metrics_,

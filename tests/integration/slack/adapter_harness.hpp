@@ -22,8 +22,8 @@
 
 namespace katabot::test {
 
-constexpr const char* kAppToken = "xapp-1-A1-1-fakeappsecret";
-constexpr const char* kBotToken = "xoxb-1-2-fakebotsecret";
+constexpr const char* test_app_token = "xapp-1-A1-1-fakeappsecret";
+constexpr const char* test_bot_token = "xoxb-1-2-fakebotsecret";
 
 SlackTimings fast_timings();
 

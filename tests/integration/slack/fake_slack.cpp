@@ -23,18 +23,18 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <boost/beast/websocket.hpp>
+#include "bot/net/no_throw.hpp"
 
 namespace katabot::test {
 
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-using tcp = net::ip::tcp;
+using tcp = asio::ip::tcp;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-constexpr auto kNoThrow = net::as_tuple(net::use_awaitable);
 
 std::string url_decode(std::string_view text) {
   std::string out;
@@ -79,16 +79,16 @@ struct Connection {
 struct Pending {
   nlohmann::json frame;
   int attempts = 0;
-  std::shared_ptr<net::steady_timer> timer;
+  std::shared_ptr<asio::steady_timer> timer;
   Clock::time_point sent;
 };
 
 struct FakeSlack::Impl {
-  net::io_context io;
+  asio::io_context io;
   tcp::acceptor acceptor{io};
   std::thread thread;
   std::uint16_t port = 0;  // the one in URLs: the TLS front's in TLS mode
-  std::unique_ptr<net::ssl::context> tls;
+  std::unique_ptr<asio::ssl::context> tls;
   tcp::acceptor tls_acceptor{io};
   std::uint16_t plain_port = 0;
 
@@ -132,7 +132,7 @@ struct FakeSlack::Impl {
 
   template <class F>
   void run_on_io(F&& function) {
-    net::post(io, std::forward<F>(function));
+    asio::post(io, std::forward<F>(function));
   }
 
   FakeConnectionInfo& info(int id) { return infos[static_cast<std::size_t>(id - 1)]; }
@@ -146,16 +146,16 @@ struct FakeSlack::Impl {
 
   void enqueue(const std::shared_ptr<Connection>& connection, std::string data, bool binary = false) {
     connection->outgoing.emplace_back(std::move(data), binary);
-    if (!connection->writing) net::co_spawn(io, write_loop(connection), net::detached);
+    if (!connection->writing) asio::co_spawn(io, write_loop(connection), asio::detached);
   }
 
-  net::awaitable<void> write_loop(std::shared_ptr<Connection> connection) {
+  asio::awaitable<void> write_loop(std::shared_ptr<Connection> connection) {
     connection->writing = true;
     while (!connection->outgoing.empty() && !connection->silent) {
       auto [data, binary] = std::move(connection->outgoing.front());
       connection->outgoing.pop_front();
       connection->ws.binary(binary);
-      const auto [error, written] = co_await connection->ws.async_write(net::buffer(data), kNoThrow);
+      const auto [error, written] = co_await connection->ws.async_write(asio::buffer(data), no_throw);
       if (error) break;
     }
     connection->writing = false;
@@ -169,7 +169,7 @@ struct FakeSlack::Impl {
     auto& entry = pending[id];
     entry.frame = std::move(frame);
     entry.sent = Clock::now();
-    entry.timer = std::make_shared<net::steady_timer>(io);
+    entry.timer = std::make_shared<asio::steady_timer>(io);
     arm_redelivery(id);
   }
 
@@ -190,20 +190,20 @@ struct FakeSlack::Impl {
   }
 
   // --- accept: HTTP or WebSocket on the same port --------------------------------------------
-  net::awaitable<void> accept_loop() {
+  asio::awaitable<void> accept_loop() {
     for (;;) {
-      auto [error, socket] = co_await acceptor.async_accept(kNoThrow);
+      auto [error, socket] = co_await acceptor.async_accept(no_throw);
       if (error) co_return;
-      net::co_spawn(io, serve(std::move(socket)), net::detached);
+      asio::co_spawn(io, serve(std::move(socket)), asio::detached);
     }
   }
 
   // --- TLS front: handshake, then relay bytes both ways to the plain port ---------------------
-  net::awaitable<void> tls_accept_loop() {
+  asio::awaitable<void> tls_accept_loop() {
     for (;;) {
-      auto [error, socket] = co_await tls_acceptor.async_accept(kNoThrow);
+      auto [error, socket] = co_await tls_acceptor.async_accept(no_throw);
       if (error) co_return;
-      net::co_spawn(io, relay(std::move(socket)), net::detached);
+      asio::co_spawn(io, relay(std::move(socket)), asio::detached);
     }
   }
 
@@ -211,13 +211,13 @@ struct FakeSlack::Impl {
 
   // Whichever direction ends first closes both sockets, which ends the other.
   template <class From, class To>
-  static net::awaitable<void> pump(std::shared_ptr<SecureStream> secure, std::shared_ptr<tcp::socket> plain, From& from,
+  static asio::awaitable<void> pump(std::shared_ptr<SecureStream> secure, std::shared_ptr<tcp::socket> plain, From& from,
                                    To& to) {
     std::array<char, 16384> chunk;
     for (;;) {
-      const auto [read_error, read] = co_await from.async_read_some(net::buffer(chunk), kNoThrow);
+      const auto [read_error, read] = co_await from.async_read_some(asio::buffer(chunk), no_throw);
       if (read_error) break;
-      const auto [write_error, written] = co_await net::async_write(to, net::buffer(chunk.data(), read), kNoThrow);
+      const auto [write_error, written] = co_await asio::async_write(to, asio::buffer(chunk.data(), read), no_throw);
       if (write_error) break;
     }
     beast::error_code ignored;
@@ -225,10 +225,10 @@ struct FakeSlack::Impl {
     plain->close(ignored);
   }
 
-  net::awaitable<void> relay(tcp::socket socket) {
+  asio::awaitable<void> relay(tcp::socket socket) {
     auto secure = std::make_shared<SecureStream>(std::move(socket), *tls);
     beast::get_lowest_layer(*secure).expires_after(std::chrono::seconds(5));
-    const auto [handshake_error] = co_await secure->async_handshake(net::ssl::stream_base::server, kNoThrow);
+    const auto [handshake_error] = co_await secure->async_handshake(asio::ssl::stream_base::server, no_throw);
     {
       std::lock_guard lock(mutex);
       ++(handshake_error ? tls_failure_count : tls_handshake_count);
@@ -238,18 +238,18 @@ struct FakeSlack::Impl {
     beast::get_lowest_layer(*secure).expires_never();
     auto plain = std::make_shared<tcp::socket>(io);
     const auto [connect_error] =
-        co_await plain->async_connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), plain_port), kNoThrow);
+        co_await plain->async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), plain_port), no_throw);
     if (connect_error) co_return;
-    net::co_spawn(io, pump(secure, plain, *secure, *plain), net::detached);
-    net::co_spawn(io, pump(secure, plain, *plain, *secure), net::detached);
+    asio::co_spawn(io, pump(secure, plain, *secure, *plain), asio::detached);
+    asio::co_spawn(io, pump(secure, plain, *plain, *secure), asio::detached);
   }
 
-  net::awaitable<void> serve(tcp::socket socket) {
+  asio::awaitable<void> serve(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
     for (bool first = true;; first = false) {
       http::request<http::string_body> request;
-      const auto [error, read] = co_await http::async_read(stream, buffer, request, kNoThrow);
+      const auto [error, read] = co_await http::async_read(stream, buffer, request, no_throw);
       if (error) co_return;
       if (websocket::is_upgrade(request)) {
         co_await serve_websocket(std::move(stream), std::move(request));
@@ -266,10 +266,10 @@ struct FakeSlack::Impl {
       if (hold) {
         // Never answered: the client sees its request accepted and nothing more until it gives up.
         http::request<http::string_body> ignored;
-        co_await http::async_read(stream, buffer, ignored, kNoThrow);
+        co_await http::async_read(stream, buffer, ignored, no_throw);
         co_return;
       }
-      const auto [write_error, written] = co_await http::async_write(stream, response, kNoThrow);
+      const auto [write_error, written] = co_await http::async_write(stream, response, no_throw);
       if (write_error || !response.keep_alive()) co_return;
     }
   }
@@ -399,7 +399,7 @@ struct FakeSlack::Impl {
     return response;
   }
 
-  net::awaitable<void> serve_websocket(beast::tcp_stream stream, http::request<http::string_body> request) {
+  asio::awaitable<void> serve_websocket(beast::tcp_stream stream, http::request<http::string_body> request) {
     const std::string target(request.target());
     const auto ticket_at = target.find("ticket=");
     const auto ticket = ticket_at == std::string::npos ? "" : target.substr(ticket_at + 7, target.find('&', ticket_at) - ticket_at - 7);
@@ -412,7 +412,7 @@ struct FakeSlack::Impl {
         http::response<http::string_body> refused{http::status::unauthorized, 11};
         refused.body() = "invalid ticket";
         refused.prepare_payload();
-        co_await http::async_write(stream, refused, kNoThrow);
+        co_await http::async_write(stream, refused, no_throw);
         co_return;
       }
       found->second = true;  // single use
@@ -420,7 +420,7 @@ struct FakeSlack::Impl {
     stream.expires_never();
     auto connection = std::make_shared<Connection>(stream.release_socket());
     connection->id = ++next_connection;
-    const auto [accept_error] = co_await connection->ws.async_accept(request, kNoThrow);
+    const auto [accept_error] = co_await connection->ws.async_accept(request, no_throw);
     if (accept_error) co_return;
     bool too_many = false;
     {
@@ -452,7 +452,7 @@ struct FakeSlack::Impl {
     }
     beast::flat_buffer buffer;
     for (;;) {
-      const auto [error, bytes] = co_await connection->ws.async_read(buffer, kNoThrow);
+      const auto [error, bytes] = co_await connection->ws.async_read(buffer, no_throw);
       if (error) {
         std::lock_guard lock(mutex);
         if (error == websocket::error::closed) info(connection->id).closed_by_client = true;
@@ -491,9 +491,9 @@ struct FakeSlack::Impl {
 
 namespace {
 std::uint16_t listen_on_loopback(tcp::acceptor& acceptor) {
-  const tcp::endpoint endpoint(net::ip::make_address("127.0.0.1"), 0);
+  const tcp::endpoint endpoint(asio::ip::make_address("127.0.0.1"), 0);
   acceptor.open(endpoint.protocol());
-  acceptor.set_option(net::socket_base::reuse_address(true));
+  acceptor.set_option(asio::socket_base::reuse_address(true));
   acceptor.bind(endpoint);
   acceptor.listen();
   return acceptor.local_endpoint().port();
@@ -503,19 +503,19 @@ std::uint16_t listen_on_loopback(tcp::acceptor& acceptor) {
 FakeSlack::FakeSlack() : impl_(std::make_unique<Impl>()) {
   auto& impl = *impl_;
   impl.port = impl.plain_port = listen_on_loopback(impl.acceptor);
-  net::co_spawn(impl.io, impl.accept_loop(), net::detached);
+  asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
   impl.thread = std::thread([&impl] { impl.io.run(); });
 }
 
 FakeSlack::FakeSlack(const FakeSlackTls& tls) : impl_(std::make_unique<Impl>()) {
   auto& impl = *impl_;
-  impl.tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+  impl.tls = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_server);
   impl.tls->use_certificate_chain_file(tls.cert_file);
-  impl.tls->use_private_key_file(tls.key_file, net::ssl::context::pem);
+  impl.tls->use_private_key_file(tls.key_file, asio::ssl::context::pem);
   impl.plain_port = listen_on_loopback(impl.acceptor);
   impl.port = listen_on_loopback(impl.tls_acceptor);
-  net::co_spawn(impl.io, impl.accept_loop(), net::detached);
-  net::co_spawn(impl.io, impl.tls_accept_loop(), net::detached);
+  asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
+  asio::co_spawn(impl.io, impl.tls_accept_loop(), asio::detached);
   impl.thread = std::thread([&impl] { impl.io.run(); });
 }
 
@@ -556,7 +556,7 @@ void FakeSlack::script_refresh(std::chrono::milliseconds grace) {
     for (const auto* reason : {"warning", "refresh_requested"}) {
       impl->enqueue(connection, nlohmann::json({{"type", "disconnect"}, {"reason", reason}, {"debug_info", {{"host", "fake-1"}}}}).dump());
     }
-    auto timer = std::make_shared<net::steady_timer>(impl->io, grace);
+    auto timer = std::make_shared<asio::steady_timer>(impl->io, grace);
     timer->async_wait([impl, connection, timer](const beast::error_code& error) {
       if (error || !impl->open.contains(connection->id)) return;
       {

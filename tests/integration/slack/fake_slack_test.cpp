@@ -14,18 +14,18 @@
 
 using namespace katabot::test;
 using namespace std::chrono_literals;
-namespace net = boost::asio;
+namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 namespace websocket = beast::websocket;
-using tcp = net::ip::tcp;
+using tcp = asio::ip::tcp;
 
 namespace {
 
 std::string open_connection_url(std::uint16_t port) {
-  net::io_context io;
+  asio::io_context io;
   beast::tcp_stream stream(io);
-  stream.connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+  stream.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
   http::request<http::string_body> request{http::verb::post, "/api/apps.connections.open", 11};
   request.set(http::field::host, "127.0.0.1");
   request.set(http::field::authorization, "Bearer xapp-1-test");
@@ -38,12 +38,12 @@ std::string open_connection_url(std::uint16_t port) {
 }
 
 struct RawClient {
-  net::io_context io;
+  asio::io_context io;
   websocket::stream<tcp::socket> ws{io};
   beast::flat_buffer buffer;
 
   beast::error_code connect(std::uint16_t port, const std::string& url) {
-    ws.next_layer().connect(tcp::endpoint(net::ip::make_address("127.0.0.1"), port));
+    ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
     beast::error_code error;
     ws.handshake("127.0.0.1", url.substr(url.find("/link")), error);
     return error;
@@ -84,7 +84,7 @@ TEST_CASE("fake slack: unacked envelopes come again with retry_attempt+1", "[fak
   CHECK(frame["envelope_id"] == "env-1");
   CHECK(frame["retry_attempt"] == 1);
   CHECK(frame["retry_reason"] == "timeout");
-  client.ws.write(net::buffer(std::string(R"({"envelope_id":"env-1"})")));
+  client.ws.write(asio::buffer(std::string(R"({"envelope_id":"env-1"})")));
   REQUIRE(fake.wait_ack("env-1", deadline_in(2s)));
   // Acked: nothing more comes; a disconnect frame sent now is the next thing read.
   fake.send_disconnect("warning");

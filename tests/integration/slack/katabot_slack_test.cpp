@@ -22,8 +22,8 @@ using nlohmann::json;
 
 namespace {
 
-constexpr const char* kAppToken = "xapp-1-A1-1-binarysecretapp";
-constexpr const char* kBotToken = "xoxb-1-2-binarysecretbot";
+constexpr const char* test_app_token = "xapp-1-A1-1-binarysecretapp";
+constexpr const char* test_bot_token = "xoxb-1-2-binarysecretbot";
 
 class KatabotProcess {
  public:
@@ -54,8 +54,8 @@ class KatabotProcess {
       const int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
-      ::setenv("SLACK_APP_TOKEN", kAppToken, 1);
-      ::setenv("SLACK_BOT_TOKEN", kBotToken, 1);
+      ::setenv("SLACK_APP_TOKEN", test_app_token, 1);
+      ::setenv("SLACK_BOT_TOKEN", test_bot_token, 1);
       const std::string config_path = config.string();
       ::execl(KATABOT_BINARY, KATABOT_BINARY, "--config", config_path.c_str(), static_cast<char*>(nullptr));
       ::_exit(127);
@@ -213,7 +213,7 @@ TEST_CASE("katabot binary: commands, mentions, retries, bots and garbage over So
   KatabotProcess bot(fake);
   REQUIRE(fake.wait_hellos(1, deadline_in(10s)));
   REQUIRE(fake.wait_calls("auth.test", 1, deadline_in(5s)).size() == 1);
-  CHECK(fake.calls("apps.connections.open").at(0).authorization == std::string("Bearer ") + kAppToken);
+  CHECK(fake.calls("apps.connections.open").at(0).authorization == std::string("Bearer ") + test_app_token);
   const auto response_url = "http://127.0.0.1:" + std::to_string(fake.port()) + "/response/";
 
   // /kata meetings: a new asker, so the answer comes through response_url with their time zone.

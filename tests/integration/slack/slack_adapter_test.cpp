@@ -12,7 +12,7 @@ using nlohmann::json;
 
 namespace {
 
-const Labels kSlack = {{"platform", "slack"}};
+const Labels slack_labels = {{"platform", "slack"}};
 
 json mention(const std::string& text, const std::string& ts, const std::string& user = "U2") {
   return {{"type", "app_mention"}, {"channel", "C1"}, {"user", user}, {"text", text}, {"ts", ts}, {"event_ts", ts}};
@@ -46,7 +46,7 @@ struct Connected {
 };
 
 // The grace run() gives its children after a cancellation, plus scheduling slack on a busy machine.
-constexpr auto kPromptly = 400ms;
+constexpr auto promptly = 400ms;
 
 }  // namespace
 
@@ -54,13 +54,13 @@ TEST_CASE("slack: connects with the app token, identifies with the bot token, re
   Connected c;
   const auto opens = c.fake.calls("apps.connections.open");
   REQUIRE(opens.size() == 1);
-  CHECK(opens[0].authorization == std::string("Bearer ") + kAppToken);
+  CHECK(opens[0].authorization == std::string("Bearer ") + test_app_token);
   CHECK(opens[0].body.find("xapp-") == std::string::npos);  // only in the header
   const auto auth = c.fake.calls("auth.test");
-  CHECK(auth[0].authorization == std::string("Bearer ") + kBotToken);
+  CHECK(auth[0].authorization == std::string("Bearer ") + test_bot_token);
   CHECK(c.bot->adapter().bot_user_id() == "UBOT");
-  CHECK(c.bot->metric("katabot_last_connected_timestamp_seconds", kSlack) > 1.6e9);
-  CHECK(c.bot->metric("katabot_reconnects_total", kSlack) == 0);
+  CHECK(c.bot->metric("katabot_last_connected_timestamp_seconds", slack_labels) > 1.6e9);
+  CHECK(c.bot->metric("katabot_reconnects_total", slack_labels) == 0);
 }
 
 TEST_CASE("slack: /kata meetings answered through response_url first, then in the ack", "[slack]") {
@@ -99,7 +99,7 @@ TEST_CASE("slack: /kata meetings answered through response_url first, then in th
         std::string::npos);
   CHECK(c.fake.calls("users.info").size() == 1);
   CHECK(c.bot->wait_metric("katabot_acks_total", {}, 2, deadline_in(2s)));
-  CHECK(c.bot->wait_metric("katabot_messages_out_total", kSlack, 2, deadline_in(2s)));
+  CHECK(c.bot->wait_metric("katabot_messages_out_total", slack_labels, 2, deadline_in(2s)));
 }
 
 TEST_CASE("slack: a mention is answered in its thread with the mention removed", "[slack]") {
@@ -108,7 +108,7 @@ TEST_CASE("slack: a mention is answered in its thread with the mention removed",
   REQUIRE(c.fake.wait_ack("env-m1", deadline_in(3s)));
   const auto posts = c.fake.wait_calls("chat.postMessage", 1, deadline_in(3s));
   REQUIRE(posts.size() == 1);
-  CHECK(posts[0].authorization == std::string("Bearer ") + kBotToken);
+  CHECK(posts[0].authorization == std::string("Bearer ") + test_bot_token);
   CHECK(posts[0].content_type.find("application/json") != std::string::npos);
   const auto body = posts[0].json();
   CHECK(body["channel"] == "C1");
@@ -228,7 +228,7 @@ TEST_CASE("slack: warning then refresh_requested opens the new connection before
   CHECK(c.fake.calls("apps.connections.open").size() == 2);  // a fresh URL for the new connection
   CHECK(c.fake.tickets_rejected() == 0);
   CHECK(c.bot->ready());
-  CHECK(c.bot->wait_metric("katabot_reconnects_total", kSlack, 1, deadline_in(2s)));
+  CHECK(c.bot->wait_metric("katabot_reconnects_total", slack_labels, 1, deadline_in(2s)));
   // Still answering, on the new connection.
   c.fake.send_envelope(event_envelope("env-after-refresh", "EvAR", mention("<@UBOT> conduct", "1700.0600")));
   const auto ack = c.fake.wait_ack("env-after-refresh", deadline_in(3s));
@@ -274,7 +274,7 @@ TEST_CASE("slack: a dropped socket is reconnected within a second", "[slack]") {
   REQUIRE(c.fake.wait_hellos(2, deadline_in(5s)));
   CHECK(std::chrono::steady_clock::now() - dropped < 1500ms);
   CHECK(c.bot->wait_ready(deadline_in(2s)));
-  CHECK(c.bot->metric("katabot_reconnects_total", kSlack) == 1);
+  CHECK(c.bot->metric("katabot_reconnects_total", slack_labels) == 1);
 }
 
 TEST_CASE("slack: a silent socket (no frames, no pongs) is abandoned and replaced", "[slack]") {
@@ -314,8 +314,8 @@ TEST_CASE("slack: 429 on chat.postMessage waits Retry-After, then posts once", "
   const auto posts = c.fake.wait_calls("chat.postMessage", 2, deadline_in(5s));
   REQUIRE(posts.size() == 2);  // the refused one and the retry
   CHECK(std::chrono::steady_clock::now() - sent >= 1s);
-  CHECK(c.bot->metric("katabot_rate_limit_waits_total", kSlack) == 1);
-  CHECK(c.bot->wait_metric("katabot_messages_out_total", kSlack, 1, deadline_in(2s)));
+  CHECK(c.bot->metric("katabot_rate_limit_waits_total", slack_labels) == 1);
+  CHECK(c.bot->wait_metric("katabot_messages_out_total", slack_labels, 1, deadline_in(2s)));
 }
 
 TEST_CASE("slack: posts to one channel are paced, reminders report ok", "[slack]") {
@@ -379,18 +379,18 @@ TEST_CASE("slack: a failed post reports false", "[slack]") {
 
 TEST_CASE("slack: acks leave within microseconds of the frame", "[slack][latency]") {
   Connected c;
-  constexpr int kEnvelopes = 300;
-  for (int i = 0; i < kEnvelopes; ++i) {
+  constexpr int envelopes = 300;
+  for (int i = 0; i < envelopes; ++i) {
     auto event = channel_message("nothing to see " + std::to_string(i), "1800." + std::to_string(i));
     c.fake.send_envelope(event_envelope("env-lat" + std::to_string(i), "EvLat" + std::to_string(i), event));
   }
-  REQUIRE(c.fake.wait_ack("env-lat" + std::to_string(kEnvelopes - 1), deadline_in(5s)));
+  REQUIRE(c.fake.wait_ack("env-lat" + std::to_string(envelopes - 1), deadline_in(5s)));
   // The fake may read the last ack before the adapter's write completion recorded it.
   auto latency = c.bot->on_io([&] { return c.bot->adapter().ack_latency(); });
-  for (const auto deadline = deadline_in(2s); latency.samples < kEnvelopes && std::chrono::steady_clock::now() < deadline;) {
+  for (const auto deadline = deadline_in(2s); latency.samples < envelopes && std::chrono::steady_clock::now() < deadline;) {
     latency = c.bot->on_io([&] { return c.bot->adapter().ack_latency(); });
   }
-  CHECK(latency.samples >= kEnvelopes);
+  CHECK(latency.samples >= envelopes);
   std::cout << "ack latency over " << latency.samples << " acks: p50 "
             << std::chrono::duration<double, std::micro>(latency.p50).count() << " us, p99 "
             << std::chrono::duration<double, std::micro>(latency.p99).count() << " us, max "
@@ -484,7 +484,7 @@ TEST_CASE("slack run: stop waits for an answer in flight, cancellation ends a ha
   CHECK_FALSE(c.bot->wait_finished(deadline_in(300ms)));  // the answer is still on its way
   const auto cancelled = std::chrono::steady_clock::now();
   CHECK(c.bot->cancel(deadline_in(2s)));
-  CHECK(std::chrono::steady_clock::now() - cancelled < kPromptly);
+  CHECK(std::chrono::steady_clock::now() - cancelled < promptly);
 }
 
 TEST_CASE("slack run: cancellation ends a 30 s Retry-After wait at once", "[slack][stop]") {
@@ -493,7 +493,7 @@ TEST_CASE("slack run: cancellation ends a 30 s Retry-After wait at once", "[slac
   c.ask("429");
   const auto cancelled = std::chrono::steady_clock::now();
   CHECK(c.bot->cancel(deadline_in(2s)));
-  CHECK(std::chrono::steady_clock::now() - cancelled < kPromptly);
+  CHECK(std::chrono::steady_clock::now() - cancelled < promptly);
   CHECK(c.fake.calls("chat.postMessage").size() == 1);
 }
 
@@ -501,7 +501,7 @@ TEST_CASE("slack run: cancelled while connected and idle, it returns at once", "
   Connected c;
   const auto cancelled = std::chrono::steady_clock::now();
   CHECK(c.bot->cancel(deadline_in(2s)));
-  CHECK(std::chrono::steady_clock::now() - cancelled < kPromptly);
+  CHECK(std::chrono::steady_clock::now() - cancelled < promptly);
 }
 
 TEST_CASE("slack run: stop while reconnecting after a 30 s Retry-After returns at once", "[slack][stop]") {
@@ -511,5 +511,5 @@ TEST_CASE("slack run: stop while reconnecting after a 30 s Retry-After returns a
   REQUIRE(fake.wait_calls("apps.connections.open", 1, deadline_in(3s)).size() == 1);
   const auto asked = std::chrono::steady_clock::now();
   CHECK(bot.stop(deadline_in(2s)));
-  CHECK(std::chrono::steady_clock::now() - asked < kPromptly);
+  CHECK(std::chrono::steady_clock::now() - asked < promptly);
 }
