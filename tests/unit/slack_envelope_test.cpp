@@ -34,7 +34,7 @@ TEST_CASE("slack envelope: envelopes keep their id, flags and payload", "[slack]
   CHECK(envelope.envelope_id == "e-1");
   CHECK(envelope.type == EnvelopeType::slash_commands);
   CHECK(envelope.accepts_response_payload);
-  const auto command = parse_slash_command(envelope.payload);
+  const auto command = parse_slash_command(envelope.payload());
   REQUIRE(command);
   CHECK(command->text == "meetings");
   CHECK(command->channel_id == "C1");
@@ -44,7 +44,7 @@ TEST_CASE("slack envelope: envelopes keep their id, flags and payload", "[slack]
       R"({"envelope_id":"e-2","type":"events_api","accepts_response_payload":false,"retry_attempt":2,"retry_reason":"timeout","payload":{"type":"event_callback","event_id":"Ev9","event":{"type":"app_mention","channel":"C1","user":"U2","text":"<@UBOT> when is the next meeting?","ts":"1.2","thread_ts":"1.0"}}})");
   REQUIRE(std::holds_alternative<Envelope>(event_frame));
   CHECK(std::get<Envelope>(event_frame).retry_attempt == 2);
-  const auto event = parse_chat_event(std::get<Envelope>(event_frame).payload);
+  const auto event = parse_chat_event(std::get<Envelope>(event_frame).payload());
   REQUIRE(event);
   CHECK(event->event_id == "Ev9");
   CHECK(event->type == "app_mention");
@@ -133,8 +133,8 @@ TEST_CASE("slack envelope: mangled frames never throw, and an envelope id is alw
     if (const auto* envelope = std::get_if<Envelope>(&frame)) {
       ++envelopes;
       CHECK(envelope->envelope_id == sent_id);
-      CHECK_NOTHROW(parse_chat_event(envelope->payload));
-      CHECK_NOTHROW(parse_slash_command(envelope->payload));
+      CHECK_NOTHROW(parse_chat_event(envelope->payload()));
+      CHECK_NOTHROW(parse_slash_command(envelope->payload()));
     } else if (const auto* dropped = std::get_if<Dropped>(&frame)) {
       ++dropped_frames;
       CHECK(dropped->envelope_id == sent_id.value_or(""));
