@@ -30,7 +30,10 @@ struct Envelope {
   EnvelopeType type = EnvelopeType::events_api;
   bool accepts_response_payload = false;
   int retry_attempt = 0;
-  nlohmann::json payload;  // an object
+  // The payload's JSON text, an object, checked when the frame was read. It becomes a tree only
+  // for an envelope the bot acts on, after the ack: the ack never waits for the payload.
+  std::string payload_text;
+  nlohmann::json payload() const;
 };
 
 // A frame we do not act on. If it still carried an envelope_id, it is acknowledged anyway so that

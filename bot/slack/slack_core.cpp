@@ -230,7 +230,7 @@ void SlackCore::on_envelope(LinkId link, const Envelope& envelope, SteadyTime re
 }
 
 void SlackCore::on_slash_command(LinkId link, const Envelope& envelope, SteadyTime received, Actions& actions) {
-  const auto command = parse_slash_command(envelope.payload);
+  const auto command = parse_slash_command(envelope.payload());
   if (!command || !dedupe_.first_delivery({"envelope:" + envelope.envelope_id})) {
     if (command) metrics_.increment("katabot_slack_retries_dropped_total");
     write_ack(link, envelope.envelope_id, nullptr, received, actions);
@@ -267,7 +267,7 @@ void SlackCore::on_slash_command(LinkId link, const Envelope& envelope, SteadyTi
 }
 
 void SlackCore::on_event(const Envelope& envelope, Actions& actions) {
-  const auto event = parse_chat_event(envelope.payload);
+  const auto event = parse_chat_event(envelope.payload());
   if (!event) {
     spdlog::debug("slack: dropped an event without the fields of a message");
     return;

@@ -179,7 +179,7 @@ void slack_envelope_to_ack_and_event(benchmark::State& state) {
       break;
     }
     benchmark::DoNotOptimize(slack::make_ack(envelope->envelope_id));
-    const auto event = slack::parse_chat_event(envelope->payload);
+    const auto event = slack::parse_chat_event(envelope->payload());
     if (!event) {
       state.SkipWithError("no chat event in the envelope");
       break;

@@ -30,8 +30,8 @@ void acknowledge(const std::string& envelope_id) {
 }
 
 void handle_payload(const Envelope& envelope) {
-  if (const auto command = parse_slash_command(envelope.payload)) (void)decode_entities(command->text);
-  if (const auto event = parse_chat_event(envelope.payload)) {
+  if (const auto command = parse_slash_command(envelope.payload())) (void)decode_entities(command->text);
+  if (const auto event = parse_chat_event(envelope.payload())) {
     (void)remove_mention(decode_entities(event->text), event->user);
     (void)event->reply_thread();
   }
@@ -68,7 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       FUZZ_REQUIRE(acks <= 1);
       if (acks == 1) acknowledge(dropped->envelope_id);
     } else if (const auto* envelope = std::get_if<Envelope>(&frame)) {
-      FUZZ_REQUIRE(!envelope->envelope_id.empty() && envelope->payload.is_object());
+      FUZZ_REQUIRE(!envelope->envelope_id.empty() && envelope->payload().is_object());
       const auto acks = dispatches(session.handle({SessionEventType::envelope, link}));
       FUZZ_REQUIRE(acks <= 1);
       if (acks == 1) {

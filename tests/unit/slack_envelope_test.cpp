@@ -1,4 +1,6 @@
 #include <optional>
+#include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
@@ -34,7 +36,7 @@ TEST_CASE("slack envelope: envelopes keep their id, flags and payload", "[slack]
   CHECK(envelope.envelope_id == "e-1");
   CHECK(envelope.type == EnvelopeType::slash_commands);
   CHECK(envelope.accepts_response_payload);
-  const auto command = parse_slash_command(envelope.payload);
+  const auto command = parse_slash_command(envelope.payload());
   REQUIRE(command);
   CHECK(command->text == "meetings");
   CHECK(command->channel_id == "C1");
@@ -44,7 +46,7 @@ TEST_CASE("slack envelope: envelopes keep their id, flags and payload", "[slack]
       R"({"envelope_id":"e-2","type":"events_api","accepts_response_payload":false,"retry_attempt":2,"retry_reason":"timeout","payload":{"type":"event_callback","event_id":"Ev9","event":{"type":"app_mention","channel":"C1","user":"U2","text":"<@UBOT> when is the next meeting?","ts":"1.2","thread_ts":"1.0"}}})");
   REQUIRE(std::holds_alternative<Envelope>(event_frame));
   CHECK(std::get<Envelope>(event_frame).retry_attempt == 2);
-  const auto event = parse_chat_event(std::get<Envelope>(event_frame).payload);
+  const auto event = parse_chat_event(std::get<Envelope>(event_frame).payload());
   REQUIRE(event);
   CHECK(event->event_id == "Ev9");
   CHECK(event->type == "app_mention");
@@ -133,8 +135,8 @@ TEST_CASE("slack envelope: mangled frames never throw, and an envelope id is alw
     if (const auto* envelope = std::get_if<Envelope>(&frame)) {
       ++envelopes;
       CHECK(envelope->envelope_id == sent_id);
-      CHECK_NOTHROW(parse_chat_event(envelope->payload));
-      CHECK_NOTHROW(parse_slash_command(envelope->payload));
+      CHECK_NOTHROW(parse_chat_event(envelope->payload()));
+      CHECK_NOTHROW(parse_slash_command(envelope->payload()));
     } else if (const auto* dropped = std::get_if<Dropped>(&frame)) {
       ++dropped_frames;
       CHECK(dropped->envelope_id == sent_id.value_or(""));
@@ -164,4 +166,69 @@ TEST_CASE("slack json fields: null, wrong types and non-objects read as absent",
     CHECK_FALSE(true_field(not_an_object, "ok"));
     CHECK(object_field(not_an_object, "user") == nullptr);
   }
+}
+
+namespace {
+
+// A frame is read as JSON exactly when nlohmann reads it so: parse_frame no longer builds the tree
+// itself, and a frame it wrongly accepted would be acked with a payload nobody can read.
+bool read_as_json(const std::string& text) {
+  const auto frame = parse_frame(text);
+  const auto* dropped = std::get_if<Dropped>(&frame);
+  return dropped == nullptr || !dropped->reason.starts_with("not JSON");
+}
+
+std::string envelope_with(const std::string& value) {
+  return R"({"envelope_id":"e-1","type":"events_api","payload":{"x":)" + value + "}}";
+}
+
+}  // namespace
+
+TEST_CASE("slack envelope: frames are JSON exactly when nlohmann says so", "[slack][envelope]") {
+  const std::vector<std::string> values = {
+      R"("\ud83d\ude00")", R"("\ud83d")", R"("\ude00")", R"("\ud83d\u0041")", R"("\uD83D\uDE00")", R"("\u00e9\/\b\f\n\r\t")",
+      R"("\x")", R"("\u12")", "\"\xC3\xA9\"", "\"\xF0\x9F\x98\x80\"", "\"\xC0\x80\"", "\"\xE0\x80\x80\"",
+      "\"\xED\xA0\x80\"", "\"\xF4\x90\x80\x80\"", "\"\xF5\x80\x80\x80\"", "\"\xC3\"", "\"\x7f\"", "\"\x01\"",
+      std::string("\"a\0b\"", 5), "0", "-0", "01", "1.", ".5", "-", "1E+2", "1e", "2.5e-3", "1e400", "-1e400",
+      "1e-400", std::string(400, '9'), "123456789012345678901234567890", "true", "tru", "nul", "[1,]", "[1 2]",
+      "[]", "{}", R"({"a":1,})", R"({"a" 1})", R"({1:2})", "[[[[]]]]",
+  };
+  for (const auto& value : values) {
+    const auto text = envelope_with(value);
+    INFO(text);
+    CHECK(read_as_json(text) == !nlohmann::json::parse(text, nullptr, false).is_discarded());
+  }
+  for (const std::string text : {"\xEF\xBB\xBF{\"type\":\"hello\"}", "{} x", "{} \r\n\t", "", " ", "{\"a\":1}{}"}) {
+    INFO(text);
+    CHECK(read_as_json(text) == !nlohmann::json::parse(text, nullptr, false).is_discarded());
+  }
+}
+
+TEST_CASE("slack envelope: nesting is bounded, and the payload reads back as sent", "[slack][envelope]") {
+  const auto nested = [](int depth) { return std::string(depth, '[') + std::string(depth, ']'); };
+  // The frame object and the payload are two levels of the 128.
+  CHECK(std::holds_alternative<Envelope>(parse_frame(envelope_with(nested(126)))));
+  const auto too_deep = parse_frame(envelope_with(nested(127)));
+  REQUIRE(std::holds_alternative<Dropped>(too_deep));
+  CHECK(std::get<Dropped>(too_deep).reason == "not JSON (or nested deeper than 128)");
+  CHECK(std::holds_alternative<Dropped>(parse_frame(envelope_with(nested(500000)))));
+
+  const std::string text =
+      R"({"envelope_id":"e\u002d7","type":"events_api","retry_attempt":3,"accepts_response_payload":true,"payload":{"event":{"text":"caf\u00e9 \"q\"","n":[1,2.5,null]}}})";
+  const auto frame = parse_frame(text);
+  REQUIRE(std::holds_alternative<Envelope>(frame));
+  const auto& envelope = std::get<Envelope>(frame);
+  CHECK(envelope.envelope_id == "e-7");
+  CHECK(envelope.retry_attempt == 3);
+  CHECK(envelope.accepts_response_payload);
+  CHECK(envelope.payload() == nlohmann::json::parse(text)["payload"]);
+}
+
+TEST_CASE("slack envelope: an ack escapes an id that needs it", "[slack][envelope]") {
+  for (const std::string id : {"a\"b", "back\\slash", "line\nbreak", "tab\there", "caf\xC3\xA9", "x</y>"}) {
+    INFO(id);
+    const auto ack = nlohmann::json::parse(make_ack(id));
+    CHECK(ack == nlohmann::json{{"envelope_id", id}});
+  }
+  CHECK(make_ack("1a2B-c_d.e") == R"({"envelope_id":"1a2B-c_d.e"})");
 }
