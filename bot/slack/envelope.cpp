@@ -38,13 +38,13 @@ struct TopLevelFields {
 // of its payload. Nesting is bounded because the walk is recursive.
 class FrameScanner {
  public:
-  static constexpr int kMaxDepth = 128;
+  static constexpr int max_depth = 128;
 
   explicit FrameScanner(std::string_view text) : text_(text) {
     if (text_.substr(0, 3) == "\xEF\xBB\xBF") at_ = 3;  // nlohmann skips a UTF-8 byte order mark
   }
 
-  // nullopt when the text is not JSON (or nests deeper than kMaxDepth).
+  // nullopt when the text is not JSON (or nests deeper than max_depth).
   std::optional<TopLevelFields> scan() {
     TopLevelFields fields;
     skip_whitespace();
@@ -84,7 +84,7 @@ class FrameScanner {
 
   // `fields` is set for the top-level object only.
   bool object(int depth, TopLevelFields* fields) {
-    if (depth >= kMaxDepth) return false;
+    if (depth >= max_depth) return false;
     ++at_;  // '{'
     skip_whitespace();
     if (peek() == '}') return ++at_, true;
@@ -116,7 +116,7 @@ class FrameScanner {
   }
 
   bool array(int depth) {
-    if (depth >= kMaxDepth) return false;
+    if (depth >= max_depth) return false;
     ++at_;  // '['
     skip_whitespace();
     if (peek() == ']') return ++at_, true;
@@ -142,7 +142,7 @@ class FrameScanner {
   }
 
   // Without an exponent, a number needs more than 300 digits to overflow a double.
-  static constexpr std::size_t kLongestFiniteDigits = 300;
+  static constexpr std::size_t longest_finite_digits = 300;
 
   bool number() {
     const auto start = at_;
@@ -163,7 +163,7 @@ class FrameScanner {
       if (peek() == '+' || peek() == '-') ++at_;
       if (!digits()) return false;
     }
-    return (!exponent && at_ - start < kLongestFiniteDigits) || finite(text_.substr(start, at_ - start));
+    return (!exponent && at_ - start < longest_finite_digits) || finite(text_.substr(start, at_ - start));
   }
 
   // nlohmann rejects a number that overflows a double ("number overflow"). strtod reads '.' as the
@@ -305,7 +305,7 @@ std::string_view to_string(DisconnectReason reason) {
 
 Frame parse_frame(std::string_view text) {
   const auto fields = FrameScanner(text).scan();
-  if (!fields) return Dropped{"not JSON (or nested deeper than " + std::to_string(FrameScanner::kMaxDepth) + ")", {}};
+  if (!fields) return Dropped{"not JSON (or nested deeper than " + std::to_string(FrameScanner::max_depth) + ")", {}};
   if (!fields->is_object) return Dropped{"not a JSON object", {}};
   const auto type = json_string(fields->type);
   if (type == "hello" || type == "disconnect") return control_frame(text, type);
