@@ -52,8 +52,8 @@ Watchdog::~Watchdog() {
   timer_.cancel();
 }
 
-asio::awaitable<std::optional<ConnectError>> connect_tcp(tcp::socket& socket, const std::string& host,
-                                                         const std::string& port, const ConnectTimeouts& timeouts) {
+asio::awaitable<std::optional<ConnectError>> connect_tcp(tcp::socket& socket, std::string host, std::string port,
+                                                         ConnectTimeouts timeouts) {
   tcp::resolver::results_type endpoints;
   error_code not_literal;
   const auto literal = asio::ip::make_address(host, not_literal);

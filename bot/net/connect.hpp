@@ -56,10 +56,11 @@ class Watchdog {
   std::shared_ptr<Shared> shared_;
 };
 
-// Resolves `host` and connects `socket` to it, each step within its timeout.
-boost::asio::awaitable<std::optional<ConnectError>> connect_tcp(boost::asio::ip::tcp::socket& socket,
-                                                                const std::string& host, const std::string& port,
-                                                                const ConnectTimeouts& timeouts);
+// Resolves `host` and connects `socket` to it, each step within its timeout. The coroutines here
+// take their strings by value: a caller that spawns one instead of awaiting it at once (a test, a
+// background probe) must not leave it reading a temporary that is gone.
+boost::asio::awaitable<std::optional<ConnectError>> connect_tcp(boost::asio::ip::tcp::socket& socket, std::string host,
+                                                                std::string port, ConnectTimeouts timeouts);
 
 // Prepares a client handshake with `host`: SNI for a name (RFC 6066 allows no address there) and
 // the certificate check against the name or the address.
@@ -69,8 +70,7 @@ boost::system::error_code expect_peer(ssl_st* ssl, const std::string& host);
 // `timeout`; `socket` is the stream's lowest layer.
 template <class TlsStream>
 boost::asio::awaitable<boost::system::error_code> handshake_tls(TlsStream& stream, boost::asio::ip::tcp::socket& socket,
-                                                               const std::string& host,
-                                                               std::chrono::milliseconds timeout) {
+                                                               std::string host, std::chrono::milliseconds timeout) {
   if (auto error = expect_peer(stream.native_handle(), host)) co_return error;
   Watchdog watchdog(socket, timeout);
   const auto [error] = co_await stream.async_handshake(boost::asio::ssl::stream_base::client,
@@ -81,8 +81,8 @@ boost::asio::awaitable<boost::system::error_code> handshake_tls(TlsStream& strea
 // connect_tcp, then handshake_tls: the whole way to a verified TLS peer.
 template <class TlsStream>
 boost::asio::awaitable<std::optional<ConnectError>> connect_tls(TlsStream& stream, boost::asio::ip::tcp::socket& socket,
-                                                                const std::string& host, const std::string& port,
-                                                                const ConnectTimeouts& timeouts) {
+                                                                std::string host, std::string port,
+                                                                ConnectTimeouts timeouts) {
   if (auto failure = co_await connect_tcp(socket, host, port, timeouts)) co_return failure;
   if (auto error = co_await handshake_tls(stream, socket, host, timeouts.handshake)) {
     co_return ConnectError{error, ConnectStep::tls};
