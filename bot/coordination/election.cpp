@@ -132,6 +132,10 @@ void Election::on_verify(const RangeResult& result, time_point now) {
   }
 }
 
+void Election::on_fenced(std::int64_t epoch) {
+  if (role_ == Role::leader && epoch == epoch_) step_down(LossReason::deposed);
+}
+
 void Election::on_revoked() {
   in_flight_ = false;
   if (!revokes_.empty()) revokes_.erase(revokes_.begin());

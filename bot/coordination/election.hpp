@@ -71,6 +71,9 @@ class Election {
   void on_lease_not_found(time_point now);
   // No answer from any endpoint (or one we could not read); try again after `retry_after`.
   void on_failed(Request request, time_point now, std::chrono::milliseconds retry_after);
+  // A fenced write (a txn comparing the leader key's create revision with `epoch`) failed only on
+  // that compare: someone else leads now. Ignored unless we still lead with that epoch.
+  void on_fenced(std::int64_t epoch);
   // A watch saw the leader key deleted: look again now instead of at the next poll.
   void on_leader_key_deleted(time_point now);
   // Shutdown: step down if leading, revoke the lease (so a follower takes over without waiting

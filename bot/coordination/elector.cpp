@@ -214,4 +214,13 @@ bool Elector::may_act() const {
   return state_->election.may_act(Clock::now());
 }
 
+void Elector::report_fenced(std::int64_t epoch) {
+  if (state_->standalone) return;
+  state_->election.on_fenced(epoch);
+  state_->dispatch();
+  state_->wake.cancel();
+}
+
+EtcdClient* Elector::client() const { return state_->client.get(); }
+
 }  // namespace katabot::coordination

@@ -26,6 +26,8 @@ struct ElectorEvents {
   std::function<void(std::int64_t epoch, LossReason reason)> leadership_lost;
 };
 
+class EtcdClient;
+
 class Elector {
  public:
   Elector(boost::asio::any_io_executor executor, const CoordinationConfig& config, ElectorEvents events);
@@ -44,6 +46,12 @@ class Elector {
   std::string identity() const;
   // Leader-only effects may start now (leading, and the lease safely ahead); check right before each.
   bool may_act() const;
+  // A fenced etcd write of leader work failed on the leader compare for `epoch`: step down now
+  // (reason deposed) instead of at the next verify.
+  void report_fenced(std::int64_t epoch);
+  // The elector's etcd client, for the other users of etcd (reminder claims, event dedupe); null
+  // with backend none.
+  EtcdClient* client() const;
 
  private:
   struct State;

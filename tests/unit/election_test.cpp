@@ -177,6 +177,24 @@ TEST_CASE("the leader key gone or held by another lease: deposed", "[election]")
   }
 }
 
+TEST_CASE("a fenced write failing on the leader compare deposes the leader of that epoch only", "[election]") {
+  Rig rig;
+  rig.grant();
+  rig.win(42);
+  rig.election.take_changes();
+  rig.election.on_fenced(41);  // a claim of an earlier term, answered late
+  CHECK(rig.election.role() == Role::leader);
+  CHECK(rig.election.take_changes().empty());
+  rig.election.on_fenced(42);
+  const auto changes = rig.election.take_changes();
+  REQUIRE(changes.size() == 1);
+  CHECK_FALSE(changes[0].became_leader);
+  CHECK(changes[0].reason == LossReason::deposed);
+  CHECK(changes[0].epoch == 42);
+  CHECK_FALSE(rig.election.may_act(rig.now));
+  CHECK(rig.next() == Request::revoke);
+}
+
 TEST_CASE("a lease etcd no longer knows (404) ends leadership", "[election]") {
   Rig rig;
   rig.grant();
