@@ -64,8 +64,7 @@ certificates)
   allowed_cn=$(unit_environment "$ha/etcd-member.conf" ETCD_PEER_CERT_ALLOWED_CN)
   for host in "${members[@]}"; do
     dir=$work/ca/$host
-    for file in "$(unit_environment "$ha/etcd-member.conf" ETCD_CERT_FILE)" "$(unit_environment "$ha/etcd-member.conf" ETCD_PEER_CERT_FILE)" \
-                "$(unit_environment "$ha/etcd-member.conf" ETCD_TRUSTED_CA_FILE)" "$(unit_environment "$ha/etcd-member.conf" ETCD_PEER_KEY_FILE)"; do
+    for file in $(sed -n 's/^Environment=ETCD_[A-Z_]*_FILE=//p' "$ha/etcd-member.conf"); do
       [[ -f $dir/$(basename "$file") ]] || fail "etcd-member.conf names $file, which make-certs.sh does not make for $host"
     done
     for cert in server peer; do
@@ -148,6 +147,7 @@ kubernetes)
   [[ $status -eq 0 ]] || fail "kubernetes_check.py"
   ;;
 etcd_tls)
+  [[ -x $etcd_probe ]] || { echo "etcd_tls needs the ha_etcd_probe binary as its fourth argument"; exit 2; }
   for tool in etcd etcdctl curl python3; do
     command -v $tool >/dev/null || skip "$tool is not installed: etcd is not started with etcd-member.conf"
   done
