@@ -37,6 +37,8 @@ test_packages=(
   clang-14                    # libFuzzer targets (tests/fuzz; libclang-rt-14-dev comes with it)
   etcd-server etcd-client     # a real 3-member etcd cluster for the coordination tests (tests/integration/etcd)
   libbenchmark-dev            # Google Benchmark for tests/bench/micro_bench
+  python3-yaml                # parses the deploy/ha Kubernetes manifests (tests/integration/deploy)
+  systemd                     # systemd-analyze verifies the deploy/ha units
 )
 wanted=("${build_packages[@]}")
 if $with_tests; then wanted+=("${test_packages[@]}"); fi
