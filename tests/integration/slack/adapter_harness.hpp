@@ -16,9 +16,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "bot/config.hpp"
 #include "bot/metrics.hpp"
 #include "bot/slack/slack_adapter.hpp"
 #include "fake_slack.hpp"
+
+namespace katabot::coordination {
+class EtcdClient;
+}
 
 namespace katabot::test {
 
@@ -30,6 +35,8 @@ SlackTimings fast_timings();
 class AdapterHarness {
  public:
   explicit AdapterHarness(FakeSlack& fake, SlackTimings timings = fast_timings());
+  // One replica of several: events are claimed in the etcd `replicas` points at.
+  AdapterHarness(FakeSlack& fake, const CoordinationConfig& replicas, SlackTimings timings = fast_timings());
   ~AdapterHarness();
 
   // Runs `function` on the adapter's thread and returns its result.
@@ -64,11 +71,13 @@ class AdapterHarness {
 
  private:
   std::optional<Reply> answer(const Inbound& inbound);
+  void start();  // run() on the adapter's own thread
 
   boost::asio::io_context io_;
   boost::asio::cancellation_signal cancel_run_;
   Metrics metrics_;
   SystemClock clock_;
+  std::unique_ptr<coordination::EtcdClient> etcd_;  // outlives the adapter that claims through it
   std::unique_ptr<SlackAdapter> adapter_;
   std::mutex mutex_;
   std::condition_variable changed_;
