@@ -43,8 +43,7 @@ const Labels slack_labels = {{"platform", "slack"}};
 // After run() is cancelled, what its children get to notice it and end.
 constexpr std::chrono::milliseconds cancel_grace{100};
 constexpr std::size_t max_unsettled_keys = 1000;
-// How far back a reminder is looked for before it is posted: it may have gone out just before a
-// crash that lost its ledger record.
+// How far back a reminder whose last try ended ambiguously is looked for before it is tried again.
 constexpr auto reminder_lookback = std::chrono::hours(24);
 
 asio::awaitable<bool> cancelled_now() {
@@ -398,9 +397,10 @@ asio::awaitable<PostOutcome> SlackAdapter::post(std::string channel, Reply reply
   if (once.key.empty()) {
     once.key = "post:" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-" +
                std::to_string(++driver->posts);
-  } else {
-    once.look_first = true;
-    once.must_look_first = driver->unsettled_keys.contains(once.key);
+  } else if (driver->unsettled_keys.contains(once.key)) {
+    // An earlier try of this key may have posted. A first try is not looked up here: the scheduler
+    // has just asked find_posted (one read of the history per reminder, not two).
+    once.must_look_first = true;
     once.since = std::chrono::system_clock::now() - reminder_lookback;
   }
   const auto key = once.key;

@@ -118,6 +118,15 @@ std::future<PostOutcome> AdapterHarness::post_outcome(std::string channel, Reply
   return result;
 }
 
+bool AdapterHarness::find_posted(std::string channel, std::string key, std::chrono::system_clock::time_point since) {
+  std::promise<bool> found;
+  boost::asio::post(io_, [&] {
+    boost::asio::co_spawn(io_, adapter_->find_posted(std::move(channel), std::move(key), since),
+                          [&found](std::exception_ptr failure, bool value) { found.set_value(!failure && value); });
+  });
+  return found.get_future().get();
+}
+
 bool AdapterHarness::cancel(Deadline deadline) {
   boost::asio::post(io_, [this] { cancel_run_.emit(boost::asio::cancellation_type::terminal); });
   return wait_finished(deadline);

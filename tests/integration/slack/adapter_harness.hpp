@@ -51,6 +51,8 @@ class AdapterHarness {
   // SlackAdapter::post on the adapter's thread: delivered or not, and what became of it.
   std::future<bool> post(std::string channel, Reply reply);
   std::future<PostOutcome> post_outcome(std::string channel, Reply reply);
+  // SlackAdapter::find_posted on the adapter's thread (what the scheduler asks before a reminder's first post).
+  bool find_posted(std::string channel, std::string key, std::chrono::system_clock::time_point since);
   // Terminal cancellation of run() (what the app does when stop() was not enough); true if run()
   // returned before the deadline.
   bool cancel(Deadline deadline);
