@@ -335,11 +335,21 @@ TEST_CASE("slack core: ack latency is the time from frame read to ack written", 
   CHECK(s.metrics.value("katabot_slack_ack_latency_seconds", {{"quantile", "0.5"}}) > 0);
 }
 
+namespace {
+
+// One replica of several: events are claimed across replicas before they are answered.
+struct Replica : Stepper {
+  Replica() {
+    core.share_event_dedupe();
+    connect();
+  }
+};
+
+}  // namespace
+
 TEST_CASE("slack core: with replicas an event is claimed before the router sees it, a claim elsewhere drops it",
           "[slack][core][event_claims]") {
-  Stepper s;
-  s.core.share_event_dedupe();
-  s.connect();
+  Replica s;
   auto actions = s.frame(1, event("env-1", "Ev1", mention("<@UBOT> conduct", "1700.1")));
   REQUIRE(Stepper::types(actions) == std::vector{CoreActionType::write, CoreActionType::claim_event});
   CHECK(actions[1].text == "Ev1");
@@ -364,9 +374,7 @@ TEST_CASE("slack core: with replicas an event is claimed before the router sees 
 }
 
 TEST_CASE("slack core: a retry this replica saw is dropped without asking etcd", "[slack][core][event_claims]") {
-  Stepper s;
-  s.core.share_event_dedupe();
-  s.connect();
+  Replica s;
   s.frame(1, event("env-1", "Ev1", mention("<@UBOT> conduct", "1700.1")));
   auto retry = event("env-2", "Ev1", mention("<@UBOT> conduct", "1700.1"));
   retry["retry_attempt"] = 1;
@@ -376,9 +384,7 @@ TEST_CASE("slack core: a retry this replica saw is dropped without asking etcd",
 }
 
 TEST_CASE("slack core: etcd not answering means the event is answered anyway, and counted", "[slack][core][event_claims]") {
-  Stepper s;
-  s.core.share_event_dedupe();
-  s.connect();
+  Replica s;
   s.core.user_looked_up("U2", "UTC");
   s.frame(1, event("env-1", "Ev1", mention("<@UBOT> conduct", "1700.1")));
   const auto actions = s.core.event_claimed("Ev1", coordination::EventClaim::unavailable);
@@ -388,9 +394,7 @@ TEST_CASE("slack core: etcd not answering means the event is answered anyway, an
 }
 
 TEST_CASE("slack core: only events with a real event id are claimed, slash commands never", "[slack][core][event_claims]") {
-  Stepper s;
-  s.core.share_event_dedupe();
-  s.connect();
+  Replica s;
   s.core.user_looked_up("U2", "UTC");
   s.core.user_looked_up("U7", "UTC");
   // No event id Slack would send: answered on the local dedupe alone, never made into a key.
@@ -405,9 +409,7 @@ TEST_CASE("slack core: only events with a real event id are claimed, slash comma
 }
 
 TEST_CASE("slack core: claims in flight are bounded, past that events are answered unchecked", "[slack][core][event_claims]") {
-  Stepper s;
-  s.core.share_event_dedupe();
-  s.connect();
+  Replica s;
   s.core.user_looked_up("U2", "UTC");
   std::size_t claims = 0;
   for (int i = 0; i < 300; ++i) {
