@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "adapter_harness.hpp"
+#include "bot/coordination/etcd_client.hpp"
 #include "tests/integration/etcd/etcd_cluster.hpp"
 
 using namespace katabot;
@@ -57,6 +58,26 @@ struct TwoReplicas {
     return newest;
   }
 
+  // The claim of `event_id` as etcd holds it.
+  coordination::KeyValue claim_of(const std::string& event_id) const {
+    boost::asio::io_context io;
+    coordination::EtcdClient client(io.get_executor(), {etcd.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, 2s});
+    const auto found = finish(io, client.range("/katabot-test/events/" + event_id, deadline_in(5s)));
+    REQUIRE(found.value);
+    REQUIRE(found.value->kvs.size() == 1);
+    return found.value->kvs[0];
+  }
+
+  // The granted TTL of `lease`, in seconds, as etcd reports it.
+  std::int64_t lease_ttl(std::int64_t lease) const {
+    const auto endpoint = etcd.endpoints().at(0);
+    const auto port = static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
+    const auto answer =
+        http_post(port, "/v3/lease/timetolive", json{{"ID", std::to_string(lease)}}.dump(), 5000ms);
+    REQUIRE(answer);
+    return std::stoll(json::parse(*answer).value("grantedTTL", std::string("0")));
+  }
+
   // The mention `event_id` as Slack delivers it to `connection` (a retry carries a new envelope id).
   void deliver(int connection, const std::string& envelope_id, const std::string& event_id, int retry_attempt) {
     const auto ts = "1700." + event_id.substr(2);  // one message per event
@@ -77,6 +98,11 @@ TEST_CASE("slack replicas: an event retried to the other replica is answered onc
   CHECK(r.b->inbounds().empty());  // dropped before the router
   CHECK(r.fake.calls("chat.postMessage").size() == 1);
   CHECK(r.a->metric("katabot_slack_event_claims_failed_open_total") == 0);
+  // A's claim, on the shared 15-minute dedupe lease (not a session lease that dies on failover).
+  const auto claim = r.claim_of("Ev1");
+  CHECK(claim.value == "replica-a");
+  REQUIRE(claim.lease != 0);
+  CHECK(r.lease_ttl(claim.lease) == 900);
 
   // Each replica still answers its own share: a new event on B is B's to answer.
   r.deliver(r.b_connection, "env-2", "Ev2", 0);
