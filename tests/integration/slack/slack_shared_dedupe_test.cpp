@@ -68,14 +68,17 @@ struct TwoReplicas {
     return found.value->kvs[0];
   }
 
-  // The granted TTL of `lease`, in seconds, as etcd reports it.
-  std::int64_t lease_ttl(std::int64_t lease) const {
+  // `path` of etcd's JSON gateway about `lease`.
+  json ask_about_lease(const std::string& path, std::int64_t lease) const {
     const auto endpoint = etcd.endpoints().at(0);
     const auto port = static_cast<std::uint16_t>(std::stoi(endpoint.substr(endpoint.rfind(':') + 1)));
-    const auto answer =
-        http_post(port, "/v3/lease/timetolive", json{{"ID", std::to_string(lease)}}.dump(), 5000ms);
+    const auto answer = http_post(port, path, json{{"ID", std::to_string(lease)}}.dump(), 5000ms);
     REQUIRE(answer);
-    return std::stoll(json::parse(*answer).value("grantedTTL", std::string("0")));
+    return json::parse(*answer);
+  }
+  // The granted TTL of `lease`, in seconds.
+  std::int64_t lease_ttl(std::int64_t lease) const {
+    return std::stoll(ask_about_lease("/v3/lease/timetolive", lease).value("grantedTTL", std::string("0")));
   }
 
   // The mention `event_id` as Slack delivers it to `connection` (a retry carries a new envelope id).
@@ -104,9 +107,18 @@ TEST_CASE("slack replicas: an event retried to the other replica is answered onc
   REQUIRE(claim.lease != 0);
   CHECK(r.lease_ttl(claim.lease) == 900);
 
+  // etcd lost the dedupe lease (revoked, a restored backup): the next claim takes a new one.
+  r.ask_about_lease("/v3/lease/revoke", claim.lease);
+  r.deliver(r.a_connection, "env-3", "Ev3", 0);
+  REQUIRE(r.fake.wait_calls("chat.postMessage", 2, deadline_in(5s)).size() == 2);
+  const auto renewed = r.claim_of("Ev3");
+  CHECK(renewed.lease != 0);
+  CHECK(renewed.lease != claim.lease);
+  CHECK(r.a->metric("katabot_slack_event_claims_failed_open_total") == 0);
+
   // Each replica still answers its own share: a new event on B is B's to answer.
   r.deliver(r.b_connection, "env-2", "Ev2", 0);
-  CHECK(r.fake.wait_calls("chat.postMessage", 2, deadline_in(5s)).size() == 2);
+  CHECK(r.fake.wait_calls("chat.postMessage", 3, deadline_in(5s)).size() == 3);
 }
 
 TEST_CASE("slack replicas: with etcd down both answer (fail open), and say so in a counter",
