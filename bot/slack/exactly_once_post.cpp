@@ -47,7 +47,7 @@ asio::awaitable<OncePostResult> post_once(WebApiClient& api, const std::string& 
   message["metadata"] = post_metadata(post.event_type, post.key);
   Backoff backoff(std::chrono::milliseconds(250), std::chrono::seconds(8));
   bool look = post.must_look_first;
-  std::string last_error;
+  std::string last_error = post.must_look_first ? "an earlier try ended ambiguously" : "";
   for (int tries = 0;; ++tries) {
     if (look) {
       const auto lookup = co_await find_post(api, token, channel, post.key, post.since);

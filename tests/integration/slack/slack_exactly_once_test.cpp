@@ -73,12 +73,17 @@ TEST_CASE("slack post: 5xx and fatal errors are posted again once the history sh
 TEST_CASE("slack post: may have posted and the history cannot tell: not repeated until it can", "[slack][once]") {
   Ready r;
   r.fake.hold_next("chat.postMessage");
-  r.fake.fail_next("conversations.history", 200, "missing_scope");
+  r.fake.fail_next("conversations.history", 200, "missing_scope", 2);
   const auto first = r.bot->post_outcome("C8", reminder("k-unknown")).get();
   CHECK_FALSE(first.is_delivered());
   CHECK(first.reason.find("may have posted") != std::string::npos);
   CHECK(r.fake.calls("chat.postMessage").size() == 1);
-  // The scheduler tries the key again later: the history answers now and shows the post.
+  // The scheduler tries the key again: the history still cannot tell, so it is not posted blindly.
+  const auto second = r.bot->post_outcome("C8", reminder("k-unknown")).get();
+  CHECK_FALSE(second.is_delivered());
+  CHECK(second.reason.find("an earlier try ended ambiguously") != std::string::npos);
+  CHECK(r.fake.calls("chat.postMessage").size() == 1);
+  // And again: the history answers now and shows the post.
   CHECK(r.bot->post_outcome("C8", reminder("k-unknown")).get().is_delivered());
   CHECK(r.fake.calls("chat.postMessage").size() == 1);
 }
