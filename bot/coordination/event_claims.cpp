@@ -24,15 +24,6 @@ std::optional<std::string> event_claim_key(std::string_view key_prefix, std::str
   return key;
 }
 
-std::string_view to_string(EventClaim claim) {
-  switch (claim) {
-    case EventClaim::claimed: return "claimed";
-    case EventClaim::duplicate: return "duplicate";
-    case EventClaim::unavailable: return "unavailable";
-  }
-  return "?";
-}
-
 DedupeLease::DedupeLease(std::chrono::seconds ttl, std::chrono::seconds rotate_every)
     : ttl_(ttl), rotate_every_(std::min(rotate_every, ttl)) {}
 

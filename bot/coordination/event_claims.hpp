@@ -28,7 +28,6 @@ enum class EventClaim {
   duplicate,    // another replica (or this one, before a restart) claimed it: drop it
   unavailable,  // etcd gave no answer in time: answer it anyway (fail open, ha.md §7)
 };
-std::string_view to_string(EventClaim claim);
 
 // Claims bind to the newest of the shared dedupe leases: each lives `ttl`, a new one is granted
 // every `rotate_every`, so a claim outlives its event's last retry (Slack's last comes after 5 min)
