@@ -36,6 +36,12 @@ constexpr std::array descriptions{
     Description{"katabot_acks_total", MetricType::counter, "Socket Mode envelopes acknowledged."},
     Description{"katabot_slack_retries_dropped_total", MetricType::counter,
                 "Slack deliveries dropped as retries of one already handled."},
+    Description{"katabot_slack_events_deduplicated_total", MetricType::counter,
+                "Slack deliveries dropped as already handled, by where that was known: local (this replica) or "
+                "shared (claimed by another replica through etcd)."},
+    Description{"katabot_slack_event_claims_failed_open_total", MetricType::counter,
+                "Slack events answered without the check across replicas because etcd did not answer in time "
+                "(a retry may then be answered twice)."},
     Description{"katabot_slack_ack_latency_seconds", MetricType::summary,
                 "Time from receiving a Socket Mode envelope to acknowledging it (recent window)."},
     Description{"katabot_reminders_sent_total", MetricType::counter, "Meeting reminders posted, per platform."},
@@ -72,6 +78,7 @@ void register_known_series(Metrics& metrics, const KnownSeries& known) {
       metrics.increment("katabot_rate_limit_waits_total", labels, 0);
       metrics.increment("katabot_acks_total", {}, 0);
       metrics.increment("katabot_slack_retries_dropped_total", {}, 0);
+      metrics.increment("katabot_slack_events_deduplicated_total", {{"scope", "local"}}, 0);
     }
   }
   for (const auto& command : known.commands) metrics.increment("katabot_commands_total", {{"command", command}}, 0);

@@ -46,9 +46,8 @@ asio::awaitable<OncePostResult> post_once(WebApiClient& api, const std::string& 
   const auto channel = message.value("channel", std::string());
   message["metadata"] = post_metadata(post.event_type, post.key);
   Backoff backoff(std::chrono::milliseconds(250), std::chrono::seconds(8));
-  bool look = post.look_first || post.must_look_first;
-  bool must_look = post.must_look_first;
-  std::string last_error;
+  bool look = post.must_look_first;
+  std::string last_error = post.must_look_first ? "an earlier try ended ambiguously" : "";
   for (int tries = 0;; ++tries) {
     if (look) {
       const auto lookup = co_await find_post(api, token, channel, post.key, post.since);
@@ -56,7 +55,7 @@ asio::awaitable<OncePostResult> post_once(WebApiClient& api, const std::string& 
         spdlog::info("slack: {} is already in {}: not posting it again", post.key, channel);
         co_return OncePostResult{PostOutcome::delivered()};
       }
-      if (lookup == PostLookup::unknown && must_look) {
+      if (lookup == PostLookup::unknown) {
         co_return OncePostResult{
             PostOutcome::failed("may have posted (" + last_error + ") and the history cannot tell; not repeating it"),
             true};
@@ -71,7 +70,7 @@ asio::awaitable<OncePostResult> post_once(WebApiClient& api, const std::string& 
     spdlog::warn("slack: chat.postMessage to {} may have posted ({}); looking before trying again", channel,
                  result.error);
     last_error = result.error;
-    look = must_look = true;
+    look = true;
     post.since = post.since == std::chrono::system_clock::time_point{} ? started - clock_skew
                                                                         : std::min(post.since, started - clock_skew);
     const auto executor = co_await asio::this_coro::executor;

@@ -25,9 +25,6 @@ boost::asio::awaitable<PostLookup> find_post(WebApiClient& api, const std::strin
 struct OncePost {
   std::string_view event_type;  // reminder_event_type, answer_event_type
   std::string key;
-  // Look before the first try (a reminder that may have gone out before a crash): found is
-  // delivered, absent or unknown posts.
-  bool look_first = false;
   // Look before the first try and post only when the look says absent (an earlier try of this key
   // ended ambiguously).
   bool must_look_first = false;

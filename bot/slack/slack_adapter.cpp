@@ -19,6 +19,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <spdlog/spdlog.h>
 
+#include "bot/coordination/event_claims_etcd.hpp"
 #include "bot/render.hpp"
 #include "bot/slack/exactly_once_post.hpp"
 #include "bot/slack/json_fields.hpp"
@@ -42,8 +43,7 @@ const Labels slack_labels = {{"platform", "slack"}};
 // After run() is cancelled, what its children get to notice it and end.
 constexpr std::chrono::milliseconds cancel_grace{100};
 constexpr std::size_t max_unsettled_keys = 1000;
-// How far back a reminder is looked for before it is posted: it may have gone out just before a
-// crash that lost its ledger record.
+// How far back a reminder whose last try ended ambiguously is looked for before it is tried again.
 constexpr auto reminder_lookback = std::chrono::hours(24);
 
 asio::awaitable<bool> cancelled_now() {
@@ -85,7 +85,7 @@ struct LinkIo {
 
 struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
   SlackDriver(asio::any_io_executor executor, SlackConfig config, InboundHandler handler, Metrics& metrics,
-              const Clock& clock, SlackTimings timings)
+              const Clock& clock, SlackTimings timings, std::shared_ptr<coordination::EtcdEventClaims> event_claims)
       : executor(executor),
         config(std::move(config)),
         metrics(metrics),
@@ -95,10 +95,13 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
         core(std::move(handler), metrics, clock,
              CoreTimings{timings.first_retry, timings.max_retry, timings.silence_timeout, timings.hello_timeout},
              std::random_device{}()),
+        event_claims(std::move(event_claims)),
         work(executor),
         background(executor),
         backoff_timer(executor),
-        stopped_signal(executor) {}
+        stopped_signal(executor) {
+    if (this->event_claims) core.share_event_dedupe();
+  }
 
   asio::any_io_executor executor;
   SlackConfig config;
@@ -107,6 +110,7 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
   std::shared_ptr<asio::ssl::context> tls;  // one trust configuration for the Web API and Socket Mode
   WebApiClient api;
   SlackCore core;
+  std::shared_ptr<coordination::EtcdEventClaims> event_claims;
   TaskGroup work;
   TaskGroup background;
   asio::steady_timer backoff_timer;
@@ -156,7 +160,13 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
         background.spawn(give_up_lookup(self, action.text), "slack users.info deadline");
         return;
       case CoreActionType::answer: work.spawn(post_answer(self, *action.answer), "slack answer"); return;
+      case CoreActionType::claim_event: work.spawn(claim_event(self, action.text), "slack event claim"); return;
     }
+  }
+
+  static asio::awaitable<void> claim_event(Self self, std::string event_id) {
+    const auto claim = co_await self->event_claims->claim(event_id);
+    self->execute(self->core.event_claimed(event_id, claim));
   }
 
   static asio::awaitable<void> request_url(Self self, LinkId link) {
@@ -366,9 +376,10 @@ struct SlackDriver : std::enable_shared_from_this<SlackDriver> {
 };
 
 SlackAdapter::SlackAdapter(asio::any_io_executor executor, SlackConfig config, InboundHandler handler, Metrics& metrics,
-                           const Clock& clock, SlackTimings timings)
+                           const Clock& clock, SlackTimings timings,
+                           std::shared_ptr<coordination::EtcdEventClaims> event_claims)
     : driver_(std::make_shared<SlackDriver>(std::move(executor), std::move(config), std::move(handler), metrics, clock,
-                                            timings)) {}
+                                            timings, std::move(event_claims))) {}
 
 SlackAdapter::~SlackAdapter() = default;
 
@@ -386,9 +397,10 @@ asio::awaitable<PostOutcome> SlackAdapter::post(std::string channel, Reply reply
   if (once.key.empty()) {
     once.key = "post:" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-" +
                std::to_string(++driver->posts);
-  } else {
-    once.look_first = true;
-    once.must_look_first = driver->unsettled_keys.contains(once.key);
+  } else if (driver->unsettled_keys.contains(once.key)) {
+    // An earlier try of this key may have posted. A first try is not looked up here: the scheduler
+    // has just asked find_posted (one read of the history per reminder, not two).
+    once.must_look_first = true;
     once.since = std::chrono::system_clock::now() - reminder_lookback;
   }
   const auto key = once.key;

@@ -19,6 +19,10 @@
 #include "bot/slack/slack_core.hpp"
 #include "handlers/clock.hpp"
 
+namespace katabot::coordination {
+class EtcdEventClaims;
+}
+
 namespace katabot {
 
 // Liveness and retry timings; production uses the defaults, tests shorten them.
@@ -42,8 +46,11 @@ struct SlackDriver;
 
 class SlackAdapter final : public ChatAdapter {
  public:
+  // With `event_claims` (other replicas serve Slack too) each event is claimed across replicas
+  // before it is answered, so a retry that lands on another replica is answered once.
   SlackAdapter(boost::asio::any_io_executor executor, SlackConfig config, InboundHandler handler, Metrics& metrics,
-               const Clock& clock, SlackTimings timings = {});
+               const Clock& clock, SlackTimings timings = {},
+               std::shared_ptr<coordination::EtcdEventClaims> event_claims = nullptr);
   ~SlackAdapter() override;
   SlackAdapter(const SlackAdapter&) = delete;
   SlackAdapter& operator=(const SlackAdapter&) = delete;

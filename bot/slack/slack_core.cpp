@@ -21,6 +21,9 @@ constexpr std::chrono::milliseconds link_disabled_retry = std::chrono::minutes(5
 constexpr std::size_t max_cached_timezones = 5000;
 // Answers held while users.info runs; past this a flood of new askers is answered without a zone.
 constexpr std::size_t max_waiting_answers = 256;
+// Events whose claim across replicas is in flight (each at most coordination.request_timeout);
+// past this a flood is answered without the claim, as when etcd does not answer.
+constexpr std::size_t max_pending_claims = 256;
 
 // Message subtypes that still carry what a person typed; every other subtype (bot_message,
 // message_changed, channel_join, …) is not for us.
@@ -60,6 +63,7 @@ std::string_view to_string(CoreActionType type) {
     case CoreActionType::identify: return "identify";
     case CoreActionType::look_up_user: return "look_up_user";
     case CoreActionType::answer: return "answer";
+    case CoreActionType::claim_event: return "claim_event";
   }
   return "?";
 }
@@ -232,7 +236,7 @@ void SlackCore::on_envelope(LinkId link, const Envelope& envelope, SteadyTime re
 void SlackCore::on_slash_command(LinkId link, const Envelope& envelope, SteadyTime received, Actions& actions) {
   const auto command = parse_slash_command(envelope.payload());
   if (!command || !dedupe_.first_delivery({"envelope:" + envelope.envelope_id})) {
-    if (command) metrics_.increment("katabot_slack_retries_dropped_total");
+    if (command) count_duplicate("local");
     write_ack(link, envelope.envelope_id, nullptr, received, actions);
     return;
   }
@@ -297,7 +301,7 @@ void SlackCore::on_event(const Envelope& envelope, Actions& actions) {
   }
   if (!dedupe_.first_delivery({"event:" + event->event_id, "message:" + event->channel + "/" + event->ts,
                                "envelope:" + envelope.envelope_id})) {
-    metrics_.increment("katabot_slack_retries_dropped_total");
+    count_duplicate("local");
     spdlog::debug("slack: already answered event {} (retry {})", event->event_id, envelope.retry_attempt);
     return;
   }
@@ -305,7 +309,40 @@ void SlackCore::on_event(const Envelope& envelope, Actions& actions) {
   route.method = "chat.postMessage";
   route.message["thread_ts"] = event->reply_thread();
   route.key = "answer:" + event->channel + "/" + event->ts;
+  if (shared_dedupe_ && coordination::is_event_id(event->event_id)) {
+    if (claiming_.size() < max_pending_claims) {
+      claiming_.emplace(event->event_id, Waiting{std::move(inbound), std::move(route)});
+      actions.push_back({CoreActionType::claim_event, 0, event->event_id});
+      return;
+    }
+    metrics_.increment("katabot_slack_event_claims_failed_open_total");
+  }
   answer_with_timezone(std::move(inbound), std::move(route), actions);
+}
+
+SlackCore::Actions SlackCore::event_claimed(const std::string& event_id, coordination::EventClaim claim) {
+  Actions actions;
+  const auto found = claiming_.find(event_id);
+  if (found == claiming_.end()) return actions;
+  auto waiting = std::move(found->second);
+  claiming_.erase(found);
+  switch (claim) {
+    case coordination::EventClaim::duplicate:
+      count_duplicate("shared");
+      spdlog::debug("slack: event {} was answered by another replica", event_id);
+      return actions;
+    case coordination::EventClaim::unavailable:
+      metrics_.increment("katabot_slack_event_claims_failed_open_total");
+      break;
+    case coordination::EventClaim::claimed: break;
+  }
+  answer_with_timezone(std::move(waiting.inbound), std::move(waiting.route), actions);
+  return actions;
+}
+
+void SlackCore::count_duplicate(const char* scope) {
+  metrics_.increment("katabot_slack_retries_dropped_total");
+  metrics_.increment("katabot_slack_events_deduplicated_total", {{"scope", scope}});
 }
 
 void SlackCore::answer_with_timezone(Inbound inbound, AnswerPost route, Actions& actions) {

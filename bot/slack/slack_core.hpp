@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "bot/coordination/event_claims.hpp"
 #include "bot/inbound.hpp"
 #include "bot/metrics.hpp"
 #include "bot/slack/event_dedupe.hpp"
@@ -60,6 +61,7 @@ enum class CoreActionType {
   identify,      // auth.test; report identified
   look_up_user,  // users.info for `text` (a user id); report user_looked_up
   answer,        // post `answer`
+  claim_event,   // claim the event `text` (an event id) across replicas; report event_claimed
 };
 std::string_view to_string(CoreActionType type);
 
@@ -102,6 +104,12 @@ class SlackCore {
   // users.info: the zone ("" when Slack says the user has none), or nullopt when no definite
   // answer came (network, timeout): the waiting answers go out without a zone, nothing is cached.
   Actions user_looked_up(const std::string& user, std::optional<std::string> timezone);
+  // Other replicas serve Slack too: an event that passed the local dedupe is claimed across
+  // replicas (claim_event) before it is answered. Events API envelopes only: slash commands and
+  // interactive payloads carry no event id and are never retried.
+  void share_event_dedupe() { shared_dedupe_ = true; }
+  // The claim of `event_id` came back: claimed or unavailable (fail open) → answered; duplicate → dropped.
+  Actions event_claimed(const std::string& event_id, coordination::EventClaim claim);
 
   SessionState state() const { return session_.state(); }
   bool ready() const { return session_.ready() && !stopping_; }
@@ -110,6 +118,7 @@ class SlackCore {
   AckLatency ack_latency() const;
   std::size_t waiting_answers() const;
   std::size_t cached_timezones() const { return timezones_.size(); }
+  std::size_t pending_claims() const { return claiming_.size(); }
 
  private:
   struct Waiting {
@@ -126,6 +135,7 @@ class SlackCore {
   // Answers now when the user's zone is known, else looks it up and answers when it is.
   void answer_with_timezone(Inbound inbound, AnswerPost route, Actions& actions);
   void answer(const Inbound& inbound, AnswerPost route, Actions& actions);
+  void count_duplicate(const char* scope);
   // The router behind a guard: an exception is logged and means "no answer", never a dead link.
   std::optional<Reply> reply_to(const Inbound& inbound);
 
@@ -142,6 +152,8 @@ class SlackCore {
   std::unordered_map<LinkId, SteadyTime> opened_at_;  // links waiting for their hello
   std::unordered_map<std::string, std::string> timezones_;  // user id → IANA zone ("" = unknown for good)
   std::unordered_map<std::string, std::vector<Waiting>> waiting_;  // answers waiting for users.info
+  bool shared_dedupe_ = false;
+  std::unordered_map<std::string, Waiting> claiming_;  // event id → its answer, while the claim runs
   std::vector<std::chrono::nanoseconds> ack_samples_;
   std::size_t next_ack_sample_ = 0;
   std::size_t acks_since_summary_ = 0;

@@ -334,3 +334,91 @@ TEST_CASE("slack core: ack latency is the time from frame read to ack written", 
   CHECK(s.metrics.value("katabot_acks_total") == 100);
   CHECK(s.metrics.value("katabot_slack_ack_latency_seconds", {{"quantile", "0.5"}}) > 0);
 }
+
+namespace {
+
+// One replica of several: events are claimed across replicas before they are answered.
+struct Replica : Stepper {
+  Replica() {
+    core.share_event_dedupe();
+    connect();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("slack core: with replicas an event is claimed before the router sees it, a claim elsewhere drops it",
+          "[slack][core][event_claims]") {
+  Replica s;
+  auto actions = s.frame(1, event("env-1", "Ev1", mention("<@UBOT> conduct", "1700.1")));
+  REQUIRE(Stepper::types(actions) == std::vector{CoreActionType::write, CoreActionType::claim_event});
+  CHECK(actions[1].text == "Ev1");
+  CHECK(s.asked.empty());
+  CHECK(s.core.pending_claims() == 1);
+
+  actions = s.core.event_claimed("Ev1", coordination::EventClaim::claimed);
+  REQUIRE(Stepper::types(actions) == std::vector{CoreActionType::look_up_user});
+  REQUIRE(Stepper::types(s.core.user_looked_up("U2", "")) == std::vector{CoreActionType::answer});
+  CHECK(s.asked.size() == 1);
+  CHECK(s.core.pending_claims() == 0);
+
+  // Another replica answered Ev2 first (Slack retried it to us).
+  actions = s.frame(1, event("env-2", "Ev2", mention("<@UBOT> security", "1700.2")));
+  REQUIRE(Stepper::types(actions) == std::vector{CoreActionType::write, CoreActionType::claim_event});
+  CHECK(s.core.event_claimed("Ev2", coordination::EventClaim::duplicate).empty());
+  CHECK(s.asked.size() == 1);
+  CHECK(s.metrics.value("katabot_slack_events_deduplicated_total", {{"scope", "shared"}}) == 1);
+  CHECK(s.metrics.value("katabot_slack_retries_dropped_total") == 1);
+  // A late or unknown answer does nothing.
+  CHECK(s.core.event_claimed("Ev2", coordination::EventClaim::claimed).empty());
+}
+
+TEST_CASE("slack core: a retry this replica saw is dropped without asking etcd", "[slack][core][event_claims]") {
+  Replica s;
+  s.frame(1, event("env-1", "Ev1", mention("<@UBOT> conduct", "1700.1")));
+  auto retry = event("env-2", "Ev1", mention("<@UBOT> conduct", "1700.1"));
+  retry["retry_attempt"] = 1;
+  CHECK(Stepper::types(s.frame(1, retry)) == std::vector{CoreActionType::write});
+  CHECK(s.metrics.value("katabot_slack_events_deduplicated_total", {{"scope", "local"}}) == 1);
+  CHECK(s.core.pending_claims() == 1);
+}
+
+TEST_CASE("slack core: etcd not answering means the event is answered anyway, and counted", "[slack][core][event_claims]") {
+  Replica s;
+  s.core.user_looked_up("U2", "UTC");
+  s.frame(1, event("env-1", "Ev1", mention("<@UBOT> conduct", "1700.1")));
+  const auto actions = s.core.event_claimed("Ev1", coordination::EventClaim::unavailable);
+  REQUIRE(Stepper::types(actions) == std::vector{CoreActionType::answer});
+  CHECK(s.metrics.value("katabot_slack_event_claims_failed_open_total") == 1);
+  CHECK(s.asked.size() == 1);
+}
+
+TEST_CASE("slack core: only events with a real event id are claimed, slash commands never", "[slack][core][event_claims]") {
+  Replica s;
+  s.core.user_looked_up("U2", "UTC");
+  s.core.user_looked_up("U7", "UTC");
+  // No event id Slack would send: answered on the local dedupe alone, never made into a key.
+  auto actions = s.frame(1, event("env-1", "Ev1/../../leader", mention("<@UBOT> conduct", "1700.1")));
+  CHECK(Stepper::types(actions) == std::vector{CoreActionType::write, CoreActionType::answer});
+  actions = s.frame(1, event("env-2", std::string(coordination::max_event_id_bytes + 1, 'E'),
+                             mention("<@UBOT> conduct", "1700.2")));
+  CHECK(Stepper::types(actions) == std::vector{CoreActionType::write, CoreActionType::answer});
+  // Slash commands carry no event id and are not retried: answered in the ack as before.
+  CHECK(Stepper::types(s.frame(1, slash("env-3", "meetings"))) == std::vector{CoreActionType::write});
+  CHECK(s.core.pending_claims() == 0);
+}
+
+TEST_CASE("slack core: claims in flight are bounded, past that events are answered unchecked", "[slack][core][event_claims]") {
+  Replica s;
+  s.core.user_looked_up("U2", "UTC");
+  std::size_t claims = 0;
+  for (int i = 0; i < 300; ++i) {
+    const auto id = std::to_string(i);
+    const auto actions = s.frame(1, event("env-" + id, "Ev" + id, mention("<@UBOT> conduct", "1700." + id)));
+    if (Stepper::find(actions, CoreActionType::claim_event)) ++claims;
+  }
+  CHECK(claims == s.core.pending_claims());
+  CHECK(claims < 300);
+  CHECK(s.asked.size() == 300 - claims);
+  CHECK(s.metrics.value("katabot_slack_event_claims_failed_open_total") == 300 - claims);
+}

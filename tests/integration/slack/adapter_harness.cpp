@@ -5,6 +5,9 @@
 #include <boost/asio/bind_cancellation_slot.hpp>
 #include <boost/asio/co_spawn.hpp>
 
+#include "bot/coordination/etcd_client.hpp"
+#include "bot/coordination/event_claims_etcd.hpp"
+
 namespace katabot::test {
 
 using namespace std::chrono_literals;
@@ -23,15 +26,37 @@ SlackTimings fast_timings() {
   return timings;
 }
 
-AdapterHarness::AdapterHarness(FakeSlack& fake, SlackTimings timings) {
+namespace {
+
+SlackConfig fake_slack_config(const FakeSlack& fake) {
   SlackConfig config;
   config.enabled = true;
   config.app_token = test_app_token;
   config.bot_token = test_bot_token;
   config.api_base = fake.api_base();
-  adapter_ = std::make_unique<SlackAdapter>(io_.get_executor(), config,
+  return config;
+}
+
+}  // namespace
+
+AdapterHarness::AdapterHarness(FakeSlack& fake, SlackTimings timings) {
+  adapter_ = std::make_unique<SlackAdapter>(io_.get_executor(), fake_slack_config(fake),
                                             [this](const Inbound& inbound) { return answer(inbound); }, metrics_,
                                             clock_, timings);
+  start();
+}
+
+AdapterHarness::AdapterHarness(FakeSlack& fake, const CoordinationConfig& replicas, SlackTimings timings)
+    : etcd_(std::make_unique<coordination::EtcdClient>(
+          io_.get_executor(), coordination::EtcdClientSettings::from(replicas.etcd, replicas.request_timeout))) {
+  adapter_ = std::make_unique<SlackAdapter>(io_.get_executor(), fake_slack_config(fake),
+                                            [this](const Inbound& inbound) { return answer(inbound); }, metrics_,
+                                            clock_, timings,
+                                            std::make_shared<coordination::EtcdEventClaims>(*etcd_, replicas));
+  start();
+}
+
+void AdapterHarness::start() {
   boost::asio::co_spawn(io_, adapter_->run(),
                         boost::asio::bind_cancellation_slot(cancel_run_.slot(),
                                                             [this](std::exception_ptr) { finished_ = true; }));
@@ -91,6 +116,15 @@ std::future<PostOutcome> AdapterHarness::post_outcome(std::string channel, Reply
                           });
   });
   return result;
+}
+
+bool AdapterHarness::find_posted(std::string channel, std::string key, std::chrono::system_clock::time_point since) {
+  std::promise<bool> found;
+  boost::asio::post(io_, [&] {
+    boost::asio::co_spawn(io_, adapter_->find_posted(std::move(channel), std::move(key), since),
+                          [&found](std::exception_ptr failure, bool value) { found.set_value(!failure && value); });
+  });
+  return found.get_future().get();
 }
 
 bool AdapterHarness::cancel(Deadline deadline) {

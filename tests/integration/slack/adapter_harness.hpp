@@ -16,9 +16,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
+#include "bot/config.hpp"
 #include "bot/metrics.hpp"
 #include "bot/slack/slack_adapter.hpp"
 #include "fake_slack.hpp"
+
+namespace katabot::coordination {
+class EtcdClient;
+}
 
 namespace katabot::test {
 
@@ -30,6 +35,8 @@ SlackTimings fast_timings();
 class AdapterHarness {
  public:
   explicit AdapterHarness(FakeSlack& fake, SlackTimings timings = fast_timings());
+  // One replica of several: events are claimed in the etcd `replicas` points at.
+  AdapterHarness(FakeSlack& fake, const CoordinationConfig& replicas, SlackTimings timings = fast_timings());
   ~AdapterHarness();
 
   // Runs `function` on the adapter's thread and returns its result.
@@ -44,6 +51,8 @@ class AdapterHarness {
   // SlackAdapter::post on the adapter's thread: delivered or not, and what became of it.
   std::future<bool> post(std::string channel, Reply reply);
   std::future<PostOutcome> post_outcome(std::string channel, Reply reply);
+  // SlackAdapter::find_posted on the adapter's thread (what the scheduler asks before a reminder's first post).
+  bool find_posted(std::string channel, std::string key, std::chrono::system_clock::time_point since);
   // Terminal cancellation of run() (what the app does when stop() was not enough); true if run()
   // returned before the deadline.
   bool cancel(Deadline deadline);
@@ -64,11 +73,13 @@ class AdapterHarness {
 
  private:
   std::optional<Reply> answer(const Inbound& inbound);
+  void start();  // run() on the adapter's own thread
 
   boost::asio::io_context io_;
   boost::asio::cancellation_signal cancel_run_;
   Metrics metrics_;
   SystemClock clock_;
+  std::unique_ptr<coordination::EtcdClient> etcd_;  // outlives the adapter that claims through it
   std::unique_ptr<SlackAdapter> adapter_;
   std::mutex mutex_;
   std::condition_variable changed_;

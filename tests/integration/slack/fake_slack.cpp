@@ -539,6 +539,12 @@ void FakeSlack::send_text(const std::string& text) {
   });
 }
 
+void FakeSlack::send_text_to(int connection, const std::string& text) {
+  impl_->run_on_io([impl = impl_.get(), connection, text] {
+    if (const auto found = impl->open.find(connection); found != impl->open.end()) impl->enqueue(found->second, text);
+  });
+}
+
 void FakeSlack::send_binary(const std::string& data) {
   impl_->run_on_io([impl = impl_.get(), data] {
     if (auto connection = impl->newest()) impl->enqueue(connection, data, true);

@@ -72,6 +72,9 @@ class FakeSlack {
   // Sends an envelope frame to the newest open connection, tracking it for redelivery.
   void send_envelope(const nlohmann::json& frame);
   void send_text(const std::string& text);    // raw text frame, no tracking
+  // A raw text frame to the open connection `connection` (FakeConnectionInfo::id), no tracking:
+  // Slack sends each envelope, and each retry, to any one of the app's connections.
+  void send_text_to(int connection, const std::string& text);
   void send_binary(const std::string& data);
   void send_disconnect(const std::string& reason);
   // Slack's refresh: warning and refresh_requested on the newest connection, which the server

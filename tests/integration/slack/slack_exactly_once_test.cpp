@@ -2,8 +2,6 @@
 // failure, and before a reminder whose ledger record a crash lost — against the fake Slack.
 #include <catch2/catch.hpp>
 
-#include <boost/asio/co_spawn.hpp>
-
 #include "adapter_harness.hpp"
 
 using namespace katabot;
@@ -68,8 +66,8 @@ TEST_CASE("slack post: 5xx and fatal errors are posted again once the history sh
   CHECK(r.bot->post("C7", reminder("k-5xx")).get());
   CHECK(r.fake.calls("chat.postMessage").size() == 3);
   CHECK(r.fake.channel_history("C7").size() == 1);
-  // The look before the first try and one after each ambiguous failure.
-  CHECK(r.fake.history_reads() == 3);
+  // One look after each ambiguous failure; none before the first try (the scheduler's find_posted is that).
+  CHECK(r.fake.history_reads() == 2);
 }
 
 TEST_CASE("slack post: may have posted and the history cannot tell: not repeated until it can", "[slack][once]") {
@@ -80,40 +78,47 @@ TEST_CASE("slack post: may have posted and the history cannot tell: not repeated
   CHECK_FALSE(first.is_delivered());
   CHECK(first.reason.find("may have posted") != std::string::npos);
   CHECK(r.fake.calls("chat.postMessage").size() == 1);
-  // The scheduler tries the key again later: the history answers now and shows the post.
+  // The scheduler tries the key again: the history still cannot tell, so it is not posted blindly.
+  const auto second = r.bot->post_outcome("C8", reminder("k-unknown")).get();
+  CHECK_FALSE(second.is_delivered());
+  CHECK(second.reason.find("an earlier try ended ambiguously") != std::string::npos);
+  CHECK(r.fake.calls("chat.postMessage").size() == 1);
+  // And again: the history answers now and shows the post.
   CHECK(r.bot->post_outcome("C8", reminder("k-unknown")).get().is_delivered());
   CHECK(r.fake.calls("chat.postMessage").size() == 1);
 }
 
-TEST_CASE("slack post: after a restart, a reminder already in the channel is recorded, not posted again",
+TEST_CASE("slack post: a reminder's first post reads no history, the scheduler's find_posted is the one look",
+          "[slack][once]") {
+  Ready r;
+  REQUIRE(r.bot->post("C9", reminder("k-first")).get());
+  CHECK(r.fake.history_reads() == 0);
+}
+
+TEST_CASE("slack post: a crash between post and record, then the scheduler's look: found, not posted again",
           "[slack][once]") {
   FakeSlack fake;
+  const auto due = std::chrono::system_clock::now() - 1min;
   {
     AdapterHarness before_crash(fake);
     REQUIRE(before_crash.post("C9", reminder("k-crash")).get());
-  }
+  }  // the process dies before its ledger records the post
   AdapterHarness after_restart(fake);
-  CHECK(after_restart.post("C9", reminder("k-crash")).get());
+  // What the scheduler does for a reminder without a ledger record: find_posted, then post if absent.
+  CHECK(after_restart.find_posted("C9", "k-crash", due));
   CHECK(fake.calls("chat.postMessage").size() == 1);
-  // Another key is posted as usual.
+  CHECK_FALSE(after_restart.find_posted("C9", "k-other", due));
   CHECK(after_restart.post("C9", reminder("k-other")).get());
   CHECK(fake.calls("chat.postMessage").size() == 2);
+  // One read of the history per reminder (the adapter read it a second time before each first post).
+  CHECK(fake.history_reads() == 2);
 }
 
 TEST_CASE("slack find_posted: true for a key in the channel since the time given", "[slack][once]") {
   Ready r;
   REQUIRE(r.bot->post("C10", reminder("k-find")).get());
   const auto since = std::chrono::system_clock::now() - 1h;
-  auto found = [&](const std::string& channel, const std::string& key) {
-    std::promise<bool> result;
-    r.bot->on_io([&] {
-      boost::asio::co_spawn(r.bot->adapter_executor(), r.bot->adapter().find_posted(channel, key, since),
-                            [&](std::exception_ptr, bool value) { result.set_value(value); });
-      return 0;
-    });
-    return result.get_future().get();
-  };
-  CHECK(found("C10", "k-find"));
-  CHECK_FALSE(found("C10", "k-else"));
-  CHECK_FALSE(found("C11", "k-find"));
+  CHECK(r.bot->find_posted("C10", "k-find", since));
+  CHECK_FALSE(r.bot->find_posted("C10", "k-else", since));
+  CHECK_FALSE(r.bot->find_posted("C11", "k-find", since));
 }
