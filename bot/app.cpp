@@ -1,5 +1,6 @@
 #include "bot/app.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -35,6 +36,11 @@ using namespace std::chrono_literals;
 // honours within ~100 ms; the second join only bounds a task that fails to.
 constexpr auto graceful_stop_time = 1200ms;
 constexpr auto cancelled_stop_time = 500ms;
+
+// A platform this replica does not run now (IRC on a follower) is not ready.
+bool platform_ready(const std::vector<ChatAdapter*>& adapters, Platform platform) {
+  return std::ranges::any_of(adapters, [&](const ChatAdapter* adapter) { return adapter->platform() == platform && adapter->ready(); });
+}
 
 class App {
  public:
@@ -198,10 +204,8 @@ ReplicaView App::replica_view() const {
 std::string App::render_metrics() {
   const auto adapters = adapters_now();
   for (const auto platform : enabled_platforms(config_)) {
-    const bool ready = std::ranges::any_of(adapters, [&](const ChatAdapter* adapter) {
-      return adapter->platform() == platform && adapter->ready();
-    });
-    metrics_.set_gauge("katabot_adapter_ready", {{"platform", std::string(platform_name(platform))}}, ready ? 1 : 0);
+    metrics_.set_gauge("katabot_adapter_ready", {{"platform", std::string(platform_name(platform))}},
+                       platform_ready(adapters, platform) ? 1 : 0);
   }
   const auto view = replica_view();
   metrics_.set_gauge("katabot_is_leader", {}, leads(view) ? 1 : 0);
@@ -270,10 +274,7 @@ std::pair<bool, std::string> App::readiness() const {
   std::string not_ready;
   for (const auto platform : enabled_platforms(config_)) {
     if (leader_only(platform) && !leads(view)) continue;
-    const bool ready = std::ranges::any_of(adapters, [&](const ChatAdapter* adapter) {
-      return adapter->platform() == platform && adapter->ready();
-    });
-    if (!ready) not_ready += std::string(platform_name(platform)) + ": not connected\n";
+    if (!platform_ready(adapters, platform)) not_ready += std::string(platform_name(platform)) + ": not connected\n";
   }
   if (stopping_) not_ready += "shutting down\n";
   const auto role = "role: " + describe_role(view) + "\n";

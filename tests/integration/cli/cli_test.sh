@@ -83,12 +83,14 @@ print(*[s.getsockname()[1] for s in ports])')
   bot_pid=$!
   trap 'kill -KILL "$bot_pid" "$etcd_pid" 2>/dev/null; rm -rf "$work"' EXIT
   readiness=""
-  for _ in $(seq 100); do  # at most 20 s: etcd starts, then the replica campaigns
+  deadline=$((SECONDS + 40))  # etcd starts, then the replica campaigns; a loaded CI machine is slow
+  while ((SECONDS < deadline)); do
     readiness=$(curl -s --max-time 1 "http://127.0.0.1:$http_port/readyz")
     [[ "$readiness" == *"role: leader (epoch "* ]] && break
     sleep 0.2
   done
-  expect_contains "$readiness" "role: leader (epoch " "/readyz names the role"$'\n'"$(cat "$work/katabot.log")"
+  expect_contains "$readiness" "role: leader (epoch " \
+    "/readyz names the role; katabot said:"$'\n'"$(cat "$work/katabot.log")"$'\n'"etcd said:"$'\n'"$(tail -5 "$work/etcd.log")"
   metrics=$(curl -s --max-time 2 "http://127.0.0.1:$http_port/metrics")
   expect_contains "$metrics" $'\nkatabot_is_leader 1\n' "katabot_is_leader"
   expect_contains "$metrics" 'katabot_leader_transitions_total{reason="became_leader"} 1' "one transition"
