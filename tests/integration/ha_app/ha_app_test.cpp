@@ -11,50 +11,11 @@
 #include "tests/integration/etcd/etcd_cluster.hpp"
 #include "tests/integration/http/test_support.hpp"
 #include "tests/integration/irc/irc_fixture.hpp"
+#include "tests/integration/ha_app/replicas.hpp"
 
 using namespace katabot::test;
 
 namespace {
-
-constexpr int lease_ttl_seconds = 3;
-
-struct Replica {
-  std::string identity;
-  std::uint16_t http_port = 0;
-  std::filesystem::path log;
-  Process process;
-
-  std::string log_text() const { return read_file(log); }
-};
-
-Replica start_replica(const TempDir& dir, const std::string& identity, std::uint16_t irc_port,
-                      const std::string& etcd_endpoint) {
-  Replica replica{identity, free_port(), dir.path() / (identity + ".log"), {}};
-  const auto config = dir.path() / (identity + ".yaml");
-  std::ofstream(config) << "bot:\n"
-                           "  name: katabot\n"
-                           "  knowledge_dir: " KATABOT_SOURCE_DIR "/knowledge\n"
-                           "  state_dir: " << (dir.path() / (identity + "-state")).string() << "\n"
-                        << "irc:\n"
-                           "  enabled: true\n"
-                           "  host: 127.0.0.1\n"
-                           "  port: " << irc_port << "\n"
-                        << "  tls: false\n"
-                           "  nick: katabot\n"
-                           "  channels: [\"#kata-dev\"]\n"
-                           "http:\n"
-                           "  listen: 127.0.0.1:" << replica.http_port << "\n"
-                        << "coordination:\n"
-                           "  backend: etcd\n"
-                           "  identity: " << identity << "\n"
-                        << "  lease_ttl: " << lease_ttl_seconds << "s\n"
-                        << "  retry_period: 1s\n"
-                           "  request_timeout: 1s\n"
-                           "  etcd:\n"
-                           "    endpoints: [" << etcd_endpoint << "]\n";
-  replica.process = Process({KATABOT_BINARY, "--config", config.string()}, replica.log);
-  return replica;
-}
 
 // The replica's /readyz body once it names a role with `needle`, or what it last said.
 std::string wait_for_role(const Replica& replica, const std::string& needle, std::chrono::milliseconds timeout) {
@@ -112,11 +73,11 @@ TEST_CASE("replicas with etcd: one on IRC, roles on /readyz and /metrics, handov
   TempDir dir("katabot-ha-app");
 
   std::map<std::string, Replica> replicas;
-  replicas.emplace("replica-a", start_replica(dir, "replica-a", irc.port(), endpoint));
+  replicas.emplace("replica-a", start_replica(dir, "replica-a", irc_only(irc.port()), endpoint));
   if (!observer.wait_for([](const std::string& line) { return is_katabot_line(line, " JOIN "); }, 20s)) {
     FAIL("replica-a did not join #kata-dev; it said:\n" << replicas.at("replica-a").log_text());
   }
-  replicas.emplace("replica-b", start_replica(dir, "replica-b", irc.port(), endpoint));
+  replicas.emplace("replica-b", start_replica(dir, "replica-b", irc_only(irc.port()), endpoint));
   auto& first = replicas.at("replica-a");
   auto& second = replicas.at("replica-b");
 
@@ -169,7 +130,7 @@ TEST_CASE("replicas with etcd: one on IRC, roles on /readyz and /metrics, handov
     CHECK(wait_for_role(second, "role: leader (epoch ", 10s).starts_with("200 ready\nrole: leader"));
 
     replicas.erase("replica-a");
-    auto& third = replicas.emplace("replica-c", start_replica(dir, "replica-c", irc.port(), endpoint)).first->second;
+    auto& third = replicas.emplace("replica-c", start_replica(dir, "replica-c", irc_only(irc.port()), endpoint)).first->second;
     REQUIRE(wait_for_role(third, "role: follower (leader: replica-b)", 20s).starts_with("200"));
     CHECK(katabot_nicks_in_channel(observer) == 1);
 
