@@ -32,18 +32,23 @@ LeaderTerms::LeaderTerms(asio::any_io_executor executor, BuildWork build)
 LeaderTerms::~LeaderTerms() = default;
 
 void LeaderTerms::became_leader(std::int64_t epoch) {
+  // A term of another epoch still open missed its loss: it is deposed all the same.
+  if (term_ && term_->epoch != epoch) end_term(LossReason::deposed);
   wanted_epoch_ = epoch;
   wake_.cancel();
 }
 
 void LeaderTerms::leadership_lost(std::int64_t epoch, LossReason reason) {
   if (wanted_epoch_ == epoch) wanted_epoch_.reset();
-  if (term_ && term_->epoch == epoch && !term_->closing) {
-    term_->closing = reason;
-    // Not left to the run loop: nothing of a lost term may run one more step.
-    if (reason != LossReason::shutdown) term_->tasks.cancel();
-  }
+  if (term_ && term_->epoch == epoch) end_term(reason);
   wake_.cancel();
+}
+
+void LeaderTerms::end_term(LossReason reason) {
+  if (term_->closing) return;
+  term_->closing = reason;
+  // Not left to the run loop: nothing of a lost term may run one more step.
+  if (reason != LossReason::shutdown) term_->tasks.cancel();
 }
 
 void LeaderTerms::stop() {
@@ -53,10 +58,6 @@ void LeaderTerms::stop() {
 
 LeaderWork* LeaderTerms::current() { return term_ && !term_->closing ? &term_->work : nullptr; }
 const LeaderWork* LeaderTerms::current() const { return term_ && !term_->closing ? &term_->work : nullptr; }
-
-std::optional<std::int64_t> LeaderTerms::epoch() const {
-  return current() ? std::optional(term_->epoch) : std::nullopt;
-}
 
 asio::awaitable<void> LeaderTerms::run() {
   // Cancelled by its owner, this still closes the open term before returning (see close()).
@@ -80,7 +81,6 @@ asio::awaitable<void> LeaderTerms::run() {
 
 void LeaderTerms::open(std::int64_t epoch) {
   term_ = std::make_unique<Term>(executor_, epoch, build_(epoch));
-  ++opened_;
   spdlog::info("leader term {} opened: {} adapter(s){}", epoch, term_->work.adapters.size(),
                term_->work.scheduler ? " and the reminders" : "");
   for (auto& adapter : term_->work.adapters) term_->tasks.spawn(adapter->run(), std::string(adapter->name()));

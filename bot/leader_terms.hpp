@@ -58,14 +58,12 @@ class LeaderTerms {
   // The work of the open term; null between terms and from the moment a term starts closing.
   LeaderWork* current();
   const LeaderWork* current() const;
-  // Epoch of the open term.
-  std::optional<std::int64_t> epoch() const;
-  // Terms opened so far (each built its objects afresh).
-  std::size_t opened() const { return opened_; }
 
  private:
   struct Term;
   void open(std::int64_t epoch);
+  // Marks the open term as closing for `reason`; a loss other than shutdown cancels it now.
+  void end_term(coordination::LossReason reason);
   boost::asio::awaitable<void> close();
 
   boost::asio::any_io_executor executor_;
@@ -73,7 +71,6 @@ class LeaderTerms {
   boost::asio::steady_timer wake_;
   std::optional<std::int64_t> wanted_epoch_;  // leading now, per the elector
   std::unique_ptr<Term> term_;
-  std::size_t opened_ = 0;
   bool stopped_ = false;
 };
 
