@@ -80,6 +80,8 @@ class App {
   void became_leader(std::int64_t epoch);
   void leadership_lost(std::int64_t epoch, coordination::LossReason reason);
   LeaderWork begin_term(std::int64_t epoch);
+  // The terms until stopped; then the elector steps down (see stop_taking_work).
+  asio::awaitable<void> run_leader_terms();
   std::unique_ptr<ReminderScheduler> make_scheduler(const std::vector<std::unique_ptr<ChatAdapter>>& leader_adapters);
   // The one list of the adapters that exist now: Slack always, IRC while a term is open.
   std::vector<ChatAdapter*> adapters_now() const;
@@ -136,7 +138,7 @@ bool App::start() {
   register_metric_series();
   register_leader_series(metrics_);
   for (auto& adapter : replica_adapters_) tasks_.spawn(adapter->run(), std::string(adapter->name()));
-  tasks_.spawn(terms_.run(), "leader terms");
+  tasks_.spawn(run_leader_terms(), "leader terms");
   tasks_.spawn(elector_.run(), "election");
   tasks_.spawn(handle_signals(), "signals");
   metrics_.set_gauge("katabot_start_time_seconds", {},
@@ -155,6 +157,11 @@ void App::became_leader(std::int64_t epoch) {
 void App::leadership_lost(std::int64_t epoch, coordination::LossReason reason) {
   metrics_.increment("katabot_leader_transitions_total", {{"reason", std::string(coordination::loss_reason_name(reason))}});
   terms_.leadership_lost(epoch, reason);
+}
+
+asio::awaitable<void> App::run_leader_terms() {
+  co_await terms_.run();
+  elector_.stop();
 }
 
 LeaderWork App::begin_term(std::int64_t epoch) {
@@ -299,9 +306,9 @@ asio::awaitable<void> App::handle_signals() {
 void App::stop_taking_work() {
   stopping_ = true;
   if (http_) http_->stop();
-  // Steps down (reason shutdown: the term stops gracefully, IRC says QUIT) and revokes the lease,
-  // so a follower takes over at once instead of after the TTL.
-  elector_.stop();
+  // The open term stops gracefully first (IRC says QUIT while this replica still holds the lease),
+  // then run_leader_terms() stops the elector: it steps down and revokes the lease, so a follower
+  // takes over at once instead of after the TTL, and finds the nick free.
   terms_.stop();
   for (auto& adapter : replica_adapters_) adapter->stop();
 }
