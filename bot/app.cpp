@@ -1,5 +1,6 @@
 #include "bot/app.hpp"
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <vector>
@@ -13,9 +14,12 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/adapters.hpp"
+#include "bot/coordination/elector.hpp"
 #include "bot/http/http_server.hpp"
 #include "bot/knowledge_store.hpp"
+#include "bot/leader_terms.hpp"
 #include "bot/metric_catalog.hpp"
+#include "bot/replica_role.hpp"
 #include "bot/router.hpp"
 #include "bot/scheduler/reminder_scheduler.hpp"
 #include "bot/task_group.hpp"
@@ -33,6 +37,11 @@ using namespace std::chrono_literals;
 constexpr auto graceful_stop_time = 1200ms;
 constexpr auto cancelled_stop_time = 500ms;
 
+// A platform this replica does not run now (IRC on a follower) is not ready.
+bool platform_ready(const std::vector<ChatAdapter*>& adapters, Platform platform) {
+  return std::ranges::any_of(adapters, [&](const ChatAdapter* adapter) { return adapter->platform() == platform && adapter->ready(); });
+}
+
 class App {
  public:
   App(asio::io_context& io, const Config& config)
@@ -41,6 +50,11 @@ class App {
         store_(config.bot.knowledge_dir, registry_.reserved_words(), config.bot.state_dir),
         signals_(io, SIGINT, SIGTERM, SIGHUP),
         stop_requested_(io, std::chrono::steady_clock::time_point::max()),
+        terms_(io.get_executor(), [this](std::int64_t epoch) { return begin_term(epoch); }),
+        elector_(io.get_executor(), config.coordination,
+                 coordination::ElectorEvents{
+                     [this](std::int64_t epoch) { became_leader(epoch); },
+                     [this](std::int64_t epoch, coordination::LossReason reason) { leadership_lost(epoch, reason); }}),
         tasks_(io.get_executor()) {}
 
   bool start();
@@ -57,9 +71,23 @@ class App {
   void stop_taking_work();
   std::optional<Reply> handle(const Inbound& inbound);
   std::pair<bool, std::string> readiness() const;
+  std::string render_metrics();
   void reload();
   // Every series known now starts at 0; a reload may bring new topics, so it runs again then.
   void register_metric_series();
+
+  // Leader-only work (IRC, the reminders) runs in one term per epoch: see leader_terms.hpp.
+  void became_leader(std::int64_t epoch);
+  void leadership_lost(std::int64_t epoch, coordination::LossReason reason);
+  LeaderWork begin_term(std::int64_t epoch);
+  // The terms until stopped; then the elector steps down (see stop_taking_work).
+  asio::awaitable<void> run_leader_terms();
+  std::unique_ptr<ReminderScheduler> make_scheduler(const std::vector<std::unique_ptr<ChatAdapter>>& leader_adapters);
+  // The one list of the adapters that exist now: Slack always, IRC while a term is open.
+  std::vector<ChatAdapter*> adapters_now() const;
+  // The open term's scheduler; null on a follower and between terms.
+  ReminderScheduler* scheduler() const;
+  ReplicaView replica_view() const;
 
   asio::io_context& io_;
   const Config& config_;
@@ -68,24 +96,20 @@ class App {
   SystemClock clock_;
   Metrics metrics_;
   std::unique_ptr<Router> router_;
-  std::vector<std::unique_ptr<ChatAdapter>> adapters_;
+  std::vector<std::unique_ptr<ChatAdapter>> replica_adapters_;  // on every replica: Slack
   std::unique_ptr<HttpServer> http_;
-  std::unique_ptr<ReminderScheduler> scheduler_;
   asio::signal_set signals_;
   // Cancelled by the signal loop: supervise() then stops everything.
   asio::steady_timer stop_requested_;
   bool stopping_ = false;
+  // After the replica adapters: a term's scheduler posts through them.
+  LeaderTerms terms_;
+  coordination::Elector elector_;
   TaskGroup tasks_;
 };
 
 bool App::start() {
   spdlog::set_level(spdlog::level::from_str(config_.bot.log_level));
-  if (config_.coordination.backend != CoordinationConfig::Backend::none) {
-    // The election is built and tested, but IRC and the reminders do not yet run in a leader-only
-    // scope: two replicas would both post. Refusing is safer than acting alone.
-    spdlog::error("coordination.backend etcd is not supported by this version yet: run one replica with backend none");
-    return false;
-  }
   for (const auto& problem : store_.reload()) spdlog::error("{}", problem.to_string());
   if (!store_.snapshot()) return false;
   store_.prune_past_overrides(std::chrono::floor<std::chrono::seconds>(clock_.now()));
@@ -100,15 +124,7 @@ bool App::start() {
   if (!config_.http.listen.empty()) {
     HttpRoutes routes;
     routes.readiness = [this] { return readiness(); };
-    routes.metrics = [this] {
-      for (const auto& adapter : adapters_) {
-        metrics_.set_gauge("katabot_adapter_ready", {{"platform", std::string(adapter->name())}}, adapter->ready() ? 1 : 0);
-      }
-      const auto knowledge = store_.snapshot();
-      metrics_.set_gauge("katabot_knowledge_topics", {}, static_cast<double>(knowledge->topics().size()));
-      metrics_.set_gauge("katabot_knowledge_meetings", {}, static_cast<double>(knowledge->meetings().size()));
-      return metrics_.render_prometheus();
-    };
+    routes.metrics = [this] { return render_metrics(); };
     routes.calendar = [this] {
       return render_ics(store_.snapshot()->meetings(), std::chrono::floor<std::chrono::seconds>(clock_.now()));
     };
@@ -116,30 +132,101 @@ bool App::start() {
     if (http_->open()) return false;
     tasks_.spawn(http_->run(), "http");
   }
-  adapters_ = make_adapters(
-      io_.get_executor(), config_, [this](const Inbound& inbound) { return handle(inbound); },
-      [this](const Inbound& inbound) { return router_->needs_account(inbound); }, metrics_, clock_);
+  replica_adapters_ = make_replica_adapters(
+      io_.get_executor(), config_, [this](const Inbound& inbound) { return handle(inbound); }, metrics_, clock_,
+      elector_.client());
   describe_katabot_metrics(metrics_);
   register_metric_series();
-  for (auto& adapter : adapters_) tasks_.spawn(adapter->run(), std::string(adapter->name()));
-  ReminderTargets targets;
-  for (auto& adapter : adapters_) {
-    targets[adapter->platform()] = {adapter.get(), reminder_channels_for(adapter->platform(), config_)};
-  }
-  scheduler_ = std::make_unique<ReminderScheduler>(io_.get_executor(), [this] { return store_.snapshot(); },
-                                                   std::move(targets), config_.bot.state_dir, clock_, metrics_);
-  tasks_.spawn(scheduler_->run(), "reminders");
+  register_leader_series(metrics_);
+  for (auto& adapter : replica_adapters_) tasks_.spawn(adapter->run(), std::string(adapter->name()));
+  tasks_.spawn(run_leader_terms(), "leader terms");
+  tasks_.spawn(elector_.run(), "election");
   tasks_.spawn(handle_signals(), "signals");
   metrics_.set_gauge("katabot_start_time_seconds", {},
                      static_cast<double>(std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count()));
-  spdlog::info("katabot {} started: {} topics, {} meetings", KATABOT_VERSION, store_.snapshot()->topics().size(),
+  spdlog::info("katabot {} started as replica {} (coordination: {}): {} topics, {} meetings", KATABOT_VERSION,
+               elector_.identity(), describe_role(replica_view()), store_.snapshot()->topics().size(),
                store_.snapshot()->meetings().size());
   return true;
 }
 
+void App::became_leader(std::int64_t epoch) {
+  metrics_.increment("katabot_leader_transitions_total", {{"reason", "became_leader"}});
+  terms_.became_leader(epoch);
+}
+
+void App::leadership_lost(std::int64_t epoch, coordination::LossReason reason) {
+  metrics_.increment("katabot_leader_transitions_total", {{"reason", std::string(coordination::loss_reason_name(reason))}});
+  terms_.leadership_lost(epoch, reason);
+}
+
+asio::awaitable<void> App::run_leader_terms() {
+  co_await terms_.run();
+  elector_.stop();
+}
+
+LeaderWork App::begin_term(std::int64_t epoch) {
+  // Replicas speak only while their lease is safely ahead, and never for an older term. Alone
+  // (backend none) nobody else can speak, so replies in flight still finish during a SIGTERM.
+  std::function<bool()> may_speak;
+  if (config_.coordination.backend != CoordinationConfig::Backend::none) {
+    may_speak = [this, epoch] { return elector_.may_act() && elector_.epoch() == epoch; };
+  }
+  LeaderWork work;
+  work.adapters = make_leader_adapters(
+      io_.get_executor(), config_, [this](const Inbound& inbound) { return handle(inbound); },
+      [this](const Inbound& inbound) { return router_->needs_account(inbound); }, metrics_, std::move(may_speak));
+  work.scheduler = make_scheduler(work.adapters);
+  return work;
+}
+
+std::unique_ptr<ReminderScheduler> App::make_scheduler(const std::vector<std::unique_ptr<ChatAdapter>>& leader_adapters) {
+  ReminderTargets targets;
+  for (const auto& adapters : {std::cref(replica_adapters_), std::cref(leader_adapters)}) {
+    for (const auto& adapter : adapters.get()) {
+      targets[adapter->platform()] = {adapter.get(), reminder_channels_for(adapter->platform(), config_)};
+    }
+  }
+  return std::make_unique<ReminderScheduler>(io_.get_executor(), [this] { return store_.snapshot(); }, std::move(targets),
+                                             config_.bot.state_dir, clock_, metrics_);
+}
+
+std::vector<ChatAdapter*> App::adapters_now() const {
+  std::vector<ChatAdapter*> adapters;
+  for (const auto& adapter : replica_adapters_) adapters.push_back(adapter.get());
+  if (const auto* work = terms_.current()) {
+    for (const auto& adapter : work->adapters) adapters.push_back(adapter.get());
+  }
+  return adapters;
+}
+
+ReminderScheduler* App::scheduler() const {
+  const auto* work = terms_.current();
+  return work ? work->scheduler.get() : nullptr;
+}
+
+ReplicaView App::replica_view() const {
+  return {elector_.role(), elector_.identity(), elector_.holder(), elector_.epoch()};
+}
+
+std::string App::render_metrics() {
+  const auto adapters = adapters_now();
+  for (const auto platform : enabled_platforms(config_)) {
+    metrics_.set_gauge("katabot_adapter_ready", {{"platform", std::string(platform_name(platform))}},
+                       platform_ready(adapters, platform) ? 1 : 0);
+  }
+  const auto view = replica_view();
+  metrics_.set_gauge("katabot_is_leader", {}, leads(view) ? 1 : 0);
+  metrics_.set_gauge("katabot_leader_epoch", {}, view.role == coordination::Role::leader ? static_cast<double>(view.epoch) : 0);
+  const auto knowledge = store_.snapshot();
+  metrics_.set_gauge("katabot_knowledge_topics", {}, static_cast<double>(knowledge->topics().size()));
+  metrics_.set_gauge("katabot_knowledge_meetings", {}, static_cast<double>(knowledge->meetings().size()));
+  return metrics_.render_prometheus();
+}
+
 void App::register_metric_series() {
   KnownSeries known;
-  for (const auto& adapter : adapters_) known.platforms.emplace_back(adapter->name());
+  for (const auto platform : enabled_platforms(config_)) known.platforms.emplace_back(platform_name(platform));
   for (const auto& command : registry_.commands()) known.commands.push_back(command.name);
   for (const auto& topic : store_.snapshot()->topics()) known.commands.push_back(topic.id);
   register_known_series(metrics_, known);
@@ -147,17 +234,28 @@ void App::register_metric_series() {
 
 std::optional<Reply> App::handle(const Inbound& inbound) {
   auto reply = router_->route(inbound);
-  if (reply && (reply->action == Action::reload_knowledge || reply->schedule_change)) {
+  if (!reply) return reply;
+  auto* const reminders = scheduler();
+  if (reply->action == Action::reload_knowledge || reply->schedule_change) {
     for (const auto& problem : carry_out(*reply, store_)) spdlog::error("reload: {}", problem.to_string());
     register_metric_series();
-    scheduler_->reschedule();
+    if (reminders) reminders->reschedule();
   }
-  if (reply && reply->broadcast) scheduler_->broadcast(*reply->broadcast);
-  if (reply && reply->action == Action::describe_runtime) {
-    std::string runtime = "Role: admin. Adapters:";
-    for (const auto& adapter : adapters_) runtime += " " + std::string(adapter->name()) + (adapter->ready() ? " ready" : " not connected");
-    if (adapters_.empty()) runtime += " none";
-    runtime += "\n" + scheduler_->describe_upcoming(3);
+  if (reply->broadcast && reminders) reminders->broadcast(*reply->broadcast);
+  std::string runtime;
+  if ((reply->broadcast || reply->schedule_change) && !leads(replica_view())) {
+    runtime = leader_only_note(replica_view(), reply->broadcast && !reply->schedule_change);
+  }
+  if (reply->action == Action::describe_runtime) {
+    const auto adapters = adapters_now();
+    runtime = "Role: admin. Replica " + elector_.identity() + ": " + describe_role(replica_view()) + ". Adapters:";
+    for (const auto* adapter : adapters) runtime += " " + std::string(adapter->name()) + (adapter->ready() ? " ready" : " not connected");
+    if (adapters.empty()) runtime += " none";
+    runtime += "\n" + (reminders ? reminders->describe_upcoming(3)
+                                  : "Reminders: posted by the leader" +
+                                        (elector_.holder().empty() ? std::string(" (none elected now)") : ", " + elector_.holder()) + ".");
+  }
+  if (!runtime.empty()) {
     reply->text += "\n" + runtime;
     reply->mrkdwn += "\n" + escape_mrkdwn(runtime);
   }
@@ -170,19 +268,25 @@ void App::reload() {
   if (problems.empty()) {
     spdlog::info("reloaded: {} topics, {} meetings", store_.snapshot()->topics().size(), store_.snapshot()->meetings().size());
     register_metric_series();
-    scheduler_->reschedule();
+    if (auto* reminders = scheduler()) reminders->reschedule();
   } else {
     spdlog::warn("reload failed; the previous knowledge base stays in use");
   }
 }
 
 std::pair<bool, std::string> App::readiness() const {
+  // A follower is ready with Slack alone (ha.md §7); a leader needs its IRC too, from the moment it
+  // leads, even before its term has built the adapter.
+  const auto view = replica_view();
+  const auto adapters = adapters_now();
   std::string not_ready;
-  for (const auto& adapter : adapters_) {
-    if (!adapter->ready()) not_ready += std::string(adapter->name()) + ": not connected\n";
+  for (const auto platform : enabled_platforms(config_)) {
+    if (leader_only(platform) && !leads(view)) continue;
+    if (!platform_ready(adapters, platform)) not_ready += std::string(platform_name(platform)) + ": not connected\n";
   }
   if (stopping_) not_ready += "shutting down\n";
-  return {not_ready.empty(), not_ready.empty() ? "ready\n" : not_ready};
+  const auto role = "role: " + describe_role(view) + "\n";
+  return {not_ready.empty(), (not_ready.empty() ? "ready\n" : not_ready) + role};
 }
 
 asio::awaitable<void> App::handle_signals() {
@@ -203,8 +307,11 @@ asio::awaitable<void> App::handle_signals() {
 void App::stop_taking_work() {
   stopping_ = true;
   if (http_) http_->stop();
-  scheduler_->stop();
-  for (auto& adapter : adapters_) adapter->stop();
+  // The open term stops gracefully first (IRC says QUIT while this replica still holds the lease),
+  // then run_leader_terms() stops the elector: it steps down and revokes the lease, so a follower
+  // takes over at once instead of after the TTL, and finds the nick free.
+  terms_.stop();
+  for (auto& adapter : replica_adapters_) adapter->stop();
 }
 
 asio::awaitable<void> App::supervise() {

@@ -3,6 +3,8 @@
 #include <array>
 #include <string_view>
 
+#include "bot/coordination/election.hpp"
+
 namespace katabot {
 namespace {
 
@@ -15,7 +17,8 @@ struct Description {
 constexpr std::array descriptions{
     Description{"katabot_build_info", MetricType::gauge, "Always 1; the labels name the running build."},
     Description{"katabot_start_time_seconds", MetricType::gauge, "When the process started, in Unix seconds."},
-    Description{"katabot_adapter_ready", MetricType::gauge, "1 while the platform's adapter is connected and joined."},
+    Description{"katabot_adapter_ready", MetricType::gauge,
+                "1 while the platform's adapter is connected and joined; IRC is 0 on a replica that does not lead."},
     Description{"katabot_last_connected_timestamp_seconds", MetricType::gauge,
                 "When the platform's adapter last finished connecting, in Unix seconds."},
     Description{"katabot_knowledge_topics", MetricType::gauge, "Topics in the knowledge base in use."},
@@ -49,6 +52,12 @@ constexpr std::array descriptions{
                 "Meeting reminders not posted, per platform and reason."},
     Description{"katabot_reminder_post_failures_total", MetricType::counter,
                 "Reminder posts not delivered at this attempt, per platform and outcome (retry_later, failed); each is retried."},
+    Description{"katabot_is_leader", MetricType::gauge,
+                "1 while this replica runs the leader-only work (IRC, reminders): it leads, or runs alone (backend none)."},
+    Description{"katabot_leader_epoch", MetricType::gauge,
+                "The fencing epoch this replica leads in (the leader key's create revision); 0 when not leading or alone."},
+    Description{"katabot_leader_transitions_total", MetricType::counter,
+                "Leadership changes of this replica: became_leader, or the reason it stopped leading."},
 };
 
 // Counters every enabled platform has, whether or not anything happened yet.
@@ -84,6 +93,16 @@ void register_known_series(Metrics& metrics, const KnownSeries& known) {
   for (const auto& command : known.commands) metrics.increment("katabot_commands_total", {{"command", command}}, 0);
   for (const auto label : non_command_labels) {
     metrics.increment("katabot_commands_total", {{"command", std::string(label)}}, 0);
+  }
+}
+
+void register_leader_series(Metrics& metrics) {
+  metrics.set_gauge("katabot_is_leader", {}, 0);
+  metrics.set_gauge("katabot_leader_epoch", {}, 0);
+  metrics.increment("katabot_leader_transitions_total", {{"reason", "became_leader"}}, 0);
+  for (const auto reason : {coordination::LossReason::lease_lost, coordination::LossReason::renew_timeout,
+                            coordination::LossReason::deposed, coordination::LossReason::shutdown}) {
+    metrics.increment("katabot_leader_transitions_total", {{"reason", std::string(coordination::loss_reason_name(reason))}}, 0);
   }
 }
 

@@ -18,5 +18,7 @@ struct KnownSeries {
 };
 // Adds each known series at 0; series already counting keep their value.
 void register_known_series(Metrics& metrics, const KnownSeries& known);
+// The election's series: not leading, epoch 0, every transition reason at 0.
+void register_leader_series(Metrics& metrics);
 
 }  // namespace katabot

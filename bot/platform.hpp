@@ -7,7 +7,8 @@
 
 namespace katabot {
 
-// A new adapter adds its value here, its name below, and its line in make_adapters (bot/adapters.cpp).
+// A new adapter adds its value here, its name below, and its line in make_replica_adapters or
+// make_leader_adapters (bot/adapters.cpp).
 // In name order, so that anything keyed by Platform lists platforms as their names sort.
 enum class Platform { console, irc, slack };
 

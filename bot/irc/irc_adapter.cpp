@@ -139,9 +139,11 @@ class IrcAdapter::Connection {
     protocol_.clear();
     answers_.clear();
     // Written, maybe seen, but never confirmed: the caller decides whether to post again.
-    while (!post_verdicts_.empty()) {
-      settle(post_verdicts_.begin()->first, PostOutcome::failed("the link closed before the server confirmed the post"));
-    }
+    fail_posts("the link closed before the server confirmed the post");
+  }
+
+  void fail_posts(const std::string& why) {
+    while (!post_verdicts_.empty()) settle(post_verdicts_.begin()->first, PostOutcome::failed(why));
   }
 
   void settle(std::uint64_t post_id, PostOutcome outcome) {
@@ -278,6 +280,13 @@ class IrcAdapter::Connection {
         flood_.consume(next->size() + 2, steady::now());
       }
       auto [item, done] = take_next();
+      if (is_chat_line(item.line) && !adapter_.may_speak()) {
+        spdlog::warn("irc: not sending a message: this replica may not speak now (it is not the leader)");
+        if (done) done(false);
+        // A post's receipt PING would still pass and confirm lines that never went out.
+        fail_posts("not sent: this replica may not speak now");
+        continue;
+      }
       spdlog::debug("irc -> {}", item.secret ? item.line.substr(0, item.line.find(' ')) + " <redacted>" : item.line);
       item.line += "\r\n";
       auto [error, written] = co_await transport_.write(asio::buffer(item.line));
@@ -323,11 +332,12 @@ class IrcAdapter::Connection {
 };
 
 IrcAdapter::IrcAdapter(asio::any_io_executor executor, IrcConfig config, std::string bot_name, InboundHandler handler,
-                       Metrics& metrics, IrcTuning tuning, NeedsAccount needs_account)
+                       Metrics& metrics, IrcTuning tuning, NeedsAccount needs_account, MaySpeak may_speak)
     : executor_(executor),
       config_(std::move(config)),
       handler_(std::move(handler)),
       needs_account_(std::move(needs_account)),
+      may_speak_(std::move(may_speak)),
       metrics_(metrics),
       tuning_(std::move(tuning)),
       session_settings_(tuning_.session),
@@ -388,7 +398,10 @@ void IrcAdapter::stop() {
   if (connection_) connection_->quit("katabot shutting down");
 }
 
+bool IrcAdapter::may_speak() const { return !may_speak_ || may_speak_(); }
+
 asio::awaitable<PostOutcome> IrcAdapter::post(std::string channel, Reply reply) {
+  if (!may_speak()) co_return PostOutcome::retry_later(retry_unjoined_after, "this replica may not speak now");
   if (auto refused = co_await wait_until_postable(channel)) co_return std::move(*refused);
   auto limits = tuning_.reply_limits;
   limits.line_limit = connection_->session().support().linelen;

@@ -56,9 +56,12 @@ class IrcAdapter final : public ChatAdapter {
   // Whether a message waits for its sender's services account (WHOIS when the server sends no
   // account tag) before it is handled: the admin commands.
   using NeedsAccount = std::function<bool(const Inbound&)>;
+  // Asked right before each PRIVMSG or NOTICE reaches the socket: false drops it. A leader that was
+  // paused past its lease must not flush the replies queued before the pause (ha.md §3.2).
+  using MaySpeak = std::function<bool()>;
 
   IrcAdapter(boost::asio::any_io_executor executor, IrcConfig config, std::string bot_name, InboundHandler handler,
-             Metrics& metrics, IrcTuning tuning = {}, NeedsAccount needs_account = {});
+             Metrics& metrics, IrcTuning tuning = {}, NeedsAccount needs_account = {}, MaySpeak may_speak = {});
   ~IrcAdapter() override;
 
   Platform platform() const override { return Platform::irc; }
@@ -78,11 +81,13 @@ class IrcAdapter final : public ChatAdapter {
   boost::asio::awaitable<std::optional<PostOutcome>> wait_until_postable(const std::string& channel);
   // A channel was joined or the link registered: posts waiting for that look again.
   void wake_posts();
+  bool may_speak() const;
 
   boost::asio::any_io_executor executor_;
   IrcConfig config_;
   InboundHandler handler_;
   NeedsAccount needs_account_;
+  MaySpeak may_speak_;
   Metrics& metrics_;
   IrcTuning tuning_;
   irc::SessionSettings session_settings_;

@@ -454,7 +454,8 @@ struct BotRunner::State {
   std::thread thread;
 };
 
-BotRunner::BotRunner(IrcConfig config, IrcTuning tuning, InboundHandler handler, IrcAdapter::NeedsAccount needs_account)
+BotRunner::BotRunner(IrcConfig config, IrcTuning tuning, InboundHandler handler, IrcAdapter::NeedsAccount needs_account,
+                     IrcAdapter::MaySpeak may_speak)
     : state_(std::make_unique<State>()) {
   // KATABOT_TEST_DEBUG=1 shows the raw protocol when a test needs investigating.
   if (std::getenv("KATABOT_TEST_DEBUG")) spdlog::set_level(spdlog::level::debug);
@@ -467,7 +468,8 @@ BotRunner::BotRunner(IrcConfig config, IrcTuning tuning, InboundHandler handler,
     return handler(inbound);
   };
   state->adapter = std::make_unique<IrcAdapter>(state->io.get_executor(), std::move(config), "katabot", recording,
-                                                state->metrics, std::move(tuning), std::move(needs_account));
+                                                state->metrics, std::move(tuning), std::move(needs_account),
+                                                std::move(may_speak));
   boost::asio::co_spawn(state->io, state->adapter->run(), [state](std::exception_ptr) { state->finished = true; });
   state->thread = std::thread([state] { state->io.run(); });
 }

@@ -169,7 +169,7 @@ std::optional<Reply> echo_router(const Inbound& inbound);
 class BotRunner {
  public:
   BotRunner(IrcConfig config, IrcTuning tuning, InboundHandler handler = echo_router,
-            IrcAdapter::NeedsAccount needs_account = {});
+            IrcAdapter::NeedsAccount needs_account = {}, IrcAdapter::MaySpeak may_speak = {});
   ~BotRunner();
   template <typename F>
   auto call(F function) -> decltype(function()) {

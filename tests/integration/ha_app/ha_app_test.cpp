@@ -1,0 +1,151 @@
+// Replicas of the real katabot binary with backend etcd (issue 12 items 3 and 5): a 1-member etcd
+// and ircd-hybrid on loopback, an observer in #kata-dev. Only the leader is on IRC; /readyz and
+// /metrics of each replica name its role; SIGTERM of the leader hands IRC over at once (its lease is
+// revoked), SIGKILL after the lease TTL. Prints the handover times it measures.
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <map>
+
+#include "tests/integration/etcd/etcd_cluster.hpp"
+#include "tests/integration/http/test_support.hpp"
+#include "tests/integration/irc/irc_fixture.hpp"
+#include "tests/integration/ha_app/replicas.hpp"
+
+using namespace katabot::test;
+
+namespace {
+
+// The replica's /readyz body once it names a role with `needle`, or what it last said.
+std::string wait_for_role(const Replica& replica, const std::string& needle, std::chrono::milliseconds timeout) {
+  const auto deadline = Clock::now() + timeout;
+  std::string last;
+  while (Clock::now() < deadline) {
+    if (const auto reply = curl_request(replica.http_port, "/readyz")) {
+      last = std::to_string(reply->status) + " " + reply->body;
+      if (reply->body.find(needle) != std::string::npos) return last;
+    }
+    std::this_thread::sleep_for(100ms);  // poll period, bounded by the deadline
+  }
+  return "no role matching [" + needle + "] within the deadline; last answer: " + last;
+}
+
+std::optional<double> series_value(const std::string& exposition, const std::string& series) {
+  const auto at = exposition.find("\n" + series + " ");
+  if (at == std::string::npos) return std::nullopt;
+  return std::stod(exposition.substr(at + series.size() + 2));
+}
+
+bool is_katabot_line(const std::string& line, const char* command) {
+  return line.starts_with(":katabot!") && line.find(command) != std::string::npos;
+}
+
+// Nicks in #kata-dev that are the bot's (katabot and its fallbacks), by NAMES.
+int katabot_nicks_in_channel(LineSocket& observer) {
+  observer.seen.clear();
+  observer.send_line("NAMES #kata-dev");
+  REQUIRE(observer.wait_for(" 366 ", 5s));
+  int count = 0;
+  for (const auto& line : observer.seen) {
+    if (line.find(" 353 ") == std::string::npos) continue;
+    const auto names = line.substr(line.rfind(':') + 1);
+    std::size_t at = 0;
+    while ((at = names.find("katabot", at)) != std::string::npos) {
+      ++count;
+      at += 7;
+    }
+  }
+  return count;
+}
+
+double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+
+}  // namespace
+
+TEST_CASE("replicas with etcd: one on IRC, roles on /readyz and /metrics, handover on SIGTERM and SIGKILL",
+          "[integration][ha_app][etcd][hybrid]") {
+  EtcdCluster etcd(1);
+  REQUIRE(etcd.wait_healthy());
+  const auto endpoint = etcd.endpoints().front();
+  HybridServer irc;
+  auto observer = connect_member(irc.port(), "observer", {"#kata-dev"});
+  TempDir dir("katabot-ha-app");
+
+  std::map<std::string, Replica> replicas;
+  replicas.emplace("replica-a", start_replica(dir, "replica-a", irc_only(irc.port()), endpoint));
+  if (!observer.wait_for([](const std::string& line) { return is_katabot_line(line, " JOIN "); }, 20s)) {
+    FAIL("replica-a did not join #kata-dev; it said:\n" << replicas.at("replica-a").log_text());
+  }
+  replicas.emplace("replica-b", start_replica(dir, "replica-b", irc_only(irc.port()), endpoint));
+  auto& first = replicas.at("replica-a");
+  auto& second = replicas.at("replica-b");
+
+  SECTION("the first replica leads and is the only one on IRC; the other follows") {
+    const auto leader_ready = wait_for_role(first, "role: leader (epoch ", 20s);
+    INFO(first.log_text());
+    CHECK(leader_ready.starts_with("200 ready\nrole: leader (epoch "));
+    const auto follower_ready = wait_for_role(second, "role: follower (leader: replica-a)", 20s);
+    INFO(second.log_text());
+    // Ready with IRC off: a follower has no IRC to wait for (Slack would be its only adapter).
+    CHECK(follower_ready == "200 ready\nrole: follower (leader: replica-a)\n");
+    CHECK(katabot_nicks_in_channel(observer) == 1);
+    CHECK(second.log_text().find("irc: connecting") == std::string::npos);
+
+    const auto leader_metrics = curl_request(first.http_port, "/metrics");
+    const auto follower_metrics = curl_request(second.http_port, "/metrics");
+    REQUIRE(leader_metrics);
+    REQUIRE(follower_metrics);
+    CHECK(series_value(leader_metrics->body, "katabot_is_leader") == 1);
+    CHECK(series_value(leader_metrics->body, "katabot_leader_epoch") > 0);
+    CHECK(series_value(leader_metrics->body, "katabot_leader_transitions_total{reason=\"became_leader\"}") == 1);
+    CHECK(series_value(leader_metrics->body, "katabot_leader_transitions_total{reason=\"deposed\"}") == 0);
+    CHECK(series_value(leader_metrics->body, "katabot_adapter_ready{platform=\"irc\"}") == 1);
+    CHECK(series_value(follower_metrics->body, "katabot_is_leader") == 0);
+    CHECK(series_value(follower_metrics->body, "katabot_leader_epoch") == 0);
+    CHECK(series_value(follower_metrics->body, "katabot_leader_transitions_total{reason=\"became_leader\"}") == 0);
+    CHECK(series_value(follower_metrics->body, "katabot_adapter_ready{platform=\"irc\"}") == 0);
+    const auto linted = check_with_promtool(leader_metrics->body, dir.path());
+    INFO("promtool: " << linted.output);
+    CHECK(linted.exit_code == 0);
+  }
+
+  SECTION("SIGTERM the leader: it says QUIT and the follower joins IRC at once; SIGKILL that one: a new replica takes over after the TTL") {
+    REQUIRE(wait_for_role(second, "role: follower (leader: replica-a)", 20s).starts_with("200"));
+    observer.seen.clear();
+    const auto terminated = Clock::now();
+    CHECK(first.process.terminate(5000ms) == 0);
+    const auto stopped_after = seconds_since(terminated);
+    REQUIRE(observer.wait_for([](const std::string& line) { return is_katabot_line(line, " QUIT "); }, 5s));
+    const auto joined = observer.wait_for([](const std::string& line) { return is_katabot_line(line, " JOIN "); }, 10s);
+    const auto handover = seconds_since(terminated);
+    INFO(second.log_text());
+    REQUIRE(joined);
+    std::cout << "ha_app: SIGTERM of the leader: it exited after " << stopped_after
+              << " s; the follower was on IRC " << handover << " s after the signal\n";
+    CHECK(stopped_after < 2.0);
+    // Revoking the lease wakes the follower's watch: no TTL wait (ha.md §6 S8 target 1.5 s, plus
+    // the IRC registration and JOIN).
+    CHECK(handover < 3.0);
+    CHECK(wait_for_role(second, "role: leader (epoch ", 10s).starts_with("200 ready\nrole: leader"));
+
+    replicas.erase("replica-a");
+    auto& third = replicas.emplace("replica-c", start_replica(dir, "replica-c", irc_only(irc.port()), endpoint)).first->second;
+    REQUIRE(wait_for_role(third, "role: follower (leader: replica-b)", 20s).starts_with("200"));
+    CHECK(katabot_nicks_in_channel(observer) == 1);
+
+    observer.seen.clear();
+    const auto killed = Clock::now();
+    second.process.kill_now();
+    const auto rejoined = observer.wait_for(
+        [](const std::string& line) { return is_katabot_line(line, " JOIN "); }, std::chrono::seconds(lease_ttl_seconds + 10));
+    const auto takeover = seconds_since(killed);
+    INFO(third.log_text());
+    REQUIRE(rejoined);
+    std::cout << "ha_app: SIGKILL of the leader (lease_ttl " << lease_ttl_seconds << " s): a new replica was on IRC "
+              << takeover << " s after the kill\n";
+    CHECK(takeover < lease_ttl_seconds + 3.0);
+    CHECK(wait_for_role(third, "role: leader (epoch ", 10s).starts_with("200 ready\nrole: leader"));
+    CHECK(katabot_nicks_in_channel(observer) == 1);
+  }
+}
