@@ -97,8 +97,13 @@ struct SharedOverridesSync::State {
       while (const auto* next = overrides.next_write()) {
         const auto write = *next;  // the queue may grow while the call runs
         const auto deadline = Clock::now() + timing.request_timeout;
-        const auto outcome = write.value.empty() ? co_await client.remove(write.key, deadline)
-                                                 : co_await client.put(write.key, write.value, deadline);
+        // Not a ?: of two co_awaits: g++ 12 destroys such a result twice.
+        Outcome<std::int64_t> outcome;
+        if (write.value.empty()) {
+          outcome = co_await client.remove(write.key, deadline);
+        } else {
+          outcome = co_await client.put(write.key, write.value, deadline);
+        }
         if (outcome.value) {
           changed(overrides.confirmed(write.id, *outcome.value));
           continue;

@@ -1,0 +1,148 @@
+// Two replicas' overrides against a real etcd (one member on loopback): a skip, unskip or move made
+// on one is in the other's knowledge snapshot within a bound; with etcd down a change is taken back
+// or refused with a message for the admin, and both keep answering with the last known overrides.
+// Prints the propagation times it measured.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "bot/coordination/etcd_client.hpp"
+#include "bot/coordination/shared_overrides.hpp"
+#include "bot/coordination/shared_overrides_sync.hpp"
+#include "bot/knowledge_store.hpp"
+#include "tests/integration/etcd/etcd_cluster.hpp"
+
+using namespace katabot;
+using namespace katabot::coordination;
+using katabot::test::EtcdCluster;
+using Steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr date::year_month_day dec24 = date::year{2026} / 12 / 24;
+constexpr date::year_month_day dec31 = date::year{2026} / 12 / 31;
+constexpr auto propagation_bound = 1500ms;  // under the 2 s poll period: the watch brings it
+const SharedOverridesTiming timing{2000ms, 1000ms};
+
+OccurrenceOverride skip(date::year_month_day day, std::string reason) {
+  return {"architecture-committee", day, OccurrenceOverride::Kind::skip, std::move(reason)};
+}
+
+OccurrenceOverride move(date::year_month_day day) {
+  return {"architecture-committee", day, OccurrenceOverride::Kind::move, "",
+          date::local_days{day} + std::chrono::hours{15}, date::locate_zone("Europe/Berlin")};
+}
+
+// One replica: its etcd client, its knowledge store with the shared overrides, and their sync.
+struct Replica {
+  Replica(boost::asio::io_context& io, const std::vector<std::string>& endpoints)
+      : client(io.get_executor(), {endpoints, "/v3", {}, {}, {}, {}, {}, {}, timing.request_timeout}),
+        store(std::filesystem::path(KATABOT_SOURCE_DIR) / "knowledge", CommandRegistry().reserved_words()) {
+    REQUIRE(store.reload().empty());
+    auto owned = std::make_unique<SharedOverrides>("/katabot-test/");
+    shared = owned.get();
+    store.use_overrides(std::move(owned));
+    sync = std::make_unique<SharedOverridesSync>(
+        io.get_executor(), client, *shared, timing,
+        SharedOverridesEvents{[this] { store.overrides_changed(); },
+                              [this](const ScheduleChange&, const std::string& problem) { not_saved.push_back(problem); }});
+    boost::asio::co_spawn(io, sync->run(), [this](std::exception_ptr) { stopped = true; });
+  }
+
+  std::vector<OccurrenceOverride> overrides() const {
+    return store.snapshot()->find_meeting("architecture-committee")->overrides;
+  }
+
+  EtcdClient client;
+  KnowledgeStore store;
+  SharedOverrides* shared = nullptr;
+  std::unique_ptr<SharedOverridesSync> sync;
+  std::vector<std::string> not_saved;
+  bool stopped = false;
+};
+
+// Runs `io` until `done` or the timeout; whether `done` came true.
+template <class Done>
+bool run_until(boost::asio::io_context& io, Done done, Steady::duration timeout) {
+  const auto deadline = Steady::now() + timeout;
+  while (!done()) {
+    if (Steady::now() >= deadline) return false;
+    io.restart();
+    io.run_for(10ms);
+  }
+  return true;
+}
+
+// How long until `done`, or nullopt past the bound.
+template <class Done>
+std::optional<Steady::duration> time_until(boost::asio::io_context& io, Done done, Steady::duration bound) {
+  const auto start = Steady::now();
+  if (!run_until(io, done, bound)) return std::nullopt;
+  return Steady::now() - start;
+}
+
+long long in_ms(Steady::duration duration) { return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(); }
+
+}  // namespace
+
+TEST_CASE("a change made on one replica reaches the other through etcd, and none is lost while etcd is down",
+          "[etcd][overrides]") {
+  EtcdCluster cluster(1);
+  REQUIRE(cluster.wait_healthy());
+  boost::asio::io_context io;
+  Replica a(io, cluster.endpoints());
+  Replica b(io, cluster.endpoints());
+  REQUIRE(run_until(io, [&] { return a.shared->answering() && b.shared->answering(); }, 10s));
+
+  // A skip on a, seen by b.
+  REQUIRE(a.store.change_schedule({false, skip(dec24, "holidays")}).problem.empty());
+  CHECK(a.overrides() == std::vector{skip(dec24, "holidays")});  // at once where it was made
+  const auto skip_seen = time_until(io, [&] { return b.overrides() == std::vector{skip(dec24, "holidays")}; }, propagation_bound);
+  REQUIRE(skip_seen);
+
+  // Its unskip, likewise.
+  REQUIRE(a.store.change_schedule({true, skip(dec24, "")}).problem.empty());
+  const auto unskip_seen = time_until(io, [&] { return b.overrides().empty(); }, propagation_bound);
+  REQUIRE(unskip_seen);
+
+  // A move made on b, seen by a.
+  REQUIRE(b.store.change_schedule({false, move(dec31)}).problem.empty());
+  const auto move_seen = time_until(io, [&] { return a.overrides() == std::vector{move(dec31)}; }, propagation_bound);
+  REQUIRE(move_seen);
+  std::printf("shared overrides, etcd on loopback: skip seen by the other replica after %lld ms, unskip %lld ms, move %lld ms\n",
+              in_ms(*skip_seen), in_ms(*unskip_seen), in_ms(*move_seen));
+
+  cluster.kill(0);
+  // Accepted before a knew: etcd does not confirm it, so it is taken back and the admin is told.
+  REQUIRE(a.store.change_schedule({false, skip(dec24, "travel")}).in_force);
+  REQUIRE(run_until(io, [&] { return !a.not_saved.empty(); }, 5s));
+  CHECK(a.not_saved.front() ==
+        "Could not save the skip of architecture-committee on 2026-12-24: the coordinator (etcd) did not answer, so it "
+        "was taken back. Try again.");
+  CHECK(a.overrides() == std::vector{move(dec31)});
+  // Now a knows: refused at once, in the reply.
+  const auto refused = a.store.change_schedule({false, skip(dec24, "travel")});
+  CHECK_FALSE(refused.in_force);
+  CHECK(refused.problem.find("the coordinator (etcd) did not answer") != std::string::npos);
+  // b finds out at its next poll, and keeps answering with the last known overrides.
+  REQUIRE(run_until(io, [&] { return !b.shared->answering(); }, 2 * timing.poll_period + 2 * timing.request_timeout));
+  CHECK_FALSE(b.store.change_schedule({true, move(dec31)}).in_force);
+  CHECK(b.overrides() == std::vector{move(dec31)});
+  CHECK(a.overrides() == std::vector{move(dec31)});
+
+  // etcd back: changes are accepted again and shared.
+  cluster.restart(0);
+  REQUIRE(cluster.wait_healthy());
+  REQUIRE(run_until(io, [&] { return a.shared->answering() && b.shared->answering(); }, 2 * timing.poll_period + 5s));
+  REQUIRE(a.store.change_schedule({true, move(dec31)}).problem.empty());
+  CHECK(time_until(io, [&] { return b.overrides().empty(); }, propagation_bound + timing.poll_period));
+
+  a.sync->stop();
+  b.sync->stop();
+  CHECK(run_until(io, [&] { return a.stopped && b.stopped; }, 5s));
+}
