@@ -5,8 +5,10 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/backoff.hpp"
+#include "bot/config.hpp"
 #include "bot/coordination/etcd_client.hpp"
 #include "bot/coordination/shared_overrides.hpp"
+#include "bot/knowledge_store.hpp"
 #include "bot/net/no_throw.hpp"
 
 namespace katabot::coordination {
@@ -16,6 +18,8 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
+// The truth comes this often; the watch brings most changes within milliseconds.
+constexpr std::chrono::seconds poll_period{5};
 // A watch with no message for this long is reopened: a quiet prefix and a dead connection look alike.
 constexpr std::chrono::seconds watch_idle{60};
 constexpr std::chrono::seconds watch_backoff_cap{30};
@@ -49,13 +53,13 @@ struct SharedOverridesSync::State {
     if (did && events.changed) events.changed();
   }
 
-  asio::awaitable<bool> load() {
+  asio::awaitable<void> load() {
     const auto range =
         co_await client.range_prefix(overrides.prefix(), max_shared_overrides, Clock::now() + timing.request_timeout);
     if (!range.value) {
       if (overrides.answering()) spdlog::warn("shared overrides: etcd did not answer ({}); changes are refused until it does", range.detail);
       overrides.unreachable();
-      co_return false;
+      co_return;
     }
     changed(overrides.loaded(*range.value));
     if (overrides.problems() != last_problems) {
@@ -65,7 +69,6 @@ struct SharedOverridesSync::State {
     for (const auto& key : overrides.expired_keys()) {
       co_await client.remove(key, Clock::now() + timing.request_timeout);  // any replica may; the next load tells
     }
-    co_return true;
   }
 
   asio::awaitable<void> poll() {
@@ -131,12 +134,7 @@ SharedOverridesSync::SharedOverridesSync(asio::any_io_executor executor, EtcdCli
   });
 }
 
-SharedOverridesSync::~SharedOverridesSync() { state_->overrides.on_recorded(nullptr); }
-
-asio::awaitable<bool> SharedOverridesSync::load() {
-  const auto state = state_;
-  co_return co_await state->load();
-}
+bool SharedOverridesSync::answering() const { return state_->overrides.answering(); }
 
 asio::awaitable<void> SharedOverridesSync::run() {
   const auto state = state_;
@@ -150,6 +148,22 @@ void SharedOverridesSync::stop() {
   state_->write_wake.cancel();
   state_->watch_pause.cancel();
   state_->client.cancel_watch(state_->overrides.prefix());
+}
+
+std::unique_ptr<SharedOverridesSync> share_overrides(asio::any_io_executor executor, EtcdClient& client,
+                                                     KnowledgeStore& store, const CoordinationConfig& config,
+                                                     std::chrono::sys_seconds now, SharedOverridesEvents events) {
+  auto owned = std::make_unique<SharedOverrides>(config.key_prefix);
+  auto& overrides = *owned;
+  store.use_overrides(std::move(owned));
+  store.prune_past_overrides(now);
+  auto changed = [&store, then = std::move(events.changed)] {
+    store.overrides_changed();
+    if (then) then();
+  };
+  return std::make_unique<SharedOverridesSync>(std::move(executor), client, overrides,
+                                               SharedOverridesTiming{poll_period, config.request_timeout},
+                                               SharedOverridesEvents{std::move(changed), std::move(events.save_failed)});
 }
 
 }  // namespace katabot::coordination

@@ -14,6 +14,11 @@
 
 #include "bot/override_store.hpp"
 
+namespace katabot {
+struct CoordinationConfig;
+class KnowledgeStore;
+}  // namespace katabot
+
 namespace katabot::coordination {
 
 class EtcdClient;
@@ -34,20 +39,26 @@ class SharedOverridesSync {
  public:
   SharedOverridesSync(boost::asio::any_io_executor executor, EtcdClient& client, SharedOverrides& overrides,
                       SharedOverridesTiming timing, SharedOverridesEvents events);
-  ~SharedOverridesSync();
   SharedOverridesSync(const SharedOverridesSync&) = delete;
   SharedOverridesSync& operator=(const SharedOverridesSync&) = delete;
 
-  // One load, now: at start, so the first answers already follow the shared overrides. False when
-  // etcd did not answer (the replica then shows none until a poll gets through).
-  boost::asio::awaitable<bool> load();
-  // Polls, watches and writes until stop().
+  // Polls (the first load at once), watches and writes until stop().
   boost::asio::awaitable<void> run();
   void stop();
+  // Whether etcd answered the last call: changes are accepted only then.
+  bool answering() const;
 
  private:
   struct State;
   std::shared_ptr<State> state_;
 };
+
+// What the App does with backend etcd: `store` takes its overrides from etcd under the
+// coordination key prefix instead of state_dir (past ones pruned as of `now`), publishes a new
+// snapshot whenever they change, then calls events.changed (the leader's scheduler reschedules).
+// Run the result's run() in the task group and stop() it on shutdown.
+std::unique_ptr<SharedOverridesSync> share_overrides(boost::asio::any_io_executor executor, EtcdClient& client,
+                                                     KnowledgeStore& store, const CoordinationConfig& config,
+                                                     std::chrono::sys_seconds now, SharedOverridesEvents events);
 
 }  // namespace katabot::coordination

@@ -10,8 +10,8 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "bot/config.hpp"
 #include "bot/coordination/etcd_client.hpp"
-#include "bot/coordination/shared_overrides.hpp"
 #include "bot/coordination/shared_overrides_sync.hpp"
 #include "bot/knowledge_store.hpp"
 #include "tests/integration/etcd/etcd_cluster.hpp"
@@ -26,8 +26,15 @@ namespace {
 
 constexpr date::year_month_day dec24 = date::year{2026} / 12 / 24;
 constexpr date::year_month_day dec31 = date::year{2026} / 12 / 31;
-constexpr auto propagation_bound = 1500ms;  // under the 2 s poll period: the watch brings it
-const SharedOverridesTiming timing{2000ms, 1000ms};
+constexpr auto propagation_bound = 1500ms;  // well under the 5 s poll period: the watch brings it
+constexpr auto poll_period = 5s;
+
+CoordinationConfig coordination() {
+  CoordinationConfig config;
+  config.key_prefix = "/katabot-test/";
+  config.request_timeout = 1s;
+  return config;
+}
 
 OccurrenceOverride skip(date::year_month_day day, std::string reason) {
   return {"architecture-committee", day, OccurrenceOverride::Kind::skip, std::move(reason)};
@@ -38,19 +45,17 @@ OccurrenceOverride move(date::year_month_day day) {
           date::local_days{day} + std::chrono::hours{15}, date::locate_zone("Europe/Berlin")};
 }
 
-// One replica: its etcd client, its knowledge store with the shared overrides, and their sync.
+// One replica as the App sets it up: its etcd client, and its knowledge store sharing overrides.
 struct Replica {
   Replica(boost::asio::io_context& io, const std::vector<std::string>& endpoints)
-      : client(io.get_executor(), {endpoints, "/v3", {}, {}, {}, {}, {}, {}, timing.request_timeout}),
+      : client(io.get_executor(), {endpoints, "/v3", {}, {}, {}, {}, {}, {}, coordination().request_timeout}),
         store(std::filesystem::path(KATABOT_SOURCE_DIR) / "knowledge", CommandRegistry().reserved_words()) {
     REQUIRE(store.reload().empty());
-    auto owned = std::make_unique<SharedOverrides>("/katabot-test/");
-    shared = owned.get();
-    store.use_overrides(std::move(owned));
-    sync = std::make_unique<SharedOverridesSync>(
-        io.get_executor(), client, *shared, timing,
-        SharedOverridesEvents{[this] { store.overrides_changed(); },
-                              [this](const ScheduleChange&, const std::string& problem) { not_saved.push_back(problem); }});
+    // A fixed "now" before the dates used below, so that pruning never hides them.
+    const std::chrono::sys_seconds now = date::sys_days{date::year{2026} / 11 / 1};
+    sync = share_overrides(io.get_executor(), client, store, coordination(), now,
+                           {[this] { ++changes; },
+                            [this](const ScheduleChange&, const std::string& problem) { not_saved.push_back(problem); }});
     boost::asio::co_spawn(io, sync->run(), [this](std::exception_ptr) { stopped = true; });
   }
 
@@ -60,8 +65,8 @@ struct Replica {
 
   EtcdClient client;
   KnowledgeStore store;
-  SharedOverrides* shared = nullptr;
   std::unique_ptr<SharedOverridesSync> sync;
+  int changes = 0;  // what the App's scheduler would reschedule on
   std::vector<std::string> not_saved;
   bool stopped = false;
 };
@@ -97,13 +102,15 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   boost::asio::io_context io;
   Replica a(io, cluster.endpoints());
   Replica b(io, cluster.endpoints());
-  REQUIRE(run_until(io, [&] { return a.shared->answering() && b.shared->answering(); }, 10s));
+  REQUIRE(run_until(io, [&] { return a.sync->answering() && b.sync->answering(); }, 10s));
 
   // A skip on a, seen by b.
   REQUIRE(a.store.change_schedule({false, skip(dec24, "holidays")}).problem.empty());
   CHECK(a.overrides() == std::vector{skip(dec24, "holidays")});  // at once where it was made
+  const auto rescheduled = b.changes;
   const auto skip_seen = time_until(io, [&] { return b.overrides() == std::vector{skip(dec24, "holidays")}; }, propagation_bound);
   REQUIRE(skip_seen);
+  CHECK(b.changes > rescheduled);
 
   // Its unskip, likewise.
   REQUIRE(a.store.change_schedule({true, skip(dec24, "")}).problem.empty());
@@ -130,7 +137,7 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   CHECK_FALSE(refused.in_force);
   CHECK(refused.problem.find("the coordinator (etcd) did not answer") != std::string::npos);
   // b finds out at its next poll, and keeps answering with the last known overrides.
-  REQUIRE(run_until(io, [&] { return !b.shared->answering(); }, 2 * timing.poll_period + 2 * timing.request_timeout));
+  REQUIRE(run_until(io, [&] { return !b.sync->answering(); }, 2 * poll_period + 2s));
   CHECK_FALSE(b.store.change_schedule({true, move(dec31)}).in_force);
   CHECK(b.overrides() == std::vector{move(dec31)});
   CHECK(a.overrides() == std::vector{move(dec31)});
@@ -138,9 +145,9 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   // etcd back: changes are accepted again and shared.
   cluster.restart(0);
   REQUIRE(cluster.wait_healthy());
-  REQUIRE(run_until(io, [&] { return a.shared->answering() && b.shared->answering(); }, 2 * timing.poll_period + 5s));
+  REQUIRE(run_until(io, [&] { return a.sync->answering() && b.sync->answering(); }, 2 * poll_period + 5s));
   REQUIRE(a.store.change_schedule({true, move(dec31)}).problem.empty());
-  CHECK(time_until(io, [&] { return b.overrides().empty(); }, propagation_bound + timing.poll_period));
+  CHECK(time_until(io, [&] { return b.overrides().empty(); }, propagation_bound + poll_period));
 
   a.sync->stop();
   b.sync->stop();
