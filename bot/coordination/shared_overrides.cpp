@@ -36,11 +36,15 @@ SaveOutcome SharedOverrides::record(const ScheduleChange& change) {
     return {false, "Could not save the " + describe(change) + ": " + std::to_string(pending_.size()) +
                        " changes are still waiting for the coordinator (etcd). Nothing changed; try again in a moment."};
   }
+  queue(change);
+  return {};
+}
+
+void SharedOverrides::queue(const ScheduleChange& change) {
   const auto& target = change.change;
   pending_.push_back({next_id_++, override_key(prefix_, target.meeting_id, target.date),
                       change.clear ? std::string() : format_override_record(target), change});
   if (wake_) wake_();
-  return {};
 }
 
 void SharedOverrides::apply(const ScheduleChange& change, std::map<Key, OccurrenceOverride>& target) const {
@@ -90,6 +94,9 @@ bool SharedOverrides::loaded(const RangeResult& range) {
   }
   confirmed_ = std::move(loaded);
   revision_ = range.revision;
+  for (auto& change : std::exchange(carry_over_, {})) {
+    if (change.date >= keep_from_ && !confirmed_.contains({change.meeting_id, change.date})) queue({false, std::move(change)});
+  }
   return overrides() != before;
 }
 

@@ -56,6 +56,10 @@ class SharedOverrides : public OverrideStore {
   // Hides the overrides dated before `keep_from`; expired_keys() lists them for deletion.
   void prune(date::year_month_day keep_from) override { keep_from_ = keep_from; }
 
+  // Overrides this replica kept in its own file before it shared them (backend none until now):
+  // after the first load, those etcd lacks are written there, so switching backends loses none.
+  void carry_over(std::vector<OccurrenceOverride> local) { carry_over_ = std::move(local); }
+
   // ---- the driver's side; each returns whether overrides() changed ----
   // A range of the prefix. Bad keys and values are left out and told in problems().
   bool loaded(const RangeResult& range);
@@ -80,6 +84,7 @@ class SharedOverrides : public OverrideStore {
   using Key = std::pair<std::string, date::year_month_day>;
   std::optional<OccurrenceOverride> read(const KeyValue& kv);
   void apply(const ScheduleChange& change, std::map<Key, OccurrenceOverride>& target) const;
+  void queue(const ScheduleChange& change);
 
   std::string prefix_;
   std::map<Key, OccurrenceOverride> confirmed_;  // etcd's, as of revision_
@@ -90,6 +95,7 @@ class SharedOverrides : public OverrideStore {
   date::year_month_day keep_from_ = date::year{1970} / 1 / 1;
   std::vector<std::string> expired_;
   std::vector<std::string> problems_;
+  std::vector<OccurrenceOverride> carry_over_;
   std::function<void()> wake_;
 };
 

@@ -155,6 +155,11 @@ std::unique_ptr<SharedOverridesSync> share_overrides(asio::any_io_executor execu
                                                      std::chrono::sys_seconds now, SharedOverridesEvents events) {
   auto owned = std::make_unique<SharedOverrides>(config.key_prefix);
   auto& overrides = *owned;
+  if (const auto snapshot = store.snapshot()) {
+    std::vector<OccurrenceOverride> local;
+    for (const auto& meeting : snapshot->meetings()) local.insert(local.end(), meeting.overrides.begin(), meeting.overrides.end());
+    overrides.carry_over(std::move(local));
+  }
   store.use_overrides(std::move(owned));
   store.prune_past_overrides(now);
   auto changed = [&store, then = std::move(events.changed)] {

@@ -181,3 +181,19 @@ TEST_CASE("the knowledge store follows a shared store, and a refused change answ
   REQUIRE(store.snapshot()->find_meeting("architecture-committee")->overrides.size() == 1);
   CHECK(store.snapshot()->find_meeting("architecture-committee")->overrides[0].reason == "holidays");
 }
+
+TEST_CASE("overrides kept in the replica's own file are written to etcd after the first load, unless etcd has that date",
+          "[overrides]") {
+  SharedOverrides shared("/katabot/");
+  shared.prune(dec24);
+  shared.carry_over({skip(date::year{2026} / 12 / 17, "past"), skip(dec24, "file"), skip(dec31, "file")});
+  CHECK(shared.next_write() == nullptr);  // nothing known of etcd yet
+  shared.loaded(range_at(3, {stored(skip(dec24, "etcd"))}));
+  REQUIRE(shared.next_write() != nullptr);
+  CHECK(shared.next_write()->change.change == skip(dec31, "file"));
+  CHECK(shared.confirmed(shared.next_write()->id, 4) == false);
+  CHECK(shared.next_write() == nullptr);
+  CHECK(shared.overrides() == std::vector{skip(dec24, "etcd"), skip(dec31, "file")});
+  shared.loaded(range_at(4));  // only once
+  CHECK(shared.next_write() == nullptr);
+}

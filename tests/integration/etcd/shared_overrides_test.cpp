@@ -14,6 +14,7 @@
 #include "bot/coordination/etcd_client.hpp"
 #include "bot/coordination/shared_overrides_sync.hpp"
 #include "bot/knowledge_store.hpp"
+#include "bot/scheduler/override_log.hpp"
 #include "tests/integration/etcd/etcd_cluster.hpp"
 
 using namespace katabot;
@@ -47,9 +48,10 @@ OccurrenceOverride move(date::year_month_day day) {
 
 // One replica as the App sets it up: its etcd client, and its knowledge store sharing overrides.
 struct Replica {
-  Replica(boost::asio::io_context& io, const std::vector<std::string>& endpoints)
+  Replica(boost::asio::io_context& io, const std::vector<std::string>& endpoints,
+          std::optional<std::filesystem::path> state_dir = std::nullopt)
       : client(io.get_executor(), {endpoints, "/v3", {}, {}, {}, {}, {}, {}, coordination().request_timeout}),
-        store(std::filesystem::path(KATABOT_SOURCE_DIR) / "knowledge", CommandRegistry().reserved_words()) {
+        store(std::filesystem::path(KATABOT_SOURCE_DIR) / "knowledge", CommandRegistry().reserved_words(), state_dir) {
     REQUIRE(store.reload().empty());
     // A fixed "now" before the dates used below, so that pruning never hides them.
     const std::chrono::sys_seconds now = date::sys_days{date::year{2026} / 11 / 1};
@@ -124,6 +126,15 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   std::printf("shared overrides, etcd on loopback: skip seen by the other replica after %lld ms, unskip %lld ms, move %lld ms\n",
               in_ms(*skip_seen), in_ms(*unskip_seen), in_ms(*move_seen));
 
+  // A replica that ran alone (backend none) brings the skips of its overrides.log along.
+  const katabot::test::TempDir state("katabot-overrides");
+  const auto jan7 = date::year{2027} / 1 / 7;
+  REQUIRE(OverrideLog(state.path()).set(skip(jan7, "FOSDEM")));
+  Replica c(io, cluster.endpoints(), state.path());
+  CHECK(time_until(io, [&] { return a.overrides() == std::vector{move(dec31), skip(jan7, "FOSDEM")}; }, propagation_bound));
+  REQUIRE(c.store.change_schedule({true, skip(jan7, "")}).problem.empty());
+  REQUIRE(time_until(io, [&] { return a.overrides() == std::vector{move(dec31)}; }, propagation_bound));
+
   cluster.kill(0);
   // Accepted before a knew: etcd does not confirm it, so it is taken back and the admin is told.
   REQUIRE(a.store.change_schedule({false, skip(dec24, "travel")}).in_force);
@@ -151,5 +162,6 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
 
   a.sync->stop();
   b.sync->stop();
-  CHECK(run_until(io, [&] { return a.stopped && b.stopped; }, 5s));
+  c.sync->stop();
+  CHECK(run_until(io, [&] { return a.stopped && b.stopped && c.stopped; }, 5s));
 }
