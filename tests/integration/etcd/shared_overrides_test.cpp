@@ -9,9 +9,11 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
 
 #include "bot/config.hpp"
 #include "bot/coordination/etcd_client.hpp"
+#include "bot/coordination/shared_overrides.hpp"
 #include "bot/coordination/shared_overrides_sync.hpp"
 #include "bot/knowledge_store.hpp"
 #include "bot/scheduler/override_log.hpp"
@@ -93,6 +95,14 @@ std::optional<Steady::duration> time_until(boost::asio::io_context& io, Done don
   return Steady::now() - start;
 }
 
+// One etcd call on `io`, while the replicas go on running.
+template <class T>
+T run(boost::asio::io_context& io, boost::asio::awaitable<T> call) {
+  auto result = boost::asio::co_spawn(io, std::move(call), boost::asio::use_future);
+  REQUIRE(run_until(io, [&] { return result.wait_for(0s) == std::future_status::ready; }, 5s));
+  return result.get();
+}
+
 long long in_ms(Steady::duration duration) { return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(); }
 
 }  // namespace
@@ -134,6 +144,12 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   CHECK(time_until(io, [&] { return a.overrides() == std::vector{move(dec31), skip(jan7, "FOSDEM")}; }, propagation_bound));
   REQUIRE(c.store.change_schedule({true, skip(jan7, "")}).problem.empty());
   REQUIRE(time_until(io, [&] { return a.overrides() == std::vector{move(dec31)}; }, propagation_bound));
+
+  // A past override (written by a replica long gone) is deleted from etcd by the next load.
+  const auto past = override_key("/katabot-test/overrides/", "architecture-committee", date::year{2026} / 10 / 1);
+  REQUIRE(run(io, a.client.put(past, format_override_record(skip(date::year{2026} / 10 / 1, "old")), Steady::now() + 1s)).value);
+  REQUIRE(run_until(io, [&] { return run(io, a.client.range(past, Steady::now() + 1s)).value->kvs.empty(); }, poll_period + 2s));
+  CHECK(a.overrides() == std::vector{move(dec31)});
 
   cluster.kill(0);
   // Accepted before a knew: etcd does not confirm it, so it is taken back and the admin is told.
