@@ -27,7 +27,7 @@ Diagnostics KnowledgeStore::reload() {
 }
 
 SaveOutcome KnowledgeStore::change_schedule(const ScheduleChange& change) {
-  if (!overrides_) return {false, "this bot keeps no schedule changes (no state_dir)."};
+  if (!overrides_) return {false, "This bot keeps no schedule changes: it has no state_dir."};
   auto outcome = overrides_->record(change);
   if (outcome.in_force) publish();
   return outcome;

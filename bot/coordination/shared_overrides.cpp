@@ -6,6 +6,7 @@
 #include "bot/scheduler/sealed_log.hpp"
 
 namespace katabot::coordination {
+
 std::string describe(const ScheduleChange& change) {
   const auto what = change.clear ? "unskip" : change.change.kind == OccurrenceOverride::Kind::skip ? "skip" : "move";
   return std::string(what) + " of " + change.change.meeting_id + " on " + date::format("%F", change.change.date);

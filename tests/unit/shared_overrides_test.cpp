@@ -161,6 +161,9 @@ TEST_CASE("the knowledge store follows a shared store, and a refused change answ
           "[overrides]") {
   KnowledgeStore store(katabot::test::source_dir() / "knowledge", CommandRegistry().reserved_words());
   REQUIRE(store.reload().empty());
+  const auto nowhere = store.change_schedule({false, skip(dec24, "")});  // no state_dir, nothing shared
+  CHECK_FALSE(nowhere.in_force);
+  CHECK(nowhere.problem == "This bot keeps no schedule changes: it has no state_dir.");
   auto owned = std::make_unique<SharedOverrides>("/katabot/");
   auto& shared = *owned;
   store.use_overrides(std::move(owned));
