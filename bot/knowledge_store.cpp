@@ -9,7 +9,12 @@ namespace katabot {
 KnowledgeStore::KnowledgeStore(std::filesystem::path dir, CommandWords reserved,
                                std::optional<std::filesystem::path> state_dir)
     : dir_(std::move(dir)), reserved_(std::move(reserved)) {
-  if (state_dir) overrides_.emplace(*state_dir);
+  if (state_dir) overrides_ = std::make_unique<OverrideLog>(*state_dir);
+}
+
+void KnowledgeStore::use_overrides(std::unique_ptr<OverrideStore> store) {
+  overrides_ = std::move(store);
+  publish();
 }
 
 Diagnostics KnowledgeStore::reload() {
@@ -21,16 +26,15 @@ Diagnostics KnowledgeStore::reload() {
   return diagnostics;
 }
 
-bool KnowledgeStore::change_schedule(const ScheduleChange& change) {
-  if (!overrides_) return false;
-  const bool written = change.clear ? overrides_->clear(change.change.meeting_id, change.change.date)
-                                    : overrides_->set(change.change);
-  publish();
-  return written;
+SaveOutcome KnowledgeStore::change_schedule(const ScheduleChange& change) {
+  if (!overrides_) return {false, "This bot keeps no schedule changes: it has no state_dir."};
+  auto outcome = overrides_->record(change);
+  if (outcome.in_force) publish();
+  return outcome;
 }
 
 void KnowledgeStore::prune_past_overrides(std::chrono::sys_seconds now) {
-  if (overrides_) overrides_->compact(date::year_month_day{std::chrono::floor<date::days>(now) - date::days{1}});
+  if (overrides_) overrides_->prune(date::year_month_day{std::chrono::floor<date::days>(now) - date::days{1}});
 }
 
 void KnowledgeStore::publish() {
@@ -42,7 +46,7 @@ void KnowledgeStore::publish() {
   for (const auto& change : overrides_->overrides()) {
     const auto meeting = std::find_if(meetings.begin(), meetings.end(), [&](const auto& m) { return m.id == change.meeting_id; });
     if (meeting == meetings.end()) {
-      spdlog::warn("override log: meeting '{}' of the override on {} is not in meetings.yaml any more; ignored",
+      spdlog::warn("overrides: meeting '{}' of the override on {} is not in meetings.yaml any more; ignored",
                    change.meeting_id, date::format("%F", change.date));
       continue;
     }
@@ -52,9 +56,17 @@ void KnowledgeStore::publish() {
 }
 
 Diagnostics carry_out(Reply& reply, KnowledgeStore& store) {
-  if (reply.schedule_change && !store.change_schedule(*reply.schedule_change)) {
-    reply.text += "\nWarning: the change could not be saved to disk; it is lost at the next restart.";
-    reply.mrkdwn += "\nWarning: the change could not be saved to disk; it is lost at the next restart.";
+  if (reply.schedule_change) {
+    const auto outcome = store.change_schedule(*reply.schedule_change);
+    if (!outcome.in_force) {
+      // Nothing changed: the admin's answer is the refusal, and the meeting's channels hear nothing.
+      reply.text = outcome.problem;
+      reply.mrkdwn = escape_mrkdwn(outcome.problem);
+      reply.broadcast.reset();
+    } else if (!outcome.problem.empty()) {
+      reply.text += "\nWarning: " + outcome.problem;
+      reply.mrkdwn += "\nWarning: " + escape_mrkdwn(outcome.problem);
+    }
   }
   if (reply.action != Action::reload_knowledge) return {};
   auto problems = store.reload();

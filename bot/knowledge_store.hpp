@@ -1,8 +1,9 @@
 #pragma once
 // Holds the current knowledge snapshot. A reload builds a new snapshot and swaps it in only when
 // it validates; readers keep whichever snapshot they took, so nothing changes under their feet.
-// The published meetings carry the admins' skips and moves from state_dir (OverrideLog), so every
-// reader of the schedule (handlers, reminders, --schedule, the feed) follows them.
+// The published meetings carry the admins' skips and moves (an OverrideStore: state_dir's
+// OverrideLog, or etcd's shared overrides with several replicas), so every reader of the schedule
+// (handlers, reminders, --schedule, the feed) follows them.
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -18,15 +19,19 @@ class KnowledgeStore {
   KnowledgeStore(std::filesystem::path dir, CommandWords reserved,
                  std::optional<std::filesystem::path> state_dir = std::nullopt);
 
+  // Takes the overrides from `store` instead of state_dir's file (replicas share them in etcd).
+  void use_overrides(std::unique_ptr<OverrideStore> store);
+  // The override store changed by itself (another replica's change arrived): publish again.
+  void overrides_changed() { publish(); }
+
   // Loads from disk; on failure keeps the current snapshot and returns the problems.
   Diagnostics reload();
   std::shared_ptr<const KnowledgeBase> snapshot() const { return current_; }
 
-  // Records an admin's change durably and publishes a snapshot that follows it; false when the
-  // disk write failed (the change is still in force in this process).
-  bool change_schedule(const ScheduleChange& change);
-  // Compacts the override log without the overrides dated before yesterday (a day of slack
-  // covers every time zone's "today").
+  // Records an admin's change and publishes a snapshot that follows it; the outcome says when it
+  // was refused or is not durable.
+  SaveOutcome change_schedule(const ScheduleChange& change);
+  // Forgets the overrides dated before yesterday (a day of slack covers every time zone's "today").
   void prune_past_overrides(std::chrono::sys_seconds now);
 
  private:
@@ -34,7 +39,7 @@ class KnowledgeStore {
 
   std::filesystem::path dir_;
   CommandWords reserved_;
-  std::optional<OverrideLog> overrides_;
+  std::unique_ptr<OverrideStore> overrides_;
   std::shared_ptr<const KnowledgeBase> loaded_;   // as the files say
   std::shared_ptr<const KnowledgeBase> current_;  // with the overrides applied
 };

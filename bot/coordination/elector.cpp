@@ -195,7 +195,7 @@ void Elector::stop() {
   } else {
     state_->election.resign(Clock::now());
     state_->dispatch();
-    state_->client->cancel_watch();
+    state_->client->cancel_watch(state_->leader_key);
     state_->watch_pause.cancel();
   }
   state_->wake.cancel();

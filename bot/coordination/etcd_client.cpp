@@ -1,6 +1,7 @@
 #include "bot/coordination/etcd_client.hpp"
 
 #include <functional>
+#include <map>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -120,8 +121,11 @@ struct EtcdClient::State {
   std::size_t preferred = 0;  // the endpoint that answered last
   std::string token;          // etcd auth token, when auth is on
   std::size_t next_watch = 0;  // the endpoint the next watch tries
-  std::function<void()> close_watch;  // set while a watch is open
-  bool watch_cancelled = false;
+  struct WatchSlot {
+    std::function<void()> close;  // set while the watch is open
+    bool cancelled = false;
+  };
+  std::map<std::string, WatchSlot, std::less<>> watches;  // by watched key
 
   State(asio::any_io_executor executor_, EtcdClientSettings settings_)
       : executor(std::move(executor_)), settings(std::move(settings_)) {
@@ -216,6 +220,28 @@ struct EtcdClient::State {
     co_return Answer{{}, 401, "etcd keeps refusing the auth token"};
   }
 
+  asio::awaitable<Failure> watch(std::string key, std::string body, std::function<void(const WatchMessage&)> on_message,
+                                 std::chrono::milliseconds idle_timeout) {
+    if (endpoints.empty()) co_return Failure::unreachable;
+    const auto& url = endpoints[next_watch++ % endpoints.size()];
+    auto request = make_request(url, "/watch", std::move(body), true);
+    const auto on_line = [&](std::string_view line) {
+      if (line.empty()) return;
+      if (const auto message = decode_watch(line); message.value) on_message(*message.value);
+    };
+    watches[key].cancelled = false;
+    const auto answer = co_await connected(url, settings.request_timeout, [&](auto& stream) -> asio::awaitable<Answer> {
+      auto& slot = watches[key];
+      if (slot.cancelled) co_return Answer{asio::error::operation_aborted};  // while connecting
+      slot.close = [&stream] { beast::get_lowest_layer(stream).close(); };
+      co_return co_await read_lines(stream, request, settings.request_timeout, idle_timeout, on_line);
+    });
+    watches.erase(key);
+    if (answer.error) co_return Failure::unreachable;
+    if (!is_success(answer.status)) co_return try_elsewhere(answer) ? Failure::unreachable : Failure::rejected;
+    co_return Failure::none;
+  }
+
   template <class T, class Decode>
   asio::awaitable<Outcome<T>> call(std::string_view path, const std::string& body, time_point deadline, Decode decode) {
     const auto answer = co_await post(path, body, deadline);
@@ -263,35 +289,34 @@ asio::awaitable<Outcome<RangeResult>> EtcdClient::range(std::string_view key, ti
 
 asio::awaitable<Failure> EtcdClient::watch(std::string_view key, std::function<void(const WatchMessage&)> on_message,
                                           std::chrono::milliseconds idle_timeout) {
+  const auto state = state_;  // the client may be destroyed while a watch runs
+  co_return co_await state->watch(std::string(key), watch_body(key, 0), std::move(on_message), idle_timeout);
+}
+
+asio::awaitable<Failure> EtcdClient::watch_prefix(std::string_view prefix,
+                                                 std::function<void(const WatchMessage&)> on_message,
+                                                 std::chrono::milliseconds idle_timeout) {
   const auto state = state_;
-  if (state->endpoints.empty()) co_return Failure::unreachable;
-  const auto& url = state->endpoints[state->next_watch++ % state->endpoints.size()];
-  auto request = state->make_request(url, "/watch", watch_body(key, 0), true);
-  const auto on_line = [&](std::string_view line) {
-    if (line.empty()) return;
-    if (const auto message = decode_watch(line); message.value) on_message(*message.value);
-  };
-  state->watch_cancelled = false;
-  const auto answer =
-      co_await state->connected(url, state->settings.request_timeout, [&](auto& stream) -> asio::awaitable<Answer> {
-        if (state->watch_cancelled) co_return Answer{asio::error::operation_aborted};  // while connecting
-        state->close_watch = [&stream] { beast::get_lowest_layer(stream).close(); };
-        co_return co_await read_lines(stream, request, state->settings.request_timeout, idle_timeout, on_line);
-      });
-  state->close_watch = nullptr;
-  if (answer.error) co_return Failure::unreachable;
-  if (!is_success(answer.status)) co_return try_elsewhere(answer) ? Failure::unreachable : Failure::rejected;
-  co_return Failure::none;
+  co_return co_await state->watch(std::string(prefix), prefix_watch_body(prefix), std::move(on_message), idle_timeout);
 }
 
-void EtcdClient::cancel_watch() {
-  state_->watch_cancelled = true;
-  if (state_->close_watch) state_->close_watch();
+void EtcdClient::cancel_watch(std::string_view key) {
+  auto& slot = state_->watches[std::string(key)];
+  slot.cancelled = true;
+  if (slot.close) slot.close();
 }
 
-asio::awaitable<Outcome<bool>> EtcdClient::remove(std::string_view key, time_point deadline) {
-  co_return co_await state_->call<bool>("/kv/deleterange", delete_body(key), deadline,
-                                        [](std::string_view) { return Decoded<bool>{true, {}}; });
+asio::awaitable<Outcome<std::int64_t>> EtcdClient::remove(std::string_view key, time_point deadline) {
+  co_return co_await state_->call<std::int64_t>("/kv/deleterange", delete_body(key), deadline, decode_write_revision);
+}
+
+asio::awaitable<Outcome<RangeResult>> EtcdClient::range_prefix(std::string_view prefix, std::int64_t limit,
+                                                              time_point deadline) {
+  co_return co_await state_->call<RangeResult>("/kv/range", prefix_range_body(prefix, limit), deadline, decode_range);
+}
+
+asio::awaitable<Outcome<std::int64_t>> EtcdClient::put(std::string_view key, std::string_view value, time_point deadline) {
+  co_return co_await state_->call<std::int64_t>("/kv/put", put_body(key, value), deadline, decode_write_revision);
 }
 
 }  // namespace katabot::coordination

@@ -65,14 +65,25 @@ class EtcdClient {
   boost::asio::awaitable<Outcome<bool>> revoke(std::int64_t lease_id, time_point deadline);
   boost::asio::awaitable<Outcome<TxnResult>> txn(std::string body, time_point deadline);
   boost::asio::awaitable<Outcome<RangeResult>> range(std::string_view key, time_point deadline);
-  boost::asio::awaitable<Outcome<bool>> remove(std::string_view key, time_point deadline);
+  // Every key under `prefix`, at most `limit` (RangeResult::more tells when some were left out).
+  boost::asio::awaitable<Outcome<RangeResult>> range_prefix(std::string_view prefix, std::int64_t limit,
+                                                            time_point deadline);
+  // put and remove (a delete) return the store's revision after the write.
+  boost::asio::awaitable<Outcome<std::int64_t>> put(std::string_view key, std::string_view value, time_point deadline);
+  boost::asio::awaitable<Outcome<std::int64_t>> remove(std::string_view key, time_point deadline);
 
   // Watches `key` on one endpoint (the next one each time), calling on_message for each message,
   // until the stream ends, fails, is silent for `idle_timeout` (a half-open connection looks
-  // exactly like a quiet key), or cancel_watch(). Failure::none when it ended or went quiet.
+  // exactly like a quiet key), or cancel_watch(key). Failure::none when it ended or went quiet.
+  // One watch per key at a time; watches on different keys (the elector's, the overrides') are
+  // independent.
   boost::asio::awaitable<Failure> watch(std::string_view key, std::function<void(const WatchMessage&)> on_message,
                                         std::chrono::milliseconds idle_timeout);
-  void cancel_watch();
+  // The same for every key under `prefix`.
+  boost::asio::awaitable<Failure> watch_prefix(std::string_view prefix,
+                                               std::function<void(const WatchMessage&)> on_message,
+                                               std::chrono::milliseconds idle_timeout);
+  void cancel_watch(std::string_view key);
 
  private:
   struct State;

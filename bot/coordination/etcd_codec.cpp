@@ -135,6 +135,24 @@ std::string range_body(std::string_view key) { return dump({{"key", base64_encod
 
 std::string delete_body(std::string_view key) { return dump({{"key", base64_encode(key)}}); }
 
+std::string prefix_range_end(std::string_view prefix) {
+  std::string end(prefix);
+  // Trailing 0xff bytes cannot be raised: drop them and raise the byte before (an empty prefix
+  // would mean "every key", which etcd spells "\0").
+  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
+  if (end.empty()) return std::string(1, '\0');
+  end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
+  return end;
+}
+
+std::string prefix_range_body(std::string_view prefix, std::int64_t limit) {
+  return dump({{"key", base64_encode(prefix)}, {"range_end", base64_encode(prefix_range_end(prefix))}, {"limit", id_text(limit)}});
+}
+
+std::string put_body(std::string_view key, std::string_view value) {
+  return dump({{"key", base64_encode(key)}, {"value", base64_encode(value)}});
+}
+
 std::string create_if_absent_body(std::string_view key, std::string_view value, std::int64_t lease) {
   return dump({{"compare", {compare_created_at(key, 0)}},
                {"success", {put(key, value, lease)}},
@@ -152,6 +170,10 @@ std::string watch_body(std::string_view key, std::int64_t start_revision) {
   json request = {{"key", base64_encode(key)}};
   if (start_revision != 0) request["start_revision"] = id_text(start_revision);
   return dump({{"create_request", std::move(request)}});
+}
+
+std::string prefix_watch_body(std::string_view prefix) {
+  return dump({{"create_request", {{"key", base64_encode(prefix)}, {"range_end", base64_encode(prefix_range_end(prefix))}}}});
 }
 
 Decoded<LeaseGrant> decode_lease_grant(std::string_view body) {
@@ -192,8 +214,19 @@ Decoded<RangeResult> decode_range(std::string_view body) {
   const auto answer = parse_object(body, error);
   if (!answer) return {std::nullopt, error};
   FieldReader reader;
-  RangeResult range{reader.int64(FieldReader::member(*answer, "header"), "revision"), reader.kvs(*answer)};
+  RangeResult range{reader.int64(FieldReader::member(*answer, "header"), "revision"), reader.kvs(*answer),
+                    FieldReader::flag(*answer, "more")};
   return finish(std::move(range), reader);
+}
+
+Decoded<std::int64_t> decode_write_revision(std::string_view body) {
+  std::string error;
+  const auto answer = parse_object(body, error);
+  if (!answer) return {std::nullopt, error};
+  FieldReader reader;
+  const auto revision = reader.int64(FieldReader::member(*answer, "header"), "revision");
+  if (revision == 0) reader.fail("write answer without a revision");
+  return finish(revision, reader);
 }
 
 Decoded<std::string> decode_token(std::string_view body) {

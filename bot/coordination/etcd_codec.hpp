@@ -42,6 +42,7 @@ struct TxnResult {
 struct RangeResult {
   std::int64_t revision = 0;
   std::vector<KeyValue> kvs;
+  bool more = false;  // a limit left keys out
 };
 
 struct WatchEvent {
@@ -75,6 +76,12 @@ std::string lease_id_body(std::int64_t lease_id);  // keepalive, revoke
 std::string authenticate_body(std::string_view user, std::string_view password);
 std::string range_body(std::string_view key);
 std::string delete_body(std::string_view key);
+// Every key that starts with `prefix`, at most `limit` of them (in key order).
+std::string prefix_range_body(std::string_view prefix, std::int64_t limit);
+// The end of the key range of `prefix`: its last byte raised by one (etcd's range_end).
+std::string prefix_range_end(std::string_view prefix);
+// An unconditional put, without a lease.
+std::string put_body(std::string_view key, std::string_view value);
 // Puts `value` on `key` bound to `lease` only if the key does not exist; otherwise ranges it, so
 // the loser learns who holds it.
 std::string create_if_absent_body(std::string_view key, std::string_view value, std::int64_t lease);
@@ -83,6 +90,7 @@ std::string create_if_absent_body(std::string_view key, std::string_view value, 
 std::string fenced_create_body(std::string_view key, std::string_view value, std::string_view fence_key,
                                std::int64_t epoch);
 std::string watch_body(std::string_view key, std::int64_t start_revision);
+std::string prefix_watch_body(std::string_view prefix);
 
 // ---- answers ----
 Decoded<LeaseGrant> decode_lease_grant(std::string_view body);
@@ -90,6 +98,8 @@ Decoded<LeaseGrant> decode_lease_grant(std::string_view body);
 Decoded<KeepAlive> decode_keepalive(std::string_view line);
 Decoded<TxnResult> decode_txn(std::string_view body);
 Decoded<RangeResult> decode_range(std::string_view body);
+// The store's revision after a put or a delete (its header).
+Decoded<std::int64_t> decode_write_revision(std::string_view body);
 Decoded<std::string> decode_token(std::string_view body);
 // One line of the watch stream: {"result":{...}}.
 Decoded<WatchMessage> decode_watch(std::string_view line);

@@ -43,33 +43,40 @@ OverrideLog::OverrideLog(const std::filesystem::path& state_dir) : log_(state_di
   for (const auto& problem : log_.problems()) spdlog::warn("override log: {}", problem);
 }
 
-bool OverrideLog::parse(std::string_view body) {
+std::optional<OverrideRecord> parse_override_record(std::string_view body) {
   const auto fields = split_log_fields(body);
-  if (fields.size() < 4 || fields[0] != record_version) return false;
+  if (fields.size() < 4 || fields[0] != record_version) return std::nullopt;
   const auto meeting = decode_log_field(fields[2]);
   const auto day = parse_iso_date(std::string(fields[3]));
-  if (!meeting || meeting->empty() || !day) return false;
+  if (!meeting || meeting->empty() || !day) return std::nullopt;
+  if (fields[1] == "clear" && fields.size() == 4) return OverrideRecord{*meeting, *day, std::nullopt};
   OccurrenceOverride change{*meeting, *day};
-  if (fields[1] == "clear" && fields.size() == 4) {
-    in_force_.erase({*meeting, *day});
-    return true;
-  }
   if (fields[1] == "skip" && fields.size() == 5) {
     const auto reason = decode_log_field(fields[4]);
-    if (!reason) return false;
+    if (!reason) return std::nullopt;
     change.reason = *reason;
   } else if (fields[1] == "move" && fields.size() == 6) {
     const auto start = parse_local_time(fields[4]);
     const auto zone_name = decode_log_field(fields[5]);
-    if (!start || !zone_name) return false;
+    if (!start || !zone_name) return std::nullopt;
     change.kind = OccurrenceOverride::Kind::move;
     change.moved_start = *start;
     change.moved_zone = find_zone(*zone_name);
-    if (change.moved_zone == nullptr) return false;
+    if (change.moved_zone == nullptr) return std::nullopt;
   } else {
-    return false;
+    return std::nullopt;
   }
-  in_force_[{*meeting, *day}] = std::move(change);
+  return OverrideRecord{*meeting, *day, std::move(change)};
+}
+
+bool OverrideLog::parse(std::string_view body) {
+  auto record = parse_override_record(body);
+  if (!record) return false;
+  if (record->change) {
+    in_force_[{record->meeting_id, record->date}] = std::move(*record->change);
+  } else {
+    in_force_.erase({record->meeting_id, record->date});
+  }
   return true;
 }
 
@@ -87,6 +94,12 @@ bool OverrideLog::set(const OccurrenceOverride& change) {
 bool OverrideLog::clear(const std::string& meeting_id, date::year_month_day day) {
   in_force_.erase({meeting_id, day});
   return log_.append(format_clear_record(meeting_id, day));
+}
+
+SaveOutcome OverrideLog::record(const ScheduleChange& change) {
+  const bool written = change.clear ? clear(change.change.meeting_id, change.change.date) : set(change.change);
+  if (written) return {};
+  return {true, "the change could not be saved to disk; it is lost at the next restart."};
 }
 
 bool OverrideLog::compact(date::year_month_day keep_from) {

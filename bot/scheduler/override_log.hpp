@@ -4,24 +4,26 @@
 // Each record sets or clears the override of one (meeting, date); the last record wins.
 #include <filesystem>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "bot/override_store.hpp"
 #include "bot/scheduler/sealed_log.hpp"
-#include "knowledge/occurrence_override.hpp"
 
 namespace katabot {
 
-class OverrideLog {
+class OverrideLog : public OverrideStore {
  public:
   static constexpr const char* file_name = "overrides.log";
 
   // Loads `state_dir`/overrides.log; bad lines are reported in problems() and dropped.
   explicit OverrideLog(const std::filesystem::path& state_dir);
 
-  // Every override in force, ordered by meeting and date.
-  std::vector<OccurrenceOverride> overrides() const;
+  std::vector<OccurrenceOverride> overrides() const override;
+  SaveOutcome record(const ScheduleChange& change) override;
+  void prune(date::year_month_day keep_from) override { compact(keep_from); }
 
   // Appends and fsyncs; the change is in force even when the disk write fails (returns false).
   bool set(const OccurrenceOverride& change);
@@ -41,8 +43,16 @@ class OverrideLog {
   std::map<Key, OccurrenceOverride> in_force_;
 };
 
-// One record body and its inverse, exposed for tests.
+// One record body and its inverse; the same format is the value of an override shared in etcd.
 std::string format_override_record(const OccurrenceOverride& change);
 std::string format_clear_record(const std::string& meeting_id, date::year_month_day day);
+
+// A record read back: the override it sets, or none when it clears that (meeting, date).
+struct OverrideRecord {
+  std::string meeting_id;
+  date::year_month_day date;
+  std::optional<OccurrenceOverride> change;
+};
+std::optional<OverrideRecord> parse_override_record(std::string_view body);
 
 }  // namespace katabot

@@ -145,7 +145,7 @@ TEST_CASE("the knowledge store publishes overrides at once and finds them again 
     REQUIRE(store.reload().empty());
     const auto regular = next_ac(store);
     const auto day = date::year_month_day{std::chrono::floor<date::days>(regular)};
-    REQUIRE(store.change_schedule({false, skip(day, "holidays")}));
+    REQUIRE(store.change_schedule({false, skip(day, "holidays")}).problem.empty());
     CHECK(next_ac(store) > regular);
   }
   KnowledgeStore restarted(knowledge_dir, CommandRegistry().reserved_words(), state.path());

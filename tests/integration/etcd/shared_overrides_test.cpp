@@ -1,0 +1,183 @@
+// Two replicas' overrides against a real etcd (one member on loopback): a skip, unskip or move made
+// on one is in the other's knowledge snapshot within a bound; with etcd down a change is taken back
+// or refused with a message for the admin, and both keep answering with the last known overrides.
+// Prints the propagation times it measured.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "bot/config.hpp"
+#include "bot/coordination/etcd_client.hpp"
+#include "bot/coordination/shared_overrides.hpp"
+#include "bot/coordination/shared_overrides_sync.hpp"
+#include "bot/knowledge_store.hpp"
+#include "bot/scheduler/override_log.hpp"
+#include "tests/integration/etcd/etcd_cluster.hpp"
+
+using namespace katabot;
+using namespace katabot::coordination;
+using katabot::test::EtcdCluster;
+using Steady = std::chrono::steady_clock;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr date::year_month_day dec24 = date::year{2026} / 12 / 24;
+constexpr date::year_month_day dec31 = date::year{2026} / 12 / 31;
+constexpr auto propagation_bound = 1500ms;  // well under the 5 s poll period: the watch brings it
+constexpr auto poll_period = 5s;
+
+CoordinationConfig coordination() {
+  CoordinationConfig config;
+  config.key_prefix = "/katabot-test/";
+  config.request_timeout = 1s;
+  return config;
+}
+
+OccurrenceOverride skip(date::year_month_day day, std::string reason) {
+  return {"architecture-committee", day, OccurrenceOverride::Kind::skip, std::move(reason)};
+}
+
+OccurrenceOverride move(date::year_month_day day) {
+  return {"architecture-committee", day, OccurrenceOverride::Kind::move, "",
+          date::local_days{day} + std::chrono::hours{15}, date::locate_zone("Europe/Berlin")};
+}
+
+// One replica as the App sets it up: its etcd client, and its knowledge store sharing overrides.
+struct Replica {
+  Replica(boost::asio::io_context& io, const std::vector<std::string>& endpoints,
+          std::optional<std::filesystem::path> state_dir = std::nullopt)
+      : client(io.get_executor(), {endpoints, "/v3", {}, {}, {}, {}, {}, {}, coordination().request_timeout}),
+        store(std::filesystem::path(KATABOT_SOURCE_DIR) / "knowledge", CommandRegistry().reserved_words(), state_dir) {
+    REQUIRE(store.reload().empty());
+    // A fixed "now" before the dates used below, so that pruning never hides them.
+    const std::chrono::sys_seconds now = date::sys_days{date::year{2026} / 11 / 1};
+    sync = share_overrides(io.get_executor(), client, store, coordination(), now,
+                           {[this] { ++changes; },
+                            [this](const ScheduleChange&, const std::string& problem) { not_saved.push_back(problem); }});
+    boost::asio::co_spawn(io, sync->run(), [this](std::exception_ptr) { stopped = true; });
+  }
+
+  std::vector<OccurrenceOverride> overrides() const {
+    return store.snapshot()->find_meeting("architecture-committee")->overrides;
+  }
+
+  EtcdClient client;
+  KnowledgeStore store;
+  std::unique_ptr<SharedOverridesSync> sync;
+  int changes = 0;  // what the App's scheduler would reschedule on
+  std::vector<std::string> not_saved;
+  bool stopped = false;
+};
+
+// Runs `io` until `done` or the timeout; whether `done` came true.
+template <class Done>
+bool run_until(boost::asio::io_context& io, Done done, Steady::duration timeout) {
+  const auto deadline = Steady::now() + timeout;
+  while (!done()) {
+    if (Steady::now() >= deadline) return false;
+    io.restart();
+    io.run_for(10ms);
+  }
+  return true;
+}
+
+// How long until `done`, or nullopt past the bound.
+template <class Done>
+std::optional<Steady::duration> time_until(boost::asio::io_context& io, Done done, Steady::duration bound) {
+  const auto start = Steady::now();
+  if (!run_until(io, done, bound)) return std::nullopt;
+  return Steady::now() - start;
+}
+
+// One etcd call on `io`, while the replicas go on running.
+template <class T>
+T run(boost::asio::io_context& io, boost::asio::awaitable<T> call) {
+  auto result = boost::asio::co_spawn(io, std::move(call), boost::asio::use_future);
+  REQUIRE(run_until(io, [&] { return result.wait_for(0s) == std::future_status::ready; }, 5s));
+  return result.get();
+}
+
+long long in_ms(Steady::duration duration) { return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(); }
+
+}  // namespace
+
+TEST_CASE("a change made on one replica reaches the other through etcd, and none is lost while etcd is down",
+          "[etcd][overrides]") {
+  EtcdCluster cluster(1);
+  REQUIRE(cluster.wait_healthy());
+  boost::asio::io_context io;
+  Replica a(io, cluster.endpoints());
+  Replica b(io, cluster.endpoints());
+  REQUIRE(run_until(io, [&] { return a.sync->answering() && b.sync->answering(); }, 10s));
+
+  // A skip on a, seen by b.
+  REQUIRE(a.store.change_schedule({false, skip(dec24, "holidays")}).problem.empty());
+  CHECK(a.overrides() == std::vector{skip(dec24, "holidays")});  // at once where it was made
+  const auto rescheduled = b.changes;
+  const auto skip_seen = time_until(io, [&] { return b.overrides() == std::vector{skip(dec24, "holidays")}; }, propagation_bound);
+  REQUIRE(skip_seen);
+  CHECK(b.changes > rescheduled);
+
+  // Its unskip, likewise.
+  REQUIRE(a.store.change_schedule({true, skip(dec24, "")}).problem.empty());
+  const auto unskip_seen = time_until(io, [&] { return b.overrides().empty(); }, propagation_bound);
+  REQUIRE(unskip_seen);
+
+  // A move made on b, seen by a.
+  REQUIRE(b.store.change_schedule({false, move(dec31)}).problem.empty());
+  const auto move_seen = time_until(io, [&] { return a.overrides() == std::vector{move(dec31)}; }, propagation_bound);
+  REQUIRE(move_seen);
+  std::printf("shared overrides, etcd on loopback: skip seen by the other replica after %lld ms, unskip %lld ms, move %lld ms\n",
+              in_ms(*skip_seen), in_ms(*unskip_seen), in_ms(*move_seen));
+
+  // A replica that ran alone (backend none) brings the skips of its overrides.log along.
+  const katabot::test::TempDir state("katabot-overrides");
+  const auto jan7 = date::year{2027} / 1 / 7;
+  REQUIRE(OverrideLog(state.path()).set(skip(jan7, "FOSDEM")));
+  Replica c(io, cluster.endpoints(), state.path());
+  CHECK(time_until(io, [&] { return a.overrides() == std::vector{move(dec31), skip(jan7, "FOSDEM")}; }, propagation_bound));
+  REQUIRE(c.store.change_schedule({true, skip(jan7, "")}).problem.empty());
+  REQUIRE(time_until(io, [&] { return a.overrides() == std::vector{move(dec31)}; }, propagation_bound));
+
+  // A past override (written by a replica long gone) is deleted from etcd by the next load.
+  const auto past = override_key("/katabot-test/overrides/", "architecture-committee", date::year{2026} / 10 / 1);
+  REQUIRE(run(io, a.client.put(past, format_override_record(skip(date::year{2026} / 10 / 1, "old")), Steady::now() + 1s)).value);
+  REQUIRE(run_until(io, [&] { return run(io, a.client.range(past, Steady::now() + 1s)).value->kvs.empty(); }, poll_period + 2s));
+  CHECK(a.overrides() == std::vector{move(dec31)});
+
+  cluster.kill(0);
+  // Accepted before a knew: etcd does not confirm it, so it is taken back and the admin is told.
+  REQUIRE(a.store.change_schedule({false, skip(dec24, "travel")}).in_force);
+  REQUIRE(run_until(io, [&] { return !a.not_saved.empty(); }, 5s));
+  CHECK(a.not_saved.front() ==
+        "Could not save the skip of architecture-committee on 2026-12-24: the coordinator (etcd) did not answer, so it "
+        "was taken back. Try again.");
+  CHECK(a.overrides() == std::vector{move(dec31)});
+  // Now a knows: refused at once, in the reply.
+  const auto refused = a.store.change_schedule({false, skip(dec24, "travel")});
+  CHECK_FALSE(refused.in_force);
+  CHECK(refused.problem.find("the coordinator (etcd) did not answer") != std::string::npos);
+  // b finds out at its next poll, and keeps answering with the last known overrides.
+  REQUIRE(run_until(io, [&] { return !b.sync->answering(); }, 2 * poll_period + 2s));
+  CHECK_FALSE(b.store.change_schedule({true, move(dec31)}).in_force);
+  CHECK(b.overrides() == std::vector{move(dec31)});
+  CHECK(a.overrides() == std::vector{move(dec31)});
+
+  // etcd back: changes are accepted again and shared.
+  cluster.restart(0);
+  REQUIRE(cluster.wait_healthy());
+  REQUIRE(run_until(io, [&] { return a.sync->answering() && b.sync->answering(); }, 2 * poll_period + 5s));
+  REQUIRE(a.store.change_schedule({true, move(dec31)}).problem.empty());
+  CHECK(time_until(io, [&] { return b.overrides().empty(); }, propagation_bound + poll_period));
+
+  a.sync->stop();
+  b.sync->stop();
+  c.sync->stop();
+  CHECK(run_until(io, [&] { return a.stopped && b.stopped && c.stopped; }, 5s));
+}
