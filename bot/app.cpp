@@ -15,6 +15,7 @@
 
 #include "bot/adapters.hpp"
 #include "bot/coordination/elector.hpp"
+#include "bot/coordination/shared_overrides_sync.hpp"
 #include "bot/http/http_server.hpp"
 #include "bot/knowledge_store.hpp"
 #include "bot/leader_terms.hpp"
@@ -105,6 +106,8 @@ class App {
   // After the replica adapters: a term's scheduler posts through them.
   LeaderTerms terms_;
   coordination::Elector elector_;
+  // With backend etcd: the admins' skips and moves, shared by every replica (uses the elector's client).
+  std::unique_ptr<coordination::SharedOverridesSync> shared_overrides_;
   TaskGroup tasks_;
 };
 
@@ -135,6 +138,15 @@ bool App::start() {
   replica_adapters_ = make_replica_adapters(
       io_.get_executor(), config_, [this](const Inbound& inbound) { return handle(inbound); }, metrics_, clock_,
       elector_.client());
+  if (auto* etcd = elector_.client()) {
+    shared_overrides_ = coordination::share_overrides(
+        io_.get_executor(), *etcd, store_, config_.coordination, std::chrono::floor<std::chrono::seconds>(clock_.now()),
+        {[this] {
+           if (auto* reminders = scheduler()) reminders->reschedule();
+         },
+         [](const ScheduleChange&, const std::string& problem) { spdlog::error("{}", problem); }});
+    tasks_.spawn(shared_overrides_->run(), "overrides");
+  }
   describe_katabot_metrics(metrics_);
   register_metric_series();
   register_leader_series(metrics_);
@@ -312,6 +324,7 @@ void App::stop_taking_work() {
   // takes over at once instead of after the TTL, and finds the nick free.
   terms_.stop();
   for (auto& adapter : replica_adapters_) adapter->stop();
+  if (shared_overrides_) shared_overrides_->stop();
 }
 
 asio::awaitable<void> App::supervise() {
