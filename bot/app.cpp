@@ -17,6 +17,7 @@
 #include "bot/knowledge_store.hpp"
 #include "bot/metric_catalog.hpp"
 #include "bot/router.hpp"
+#include "bot/scheduler/local_reminder_claims.hpp"
 #include "bot/scheduler/reminder_scheduler.hpp"
 #include "bot/task_group.hpp"
 #include "knowledge/ics.hpp"
@@ -127,7 +128,8 @@ bool App::start() {
     targets[adapter->platform()] = {adapter.get(), reminder_channels_for(adapter->platform(), config_)};
   }
   scheduler_ = std::make_unique<ReminderScheduler>(io_.get_executor(), [this] { return store_.snapshot(); },
-                                                   std::move(targets), config_.bot.state_dir, clock_, metrics_);
+                                                   std::move(targets),
+                                                   std::make_unique<LocalReminderClaims>(config_.bot.state_dir), clock_, metrics_);
   tasks_.spawn(scheduler_->run(), "reminders");
   tasks_.spawn(handle_signals(), "signals");
   metrics_.set_gauge("katabot_start_time_seconds", {},

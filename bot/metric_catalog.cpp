@@ -43,6 +43,11 @@ constexpr std::array descriptions{
                 "Meeting reminders not posted, per platform and reason."},
     Description{"katabot_reminder_post_failures_total", MetricType::counter,
                 "Reminder posts not delivered at this attempt, per platform and outcome (retry_later, failed); each is retried."},
+    Description{"katabot_reminder_claims_total", MetricType::counter,
+                "Reminder claims by result: won (ours to post), taken (already settled or left by an earlier leader), "
+                "fenced (this replica was deposed), error (the store did not answer)."},
+    Description{"katabot_reminder_ambiguous_total", MetricType::counter,
+                "Reminders an earlier leader claimed but never marked, per network; settled by ambiguous_policy."},
 };
 
 // Counters every enabled platform has, whether or not anything happened yet.
