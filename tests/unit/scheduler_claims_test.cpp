@@ -6,6 +6,11 @@
 #include <functional>
 #include <map>
 
+#include "bot/config.hpp"
+#include "bot/coordination/elector.hpp"
+#include "bot/coordination/reminder_claims_etcd.hpp"
+#include "bot/coordination/reminder_coordination.hpp"
+#include "bot/scheduler/local_reminder_claims.hpp"
 #include "tests/unit/schedule_test_meetings.hpp"
 #include "tests/unit/scheduler_test_support.hpp"
 
@@ -283,5 +288,32 @@ TEST_CASE("a new leader catches up on reminders missed within the window and ski
     leader.clock.set(due + std::chrono::minutes{12});
     auto bot = leader.start();
     CHECK(leader.irc.posts.size() == 1);
+  }
+}
+
+TEST_CASE("one leadership's claims: the local ledger alone, etcd fenced by the epoch among replicas", "[scheduler][claims]") {
+  boost::asio::io_context io;
+  katabot::test::TempDir dir;
+  Config config;
+  config.bot.state_dir = dir.path();
+  ManualClock clock(due);
+  SECTION("backend none: the ledger, and late reminders go out until the meeting starts") {
+    coordination::Elector elector(io.get_executor(), config.coordination, {});
+    auto leadership = coordination::reminder_coordination(config, elector, 0, clock);
+    CHECK(dynamic_cast<LocalReminderClaims*>(leadership.claims.get()) != nullptr);
+    CHECK_FALSE(leadership.rules.catchup_window);
+    CHECK(leadership.rules.may_act());
+  }
+  SECTION("backend etcd: claims in etcd, the elector's may_act, the configured window and policy") {
+    config.coordination.backend = CoordinationConfig::Backend::etcd;
+    config.coordination.etcd.endpoints = {"http://127.0.0.1:9"};
+    config.coordination.catchup_window = std::chrono::minutes{3};
+    config.coordination.ambiguous_policy.irc = AmbiguousAction::repost;
+    coordination::Elector elector(io.get_executor(), config.coordination, {});
+    auto leadership = coordination::reminder_coordination(config, elector, 42, clock);
+    CHECK(dynamic_cast<coordination::EtcdReminderClaims*>(leadership.claims.get()) != nullptr);
+    CHECK(leadership.rules.catchup_window == std::chrono::minutes{3});
+    CHECK(leadership.rules.ambiguous.irc == AmbiguousAction::repost);
+    CHECK_FALSE(leadership.rules.may_act());  // not elected (never run)
   }
 }
