@@ -8,8 +8,8 @@
 
 using namespace katabot;
 using katabot::test::at_utc;
-using katabot::test::FakeAdapter;
-using katabot::test::Process;
+using katabot::scheduler_test::FakeAdapter;
+using katabot::scheduler_test::Process;
 using katabot::test::TempDir;
 
 namespace {

@@ -3,6 +3,8 @@
 // tests share (scheduler_driver_test.cpp: one replica and its ledger; scheduler_claims_test.cpp:
 // a leader among replicas, with a scripted claims store).
 #include <algorithm>
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,7 +20,7 @@
 
 #include "bot/scheduler/reminder_scheduler.hpp"
 
-namespace katabot::test {
+namespace katabot::scheduler_test {
 
 struct Post {
   std::string channel;
@@ -70,12 +72,19 @@ class FakeAdapter final : public ChatAdapter {
 // One bot process: its own event loop and scheduler over a shared state dir and fake platforms.
 class Process {
  public:
+  // Makes the claims store on the process's own event loop (a store with a network client).
+  using ClaimsOnLoop = std::function<std::unique_ptr<ReminderClaims>(boost::asio::any_io_executor)>;
+
   Process(std::unique_ptr<ReminderClaims> claims, const Clock& clock, Metrics& metrics, FakeAdapter& irc,
           FakeAdapter& slack, std::shared_ptr<const KnowledgeBase>& knowledge, LeaderRules rules = {})
+      : Process([&claims](boost::asio::any_io_executor) { return std::move(claims); }, clock, metrics, irc, slack,
+                knowledge, std::move(rules)) {}
+  Process(const ClaimsOnLoop& make_claims, const Clock& clock, Metrics& metrics, FakeAdapter& irc, FakeAdapter& slack,
+          std::shared_ptr<const KnowledgeBase>& knowledge, LeaderRules rules = {})
       : scheduler_(std::make_unique<ReminderScheduler>(
             io_.get_executor(), [&knowledge] { return knowledge; },
             ReminderTargets{{Platform::irc, {&irc, {"#kata-dev"}}}, {Platform::slack, {&slack, {"C0123ABCD"}}}},
-            std::move(claims), clock, metrics, std::move(rules))) {
+            make_claims(io_.get_executor()), clock, metrics, std::move(rules))) {
     boost::asio::co_spawn(
         io_,
         [this]() -> boost::asio::awaitable<void> {
@@ -101,6 +110,13 @@ class Process {
     cancel_run_.emit(boost::asio::cancellation_type::terminal);
     for (int i = 0; i < 100 && !finished_; ++i) io_.run_one_for(std::chrono::milliseconds{10});
   }
+  // Runs the loop until `done` or the timeout: for stores whose answers come over the network.
+  template <class Done>
+  bool run_until(Done done, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (!done() && std::chrono::steady_clock::now() < deadline) io_.run_one_for(std::chrono::milliseconds{10});
+    return done();
+  }
   bool finished() const { return finished_; }
   boost::asio::io_context& io() { return io_; }
   ReminderScheduler& scheduler() { return *scheduler_; }
@@ -112,4 +128,4 @@ class Process {
   bool finished_ = false;
 };
 
-}  // namespace katabot::test
+}  // namespace katabot::scheduler_test
