@@ -30,7 +30,8 @@ std::string_view outcome_label(PostOutcome::Kind kind) {
   return kind == PostOutcome::Kind::retry_later ? "retry_later" : "failed";
 }
 
-// katabot_reminder_claims_total{result}: taken = posted, skipped or claimed by someone else.
+// katabot_reminder_claims_total{result} (at 0 from the start: metric_catalog.cpp): taken = posted,
+// skipped or claimed by someone else.
 std::string_view claim_label(ClaimResult result) {
   switch (result) {
     case ClaimResult::won: return "won";
@@ -74,12 +75,9 @@ ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, Snap
       rules_(std::move(rules)),
       wake_(executor),
       tasks_(executor) {
-  // At 0 from the start: an absent series is no zero to Prometheus.
-  for (const auto result : {ClaimResult::won, ClaimResult::done, ClaimResult::fenced, ClaimResult::unavailable}) {
-    metrics_.increment("katabot_reminder_claims_total", {{"result", std::string(claim_label(result))}}, 0);
-  }
   for (const auto& [platform, target] : targets_) {
     if (target.adapter != nullptr) defaults_[platform] = target.default_channels;
+    // At 0 from the start: an absent series is no zero to Prometheus.
     for (const auto reason : {target_unavailable_reason, meeting_started_reason, past_catchup_window_reason,
                               ambiguous_claim_reason}) {
       metrics_.increment("katabot_reminders_skipped_total", platform_labels(platform, "reason", reason), 0);
@@ -87,7 +85,6 @@ ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, Snap
     for (const auto kind : {PostOutcome::Kind::retry_later, PostOutcome::Kind::failed}) {
       metrics_.increment("katabot_reminder_post_failures_total", platform_labels(platform, "outcome", outcome_label(kind)), 0);
     }
-    metrics_.increment("katabot_reminder_ambiguous_total", {{"network", std::string(platform_name(platform))}}, 0);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "bot/config.hpp"
+#include "bot/metric_catalog.hpp"
 #include "bot/coordination/elector.hpp"
 #include "bot/coordination/reminder_claims_etcd.hpp"
 #include "bot/coordination/reminder_coordination.hpp"
@@ -84,10 +85,13 @@ Claim answered(ClaimResult result) { return Claim{result, 0, {}, false, "scripte
 
 }  // namespace
 
-TEST_CASE("claim metrics start at 0", "[scheduler][claims]") {
-  Leader leader;
-  auto bot = leader.start();
-  const auto text = leader.metrics.render_prometheus();
+TEST_CASE("claim metrics are described and start at 0 on every replica", "[scheduler][claims]") {
+  Metrics metrics;
+  describe_katabot_metrics(metrics);
+  register_known_series(metrics, KnownSeries{{"irc", "slack"}, {}});
+  const auto text = metrics.render_prometheus();
+  CHECK(text.find("# TYPE katabot_reminder_claims_total counter") != std::string::npos);
+  CHECK(text.find("# HELP katabot_reminder_ambiguous_total") != std::string::npos);
   for (const auto* result : {"won", "taken", "fenced", "error"}) {
     CHECK(text.find("katabot_reminder_claims_total{result=\"" + std::string(result) + "\"} 0") != std::string::npos);
   }
