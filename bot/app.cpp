@@ -15,6 +15,7 @@
 
 #include "bot/adapters.hpp"
 #include "bot/coordination/elector.hpp"
+#include "bot/coordination/reminder_coordination.hpp"
 #include "bot/coordination/shared_overrides_sync.hpp"
 #include "bot/http/http_server.hpp"
 #include "bot/knowledge_store.hpp"
@@ -83,7 +84,8 @@ class App {
   LeaderWork begin_term(std::int64_t epoch);
   // The terms until stopped; then the elector steps down (see stop_taking_work).
   asio::awaitable<void> run_leader_terms();
-  std::unique_ptr<ReminderScheduler> make_scheduler(const std::vector<std::unique_ptr<ChatAdapter>>& leader_adapters);
+  std::unique_ptr<ReminderScheduler> make_scheduler(std::int64_t epoch,
+                                                    const std::vector<std::unique_ptr<ChatAdapter>>& leader_adapters);
   // The one list of the adapters that exist now: Slack always, IRC while a term is open.
   std::vector<ChatAdapter*> adapters_now() const;
   // The open term's scheduler; null on a follower and between terms.
@@ -188,19 +190,21 @@ LeaderWork App::begin_term(std::int64_t epoch) {
   work.adapters = make_leader_adapters(
       io_.get_executor(), config_, [this](const Inbound& inbound) { return handle(inbound); },
       [this](const Inbound& inbound) { return router_->needs_account(inbound); }, metrics_, std::move(may_speak));
-  work.scheduler = make_scheduler(work.adapters);
+  work.scheduler = make_scheduler(epoch, work.adapters);
   return work;
 }
 
-std::unique_ptr<ReminderScheduler> App::make_scheduler(const std::vector<std::unique_ptr<ChatAdapter>>& leader_adapters) {
+std::unique_ptr<ReminderScheduler> App::make_scheduler(std::int64_t epoch,
+                                                       const std::vector<std::unique_ptr<ChatAdapter>>& leader_adapters) {
   ReminderTargets targets;
   for (const auto& adapters : {std::cref(replica_adapters_), std::cref(leader_adapters)}) {
     for (const auto& adapter : adapters.get()) {
       targets[adapter->platform()] = {adapter.get(), reminder_channels_for(adapter->platform(), config_)};
     }
   }
+  auto [claims, rules] = coordination::reminder_coordination(config_, elector_, epoch, clock_);
   return std::make_unique<ReminderScheduler>(io_.get_executor(), [this] { return store_.snapshot(); }, std::move(targets),
-                                             config_.bot.state_dir, clock_, metrics_);
+                                             std::move(claims), clock_, metrics_, std::move(rules));
 }
 
 std::vector<ChatAdapter*> App::adapters_now() const {

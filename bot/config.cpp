@@ -1,6 +1,7 @@
 #include "bot/config.hpp"
 
 #include <cstdlib>
+#include <map>
 #include <optional>
 #include <regex>
 
@@ -266,6 +267,27 @@ void read_etcd(YamlReader& reader, const YAML::Node& node, const std::filesystem
   }
 }
 
+// Slack can be searched for the post (verify), IRC cannot: each network accepts its own choices.
+void read_ambiguous_policy(YamlReader& reader, const YAML::Node& node, AmbiguousPolicy& policy) {
+  if (!node || node.IsNull() || !reader.expect_map(node, "'coordination.reminders.ambiguous_policy'")) return;
+  reader.reject_unknown_keys(node, {"slack", "irc"}, "coordination.reminders.ambiguous_policy");
+  const auto read = [&](const char* network, const std::map<std::string, AmbiguousAction>& choices, AmbiguousAction& action) {
+    if (!node[network]) return;
+    const auto word = reader.optional_string(node, network);
+    const auto found = choices.find(word);
+    if (found != choices.end()) {
+      action = found->second;
+      return;
+    }
+    std::string listed;
+    for (const auto& [name, unused] : choices) listed += (listed.empty() ? "" : " or ") + name;
+    reader.error(node[network], std::string("coordination.reminders.ambiguous_policy.") + network + " " +
+                                    reader.shown_value(node[network]) + " must be " + listed);
+  };
+  read("slack", {{"verify", AmbiguousAction::verify}, {"repost", AmbiguousAction::repost}}, policy.slack);
+  read("irc", {{"skip", AmbiguousAction::skip}, {"repost", AmbiguousAction::repost}}, policy.irc);
+}
+
 void read_coordination(YamlReader& reader, const YAML::Node& node, const std::filesystem::path& base,
                        const Environment& environment, ConfigUse use, CoordinationConfig& coordination) {
   coordination.identity = host_name();
@@ -298,9 +320,10 @@ void read_coordination(YamlReader& reader, const YAML::Node& node, const std::fi
       read_duration(reader, node, "request_timeout", "coordination", coordination.request_timeout);
   if (const auto reminders = node["reminders"];
       reminders && !reminders.IsNull() && reader.expect_map(reminders, "'coordination.reminders'")) {
-    reader.reject_unknown_keys(reminders, {"catchup_window"}, "coordination.reminders");
+    reader.reject_unknown_keys(reminders, {"catchup_window", "ambiguous_policy"}, "coordination.reminders");
     coordination.catchup_window =
         read_duration(reader, reminders, "catchup_window", "coordination.reminders", coordination.catchup_window);
+    read_ambiguous_policy(reader, reminders["ambiguous_policy"], coordination.ambiguous_policy);
   }
   read_etcd(reader, node["etcd"], base, environment, use, coordination.etcd);
 

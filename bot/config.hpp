@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "bot/scheduler/reminder_claim.hpp"
 #include "bot/platform.hpp"
 #include "knowledge/diagnostics.hpp"
 
@@ -82,6 +83,7 @@ struct CoordinationConfig {
   std::chrono::seconds safety_margin{1};  // leader-only work stops this long before the local lease deadline
   std::chrono::seconds request_timeout{2};
   std::chrono::seconds catchup_window{std::chrono::minutes(10)};  // missed reminders a new leader still posts
+  AmbiguousPolicy ambiguous_policy;  // reminders an earlier leader claimed but never marked
   EtcdConfig etcd;
 };
 

@@ -58,6 +58,11 @@ constexpr std::array descriptions{
                 "The fencing epoch this replica leads in (the leader key's create revision); 0 when not leading or alone."},
     Description{"katabot_leader_transitions_total", MetricType::counter,
                 "Leadership changes of this replica: became_leader, or the reason it stopped leading."},
+    Description{"katabot_reminder_claims_total", MetricType::counter,
+                "Reminder claims by result: won (ours to post), taken (already settled or left by an earlier leader), "
+                "fenced (this replica was deposed), error (the store did not answer)."},
+    Description{"katabot_reminder_ambiguous_total", MetricType::counter,
+                "Reminders an earlier leader claimed but never marked, per network; settled by ambiguous_policy."},
 };
 
 // Counters every enabled platform has, whether or not anything happened yet.
@@ -65,6 +70,9 @@ constexpr std::array<std::string_view, 6> per_platform_counters{
     "katabot_messages_in_total",     "katabot_messages_out_total", "katabot_reconnects_total",
     "katabot_keyword_answers_total", "katabot_rate_limited_total", "katabot_reminders_sent_total",
 };
+
+// katabot_reminder_claims_total's results (the scheduler counts them; every replica shows them).
+constexpr std::array<std::string_view, 4> reminder_claim_results{"won", "taken", "fenced", "error"};
 
 // The router's labels for requests that name no command.
 constexpr std::array<std::string_view, 2> non_command_labels{"free-text", "unknown"};
@@ -83,12 +91,16 @@ void register_known_series(Metrics& metrics, const KnownSeries& known) {
     const Labels labels{{"platform", platform}};
     for (const auto name : per_platform_counters) metrics.increment(name, labels, 0);
     if (platform == "irc") metrics.increment("katabot_flood_waits_total", labels, 0);
+    metrics.increment("katabot_reminder_ambiguous_total", {{"network", platform}}, 0);
     if (platform == "slack") {
       metrics.increment("katabot_rate_limit_waits_total", labels, 0);
       metrics.increment("katabot_acks_total", {}, 0);
       metrics.increment("katabot_slack_retries_dropped_total", {}, 0);
       metrics.increment("katabot_slack_events_deduplicated_total", {{"scope", "local"}}, 0);
     }
+  }
+  for (const auto result : reminder_claim_results) {
+    metrics.increment("katabot_reminder_claims_total", {{"result", std::string(result)}}, 0);
   }
   for (const auto& command : known.commands) metrics.increment("katabot_commands_total", {{"command", command}}, 0);
   for (const auto label : non_command_labels) {

@@ -1,23 +1,26 @@
 #pragma once
 // Posts meeting reminders on time through the chat adapters, exactly once per (meeting,
-// occurrence, offset, platform, channel) thanks to the ledger in state_dir.
+// occurrence, offset, platform, channel): claim, post, mark through a ReminderClaims store (the
+// local ledger for one replica, etcd fenced by the leader's epoch for several).
 //
 // One timer, set to the next due reminder computed afresh from the wall clock and the meetings'
 // zones (never "now + period"); each wait is capped at max_sleep so that a suspend or a clock jump
-// is noticed within that time. A reminder is recorded as sent only when its adapter says the post
+// is noticed within that time. A reminder is marked as sent only when its adapter says the post
 // was delivered. One it could not take is retried with backoff (no sooner than the adapter's
-// retry_later says) until the meeting starts; after that it is recorded as skipped. Before a
-// first attempt, and after a failure that may have posted, the adapter is asked whether the post
-// is already there (find_posted), so that a crash between post and record does not post twice.
+// retry_later says), keeping its claim, until the meeting starts; after that it is marked skipped.
+// When the store cannot rule out an unrecorded earlier post, and after a failure that may have
+// posted, the adapter is asked whether the post is already there (find_posted). A claim left
+// unmarked by an earlier leader follows the ambiguous policy. A fenced claim stops the scheduler:
+// a deposed leader posts nothing more.
 //
 // Deliveries and broadcasts are children of the scheduler's task group: run() returns once they
 // ended after stop(), and cancelling run() cancels them.
 #include <chrono>
 #include <cstddef>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -29,7 +32,7 @@
 #include "bot/adapter.hpp"
 #include "bot/backoff.hpp"
 #include "bot/metrics.hpp"
-#include "bot/scheduler/reminder_ledger.hpp"
+#include "bot/scheduler/reminder_claims.hpp"
 #include "bot/scheduler/reminder_plan.hpp"
 #include "bot/task_group.hpp"
 #include "handlers/clock.hpp"
@@ -48,11 +51,12 @@ class ReminderScheduler {
   using SnapshotSource = std::function<std::shared_ptr<const KnowledgeBase>()>;
 
   static constexpr std::chrono::seconds max_sleep{60};
-  // Ledger records older than this are dropped at compaction.
-  static constexpr std::chrono::hours ledger_retention{24 * 30};
+  // Records of older occurrences are dropped by the claims store's housekeeping.
+  static constexpr std::chrono::hours record_retention{24 * 30};
 
   ReminderScheduler(boost::asio::any_io_executor executor, SnapshotSource snapshot, ReminderTargets targets,
-                    std::filesystem::path state_dir, const Clock& clock, Metrics& metrics);
+                    std::unique_ptr<ReminderClaims> claims, const Clock& clock, Metrics& metrics,
+                    LeaderRules rules = {});
 
   // Runs until stop(), then until the posts in flight ended. Cancelling it cancels them.
   boost::asio::awaitable<void> run();
@@ -61,13 +65,13 @@ class ReminderScheduler {
   // Idempotent.
   void stop();
   // Posts a Broadcast (a schedule change's echo, an announcement) once to each of the meeting's
-  // reminder channels now. It is not a scheduled reminder: the ledger's entries stay as they are,
-  // so the reminders of the same occurrence still go out once each.
+  // reminder channels now. It is not a scheduled reminder: the claims stay as they are, so the
+  // reminders of the same occurrence still go out once each.
   void broadcast(const Broadcast& broadcast);
   // "Next reminders:" and one line per coming reminder with its channels, for `status`.
   std::string describe_upcoming(std::size_t count) const;
 
-  const ReminderLedger& ledger() const { return ledger_; }
+  const ReminderClaims& claims() const { return *claims_; }
 
  private:
   // A target that refused a post is asked again soon (it may be finishing a reconnect), then less often.
@@ -75,18 +79,30 @@ class ReminderScheduler {
     Backoff backoff{std::chrono::milliseconds{500}, std::chrono::seconds{10}};
     Clock::time_point at;
     bool may_have_posted = false;  // the last attempt failed ambiguously: look before posting again
+    bool post_attempted = false;   // a target refused it (not just the claims store)
+    std::optional<Claim> claim;    // held across attempts: a retry does not claim again
+  };
+  // Posted, but the store did not take the mark yet: marked again on later passes, never reposted.
+  struct PendingMark {
+    Claim claim;
+    LedgerEntry entry;
   };
 
   // Starts, retries or skips one due reminder; lowers `wake_at` to its retry time if it waits.
   void handle(const PlannedReminder& reminder, std::chrono::sys_seconds now, std::optional<Clock::time_point>& wake_at);
-  // `look_since`: ask the adapter first whether the post is already there, posted since then.
-  boost::asio::awaitable<void> deliver(ReminderKey key, Reply reply, ChatAdapter* adapter,
-                                       std::optional<Clock::time_point> look_since);
+  boost::asio::awaitable<void> deliver(ReminderKey key, Reply reply, ChatAdapter* adapter, Clock::time_point due);
+  // Records a reminder that will not be posted (the meeting started, an admin skipped it, too late).
+  boost::asio::awaitable<void> settle_skipped(ReminderKey key, std::string reason, std::string detail);
+  // The held claim of a retry, or a new one; counted, and acted on when it is not won or ambiguous.
+  boost::asio::awaitable<std::optional<Claim>> take_claim(const ReminderKey& key);
+  boost::asio::awaitable<void> mark(const ReminderKey& key, const Claim& claim, LedgerEntry entry);
+  boost::asio::awaitable<void> retry_pending_marks();
+  AmbiguousAction ambiguous_action(Platform platform) const;
+  void stop_fenced(const ReminderKey& key, const std::string& detail);
   void record_sent(const ReminderKey& key, std::string_view how);
-  void schedule_retry(const ReminderKey& key, const PostOutcome& outcome);
+  void schedule_retry(const ReminderKey& key, const PostOutcome& outcome, const Claim& claim);
+  void hold(const ReminderKey& key, std::optional<Claim> claim, std::string_view why);
   boost::asio::awaitable<void> post_broadcast(std::string meeting_id, std::string channel, Reply reply, ChatAdapter* adapter);
-  void record_skip(const ReminderKey& key, const std::string& reason, std::chrono::sys_seconds now,
-                   const std::string& detail = {});
   std::chrono::sys_seconds now_seconds() const;
 
   boost::asio::any_io_executor executor_;
@@ -95,11 +111,13 @@ class ReminderScheduler {
   DefaultChannels defaults_;
   const Clock& clock_;
   Metrics& metrics_;
-  ReminderLedger ledger_;
+  std::unique_ptr<ReminderClaims> claims_;
+  LeaderRules rules_;
   boost::asio::steady_timer wake_;
   TaskGroup tasks_;  // deliveries and broadcasts
   std::set<ReminderKey> in_flight_;
   std::map<ReminderKey, Retry> retries_;
+  std::map<ReminderKey, PendingMark> pending_marks_;
   bool stopping_ = false;
 };
 

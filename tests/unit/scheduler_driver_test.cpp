@@ -2,19 +2,14 @@
 // in the post→record window, retries while a target is down, skips once the meeting started.
 #include <catch2/catch.hpp>
 
-#include <boost/asio/bind_cancellation_slot.hpp>
-#include <boost/asio/cancellation_signal.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
-
-#include "bot/scheduler/reminder_scheduler.hpp"
+#include "bot/scheduler/local_reminder_claims.hpp"
 #include "tests/unit/schedule_test_meetings.hpp"
+#include "tests/unit/scheduler_test_support.hpp"
 
 using namespace katabot;
 using katabot::test::at_utc;
+using katabot::scheduler_test::FakeAdapter;
+using katabot::scheduler_test::Process;
 using katabot::test::TempDir;
 
 namespace {
@@ -28,98 +23,6 @@ const char* const committee = R"(  - id: ac
     reminders: [24h, 15m]
 )";
 
-struct Post {
-  std::string channel;
-  Reply reply;
-  Clock::time_point at;
-};
-
-class FakeAdapter final : public ChatAdapter {
- public:
-  FakeAdapter(Platform platform, const Clock& clock) : platform_(platform), clock_(clock) {}
-  Platform platform() const override { return platform_; }
-  bool ready() const override { return accepting; }
-  boost::asio::awaitable<void> run() override { co_return; }
-  void stop() override {}
-  boost::asio::awaitable<PostOutcome> post(std::string channel, Reply reply) override {
-    ++attempts;
-    if (!accepting) co_return refusal;
-    posts.push_back({std::move(channel), std::move(reply), clock_.now()});
-    if (hang_after_accepting) {
-      // The platform has the message but the process "dies" before the post completes.
-      boost::asio::steady_timer forever(co_await boost::asio::this_coro::executor, std::chrono::hours{1});
-      co_await forever.async_wait(boost::asio::use_awaitable);
-    }
-    co_return PostOutcome::delivered();
-  }
-
-  // Like Slack's message metadata: finds a post by its key when finds_own_posts.
-  boost::asio::awaitable<bool> find_posted(std::string channel, std::string post_key,
-                                           std::chrono::system_clock::time_point since) override {
-    lookups.push_back(post_key);
-    co_return finds_own_posts && std::any_of(posts.begin(), posts.end(), [&](const Post& post) {
-      return post.channel == channel && post.reply.post_key == post_key && post.at >= since;
-    });
-  }
-
-  bool accepting = true;
-  PostOutcome refusal = PostOutcome::failed("not accepting");
-  bool hang_after_accepting = false;
-  bool finds_own_posts = false;
-  int attempts = 0;
-  std::vector<Post> posts;
-  std::vector<std::string> lookups;
-
- private:
-  Platform platform_;
-  const Clock& clock_;
-};
-
-// One bot process: its own event loop and scheduler over a shared state dir and fake platforms.
-class Process {
- public:
-  Process(const std::filesystem::path& state_dir, const Clock& clock, Metrics& metrics, FakeAdapter& irc,
-          FakeAdapter& slack, std::shared_ptr<const KnowledgeBase>& knowledge)
-      : scheduler_(std::make_unique<ReminderScheduler>(
-            io_.get_executor(), [&knowledge] { return knowledge; },
-            ReminderTargets{{Platform::irc, {&irc, {"#kata-dev"}}}, {Platform::slack, {&slack, {"C0123ABCD"}}}}, state_dir, clock,
-            metrics)) {
-    boost::asio::co_spawn(
-        io_,
-        [this]() -> boost::asio::awaitable<void> {
-          co_await scheduler_->run();
-          finished_ = true;
-        },
-        boost::asio::bind_cancellation_slot(cancel_run_.slot(), boost::asio::detached));
-    io_.poll();
-  }
-  ~Process() { scheduler_.reset(); }  // before io_, whose services its timer uses
-
-  // Tell the scheduler the clock moved (as a timer expiry or a reload would) and run what is ready.
-  void wake() {
-    scheduler_->reschedule();
-    io_.poll();
-  }
-  void stop() {
-    scheduler_->stop();
-    for (int i = 0; i < 100 && !finished_; ++i) io_.poll();
-  }
-  // What the app does when run() outlived its shutdown deadline.
-  void cancel_run() {
-    cancel_run_.emit(boost::asio::cancellation_type::terminal);
-    for (int i = 0; i < 100 && !finished_; ++i) io_.run_one_for(std::chrono::milliseconds{10});
-  }
-  bool finished() const { return finished_; }
-  boost::asio::io_context& io() { return io_; }
-  ReminderScheduler& scheduler() { return *scheduler_; }
-
- private:
-  boost::asio::io_context io_;
-  boost::asio::cancellation_signal cancel_run_;
-  std::unique_ptr<ReminderScheduler> scheduler_;
-  bool finished_ = false;
-};
-
 std::shared_ptr<const KnowledgeBase> knowledge_of(const char* meetings_yaml) {
   return std::make_shared<const KnowledgeBase>(std::vector<Topic>{}, katabot::test::meetings_from_yaml(meetings_yaml));
 }
@@ -132,7 +35,13 @@ struct Fixture {
   FakeAdapter slack{Platform::slack, clock};
   std::shared_ptr<const KnowledgeBase> knowledge = knowledge_of(committee);
 
-  std::unique_ptr<Process> start() { return std::make_unique<Process>(dir.path(), clock, metrics, irc, slack, knowledge); }
+  const ReminderLedger* ledger = nullptr;  // of the process started last
+
+  std::unique_ptr<Process> start() {
+    auto claims = std::make_unique<LocalReminderClaims>(dir.path());
+    ledger = &claims->ledger();
+    return std::make_unique<Process>(std::move(claims), clock, metrics, irc, slack, knowledge);
+  }
   double sent(const char* platform) const { return metrics.value("katabot_reminders_sent_total", {{"platform", platform}}); }
 };
 
@@ -167,7 +76,7 @@ TEST_CASE("reminders go out at their time on every target, once, and not again a
   bot->wake();
   CHECK(f.irc.posts.size() == 2);
   CHECK(f.slack.posts.size() == 2);
-  CHECK(bot->scheduler().ledger().size() == 4);
+  CHECK(f.ledger->size() == 4);
 }
 
 TEST_CASE("a crash between the post and its ledger record repeats that one post, no more", "[scheduler]") {
@@ -209,7 +118,7 @@ TEST_CASE("back after the start: the reminders are recorded as skipped, not post
   auto bot = f.start();
   CHECK(f.irc.posts.empty());
   CHECK(f.metrics.value("katabot_reminders_skipped_total", {{"platform", "irc"}, {"reason", "meeting_started"}}) == 2);
-  const auto* entry = bot->scheduler().ledger().find(
+  const auto* entry = f.ledger->find(
       {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::minutes{15}, Platform::irc, "#kata-dev"});
   REQUIRE(entry != nullptr);
   CHECK(entry->outcome == ReminderOutcome::skipped);
@@ -291,7 +200,7 @@ TEST_CASE("with a real timer the reminder is posted within a second of its due t
   FakeAdapter slack(Platform::slack, clock);
   auto knowledge = knowledge_of(R"(  - {id: ac, title: AC, day: thursday, time: "13:00", reminders: [15m]}
 )");
-  Process bot(dir.path(), clock, metrics, irc, slack, knowledge);
+  Process bot(std::make_unique<LocalReminderClaims>(dir.path()), clock, metrics, irc, slack, knowledge);
   CHECK(irc.posts.empty());
   for (int i = 0; i < 50 && irc.posts.empty(); ++i) bot.io().run_for(std::chrono::milliseconds{100});
   REQUIRE(irc.posts.size() == 1);
@@ -334,7 +243,7 @@ TEST_CASE("a skipped call's reminders are recorded as skipped with the reason an
   CHECK(f.irc.posts.empty());
   CHECK(f.slack.posts.empty());
   CHECK(f.metrics.value("katabot_reminders_skipped_total", {{"platform", "irc"}, {"reason", "cancelled"}}) == 2);
-  const auto* entry = bot->scheduler().ledger().find(
+  const auto* entry = f.ledger->find(
       {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::hours{24}, Platform::slack, "C0123ABCD"});
   REQUIRE(entry != nullptr);
   CHECK(entry->outcome == ReminderOutcome::skipped);
@@ -358,7 +267,7 @@ TEST_CASE("a crash between post and record does not post again when the platform
   CHECK(f.irc.posts.size() == 1);  // found there: recorded instead of posted again
   REQUIRE_FALSE(f.irc.lookups.empty());
   CHECK(f.irc.lookups.back() == "ac@2026-12-03T13:00:00Z-86400s");
-  const auto* entry = bot->scheduler().ledger().find(
+  const auto* entry = f.ledger->find(
       {"ac", std::chrono::floor<std::chrono::seconds>(at_utc(2026, 12, 3, 13)), std::chrono::hours{24}, Platform::irc, "#kata-dev"});
   REQUIRE(entry != nullptr);
   CHECK(entry->outcome == ReminderOutcome::sent);
@@ -426,7 +335,7 @@ TEST_CASE("stop() waits for a delivery in flight, cancelling run() ends it unrec
   CHECK_FALSE(bot->finished());  // the IRC post has not said delivered yet
   bot->cancel_run();
   CHECK(bot->finished());
-  CHECK(bot->scheduler().ledger().find(irc_key) == nullptr);
+  CHECK(f.ledger->find(irc_key) == nullptr);
   CHECK(f.sent("slack") == 2);
   CHECK(f.sent("irc") == 1);
 }

@@ -7,6 +7,7 @@
 #include <boost/asio/detached.hpp>
 #include <date/date.h>
 
+#include "bot/scheduler/local_reminder_claims.hpp"
 #include "bot/scheduler/reminder_scheduler.hpp"
 #include "knowledge/meetings.hpp"
 #include "tests/integration/irc/irc_fixture.hpp"
@@ -47,12 +48,14 @@ TEST_CASE("irc reminders: a reminder due while the bot is kept out of its channe
   ManualClock clock(occurrence - std::chrono::minutes{15});  // due now; only the bot's thread reads it
   TempDir state("katabot-ledger");
   Metrics metrics;
+  auto claims = std::make_unique<LocalReminderClaims>(state.path());
+  const auto& ledger = claims->ledger();
   std::unique_ptr<ReminderScheduler> scheduler;
   auto finished = std::make_shared<std::promise<void>>();
   bot.call([&] {
     scheduler = std::make_unique<ReminderScheduler>(
         bot.call_executor(), [knowledge] { return knowledge; },
-        ReminderTargets{{Platform::irc, {&bot.adapter(), {"#kata-dev"}}}}, state.path(), clock, metrics);
+        ReminderTargets{{Platform::irc, {&bot.adapter(), {"#kata-dev"}}}}, std::move(claims), clock, metrics);
     boost::asio::co_spawn(
         bot.call_executor(), [&scheduler, finished]() -> boost::asio::awaitable<void> {
           co_await scheduler->run();
@@ -61,7 +64,7 @@ TEST_CASE("irc reminders: a reminder due while the bot is kept out of its channe
         boost::asio::detached);
     return true;
   });
-  const auto recorded = [&] { return bot.call([&] { return scheduler->ledger().find(key) != nullptr; }); };
+  const auto recorded = [&] { return bot.call([&] { return ledger.find(key) != nullptr; }); };
 
   const auto registered_by = steady_clock::now() + 10s;
   while (bot.call([&] { return bot.adapter().current_nick(); }).empty() && steady_clock::now() < registered_by) {
