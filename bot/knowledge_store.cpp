@@ -42,7 +42,8 @@ void KnowledgeStore::publish() {
     current_ = loaded_;
     return;
   }
-  auto meetings = loaded_->meetings();
+  const auto& meetings = loaded_->meetings();
+  std::vector<std::vector<OccurrenceOverride>> overrides(meetings.size());
   for (const auto& change : overrides_->overrides()) {
     const auto meeting = std::find_if(meetings.begin(), meetings.end(), [&](const auto& m) { return m.id == change.meeting_id; });
     if (meeting == meetings.end()) {
@@ -50,9 +51,9 @@ void KnowledgeStore::publish() {
                    change.meeting_id, date::format("%F", change.date));
       continue;
     }
-    meeting->overrides.push_back(change);
+    overrides[meeting - meetings.begin()].push_back(change);
   }
-  current_ = std::make_shared<const KnowledgeBase>(loaded_->topics(), std::move(meetings));
+  current_ = loaded_->with_overrides(std::move(overrides));
 }
 
 Diagnostics carry_out(Reply& reply, KnowledgeStore& store) {

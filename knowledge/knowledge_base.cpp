@@ -89,21 +89,29 @@ std::vector<Document> documents_of(const std::vector<Topic>& topics, const std::
 }  // namespace
 
 KnowledgeBase::KnowledgeBase(std::vector<Topic> topics, std::vector<Meeting> meetings, std::vector<Synonyms> synonyms)
-    : topics_(std::move(topics)),
-      meetings_(std::move(meetings)),
-      synonyms_(std::move(synonyms)),
-      retrieval_(documents_of(topics_, meetings_, synonyms_)) {
+    : topics_(std::move(topics)), meetings_(std::move(meetings)) {
+  auto indexes = std::make_shared<Indexes>(Indexes{{}, Retrieval(documents_of(topics_, meetings_, synonyms)), {}});
   for (std::size_t i = 0; i < topics_.size(); ++i) {
-    for (const auto& keyword : topics_[i].keywords) keyword_index_.add(keyword, encode(Subject{Subject::Kind::topic, i}));
+    for (const auto& keyword : topics_[i].keywords) indexes->keywords.add(keyword, encode(Subject{Subject::Kind::topic, i}));
   }
   for (std::size_t i = 0; i < meetings_.size(); ++i) {
-    for (const auto& keyword : meetings_[i].keywords) keyword_index_.add(keyword, encode(Subject{Subject::Kind::meeting, i}));
+    for (const auto& keyword : meetings_[i].keywords) indexes->keywords.add(keyword, encode(Subject{Subject::Kind::meeting, i}));
   }
-  keyword_index_.build();
+  indexes->keywords.build();
   for (std::size_t i = 0; i < topics_.size(); ++i) {
-    topic_by_word_.emplace(topics_[i].id, i);
-    for (const auto& alias : topics_[i].aliases) topic_by_word_.emplace(alias, i);
+    indexes->topic_by_word.emplace(topics_[i].id, i);
+    for (const auto& alias : topics_[i].aliases) indexes->topic_by_word.emplace(alias, i);
   }
+  indexes_ = std::move(indexes);
+}
+
+KnowledgeBase::KnowledgeBase(std::vector<Topic> topics, std::vector<Meeting> meetings, std::shared_ptr<const Indexes> indexes)
+    : topics_(std::move(topics)), meetings_(std::move(meetings)), indexes_(std::move(indexes)) {}
+
+std::shared_ptr<const KnowledgeBase> KnowledgeBase::with_overrides(std::vector<std::vector<OccurrenceOverride>> overrides) const {
+  auto meetings = meetings_;
+  for (std::size_t i = 0; i < meetings.size() && i < overrides.size(); ++i) meetings[i].overrides = std::move(overrides[i]);
+  return std::shared_ptr<const KnowledgeBase>(new KnowledgeBase(topics_, std::move(meetings), indexes_));
 }
 
 std::shared_ptr<const KnowledgeBase> KnowledgeBase::load(const std::filesystem::path& dir,
@@ -121,8 +129,8 @@ std::shared_ptr<const KnowledgeBase> KnowledgeBase::load(const std::filesystem::
 }
 
 const Topic* KnowledgeBase::find_topic(std::string_view word) const {
-  const auto found = topic_by_word_.find(ascii_lower(word));
-  return found == topic_by_word_.end() ? nullptr : &topics_[found->second];
+  const auto found = indexes_->topic_by_word.find(ascii_lower(word));
+  return found == indexes_->topic_by_word.end() ? nullptr : &topics_[found->second];
 }
 
 const Meeting* KnowledgeBase::find_meeting(std::string_view id) const {
@@ -134,7 +142,7 @@ const Meeting* KnowledgeBase::find_meeting(std::string_view id) const {
 
 std::optional<Subject> KnowledgeBase::match_keywords(std::string_view text) const {
   std::map<std::uint32_t, std::uint32_t> scores;  // encoded subject → words of its phrases found
-  for (const auto& hit : keyword_index_.find(normalize_for_matching(text))) scores[hit.value] += hit.words;
+  for (const auto& hit : indexes_->keywords.find(normalize_for_matching(text))) scores[hit.value] += hit.words;
   std::optional<Subject> best;
   std::uint32_t best_score = 0;
   for (const auto& [key, score] : scores) {
@@ -152,12 +160,12 @@ Subject KnowledgeBase::subject_of_document(std::uint32_t document) const {
 }
 
 FreeTextMatch KnowledgeBase::match_free_text(std::string_view text) const {
-  auto ranked = retrieval_.rank(text, ranked_candidates);
+  auto ranked = indexes_->retrieval.rank(text, ranked_candidates);
   const auto document_of = [&](Subject subject) {
     return static_cast<std::uint32_t>(subject.kind == Subject::Kind::topic ? subject.index : topics_.size() + subject.index);
   };
   const auto bounded = text.substr(0, std::min(text.size(), Retrieval::max_question_bytes));
-  for (const auto& hit : keyword_index_.find(normalize_for_matching(bounded))) {
+  for (const auto& hit : indexes_->keywords.find(normalize_for_matching(bounded))) {
     const auto document = document_of(decode(hit.value));
     const auto found = std::find_if(ranked.begin(), ranked.end(), [&](const auto& r) { return r.document == document; });
     const float bonus = keyword_phrase_bonus * static_cast<float>(hit.words);

@@ -141,13 +141,15 @@ Retrieval::Retrieval(const std::vector<Document>& documents) {
       lengths[d] += field.weight * static_cast<float>(words.size());
       for (const auto& word : words) {
         if (word.surface.size() < min_typo_word_bytes || !spelled.insert(word.surface).second) continue;
-        for (auto& variant : one_deletion_variants(word.surface)) {
-          auto& spellings = near_spellings_[std::move(variant)];
-          if (spellings.size() < max_spellings_per_variant) spellings.push_back({word.surface, word.stem});
+        const auto spelling = static_cast<std::uint32_t>(spellings_.size());
+        spellings_.push_back({word.surface, word.stem});
+        for (const auto& variant : one_deletion_variants(word.surface)) {
+          near_spellings_.push_back({std::hash<std::string>{}(variant), spelling});
         }
       }
     }
   }
+  index_near_spellings();
 
   float total_length = 0;
   for (const auto length : lengths) total_length += length;
@@ -176,15 +178,32 @@ Retrieval::Retrieval(const std::vector<Document>& documents) {
   }
 }
 
+void Retrieval::index_near_spellings() {
+  // Stable: the words sharing a variant keep the documents' order, and the first ones are kept.
+  std::stable_sort(near_spellings_.begin(), near_spellings_.end(),
+                   [](const NearSpelling& a, const NearSpelling& b) { return a.variant_hash < b.variant_hash; });
+  std::size_t kept = 0;
+  std::size_t same_hash = 0;
+  for (std::size_t i = 0; i < near_spellings_.size(); ++i) {
+    same_hash = kept > 0 && near_spellings_[kept - 1].variant_hash == near_spellings_[i].variant_hash ? same_hash + 1 : 1;
+    if (same_hash <= max_spellings_per_variant) near_spellings_[kept++] = near_spellings_[i];
+  }
+  near_spellings_.resize(kept);
+  near_spellings_.shrink_to_fit();
+  spellings_.shrink_to_fit();
+}
+
 const std::vector<Retrieval::Posting>* Retrieval::postings_for(const std::string& term, std::string_view surface) const {
   if (const auto exact = postings_.find(term); exact != postings_.end()) return &exact->second;
   if (surface.size() < min_typo_word_bytes) return nullptr;
   // Sharing a one-letter deletion is necessary for one edit apart, not sufficient ("weather" and
   // "whether" share "wether"): each candidate is checked.
   for (const auto& variant : one_deletion_variants(std::string(surface))) {
-    const auto near = near_spellings_.find(variant);
-    if (near == near_spellings_.end()) continue;
-    for (const auto& spelling : near->second) {
+    const auto hash = std::hash<std::string>{}(variant);
+    const auto near = std::lower_bound(near_spellings_.begin(), near_spellings_.end(), hash,
+                                       [](const NearSpelling& entry, std::size_t wanted) { return entry.variant_hash < wanted; });
+    for (auto entry = near; entry != near_spellings_.end() && entry->variant_hash == hash; ++entry) {
+      const auto& spelling = spellings_[entry->spelling];
       if (!within_one_edit(surface, spelling.surface)) continue;
       if (const auto found = postings_.find(spelling.stem); found != postings_.end()) return &found->second;
     }

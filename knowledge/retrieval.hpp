@@ -43,6 +43,8 @@ class Retrieval {
   };
   // The indexed term for a question word, allowing one typo in words of five letters or more.
   const std::vector<Posting>* postings_for(const std::string& stem, std::string_view surface) const;
+  // Sorts near_spellings_ for lookup and keeps at most a few words per variant.
+  void index_near_spellings();
 
   struct Spelling {
     std::string surface;  // a word as the documents write it
@@ -50,9 +52,16 @@ class Retrieval {
   };
 
   std::unordered_map<std::string, std::vector<Posting>> postings_;
-  // The documents' words and their one-letter deletions → those words, so that "secruity" finds
-  // "security" without comparing it to every word known.
-  std::unordered_map<std::string, std::vector<Spelling>> near_spellings_;
+  std::vector<Spelling> spellings_;  // each distinct word of the documents long enough for typos
+  // The hash of each such word and of its one-letter deletions → its index in spellings_, sorted by
+  // hash, so that "secruity" finds "security" without comparing it to every word known. Hashes
+  // instead of the variants' text: a few hundred kB instead of megabytes; two variants sharing a
+  // hash only cost a within-one-edit check more.
+  struct NearSpelling {
+    std::size_t variant_hash;
+    std::uint32_t spelling;
+  };
+  std::vector<NearSpelling> near_spellings_;
 };
 
 }  // namespace katabot

@@ -133,11 +133,10 @@ struct EtcdClient::State {
       if (auto url = slack::parse_url(text)) endpoints.push_back(std::move(*url));
     }
     if (std::any_of(endpoints.begin(), endpoints.end(), [](const auto& url) { return url.secure(); })) {
-      tls = client::make_tls_context({.owner = "etcd", .ca_file = settings.ca_file});
-      error_code error;
-      if (!settings.cert_file.empty()) tls->use_certificate_chain_file(settings.cert_file, error);
-      if (!error && !settings.key_file.empty()) tls->use_private_key_file(settings.key_file, asio::ssl::context::pem, error);
-      if (error) spdlog::error("etcd: cannot load the client certificate {}: {}", settings.cert_file, error.message());
+      tls = client::make_tls_context({.owner = "etcd",
+                                      .ca_file = settings.ca_file,
+                                      .client_cert = settings.cert_file,
+                                      .client_key = settings.key_file});
     }
   }
 

@@ -36,12 +36,13 @@ std::optional<std::string> add_ca_bundle(SSL_CTX* context, const std::string& pa
   return std::nullopt;
 }
 
-std::optional<std::string> use_client_identity(SSL_CTX* context, const std::string& path) {
+std::optional<std::string> use_client_identity(SSL_CTX* context, const std::string& cert_path, const std::string& key_path) {
   ERR_clear_error();
-  if (SSL_CTX_use_certificate_chain_file(context, path.c_str()) != 1) {
+  if (SSL_CTX_use_certificate_chain_file(context, cert_path.c_str()) != 1) {
     return "no PEM certificate in it (" + openssl_reason("unreadable") + ")";
   }
-  if (SSL_CTX_use_PrivateKey_file(context, path.c_str(), SSL_FILETYPE_PEM) != 1) {
+  const auto& key_file = key_path.empty() ? cert_path : key_path;
+  if (SSL_CTX_use_PrivateKey_file(context, key_file.c_str(), SSL_FILETYPE_PEM) != 1) {
     return "no PEM private key in it (" + openssl_reason("unreadable") + ")";
   }
   if (SSL_CTX_check_private_key(context) != 1) {
@@ -53,7 +54,7 @@ std::optional<std::string> use_client_identity(SSL_CTX* context, const std::stri
 std::optional<std::string> ca_bundle_problem(const std::string& path) { return on_scratch_context(path, add_ca_bundle); }
 
 std::optional<std::string> client_identity_problem(const std::string& path) {
-  return on_scratch_context(path, use_client_identity);
+  return on_scratch_context(path, [](SSL_CTX* context, const std::string& file) { return use_client_identity(context, file); });
 }
 
 }  // namespace katabot::client

@@ -6,6 +6,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <fstream>
+#include <openssl/ssl.h>
 
 #include "bot/net/connect.hpp"
 #include "bot/net/tls_context.hpp"
@@ -32,12 +34,11 @@ Process start_tls_server(const TempDir& dir, std::uint16_t port, const std::file
   return server;
 }
 
-// client::connect_tls to host:port trusting `ca`; the failure, if any.
-std::optional<client::ConnectError> connect_to(const std::string& host, std::uint16_t port, const std::filesystem::path& ca) {
+// client::connect_tls to host:port through `context`; the failure, if any.
+std::optional<client::ConnectError> connect_with(asio::ssl::context& context, const std::string& host, std::uint16_t port) {
   asio::io_context io;
-  const auto context = client::make_tls_context({.owner = "test", .ca_file = ca.string()});
   asio::ip::tcp::socket socket(io);
-  asio::ssl::stream<asio::ip::tcp::socket&> stream(socket, *context);
+  asio::ssl::stream<asio::ip::tcp::socket&> stream(socket, context);
   std::optional<std::optional<client::ConnectError>> outcome;
   asio::co_spawn(io, client::connect_tls(stream, socket, host, std::to_string(port), {5000ms, 5000ms, 5000ms}),
                  [&](std::exception_ptr, std::optional<client::ConnectError> failure) { outcome = failure; });
@@ -45,6 +46,13 @@ std::optional<client::ConnectError> connect_to(const std::string& host, std::uin
   REQUIRE(outcome);
   return *outcome;
 }
+
+// The same, trusting `ca`.
+std::optional<client::ConnectError> connect_to(const std::string& host, std::uint16_t port, const std::filesystem::path& ca) {
+  return connect_with(*client::make_tls_context({.owner = "test", .ca_file = ca.string()}), host, port);
+}
+
+X509_STORE* trust_store(asio::ssl::context& context) { return SSL_CTX_get_cert_store(context.native_handle()); }
 
 }  // namespace
 
@@ -106,4 +114,55 @@ TEST_CASE("tls client: a server that accepts but never answers the handshake cos
   CHECK((*outcome)->step == client::ConnectStep::tls);
   CHECK((*outcome)->code == asio::error::timed_out);
   CHECK(Clock::now() - started < 2s);
+}
+
+TEST_CASE("tls client: equal options share one context, every context shares the one system store, and both still verify",
+          "[integration][tls]") {
+  const auto irc = client::make_tls_context({.owner = "irc"});
+  const auto slack = client::make_tls_context({.owner = "slack"});
+  CHECK(irc == slack);
+  const auto unverified = client::make_tls_context({.owner = "irc", .verify = false});
+  CHECK(unverified != irc);
+  CHECK(SSL_CTX_get_verify_mode(unverified->native_handle()) == SSL_VERIFY_NONE);
+  CHECK(SSL_CTX_get_verify_mode(irc->native_handle()) == SSL_VERIFY_PEER);
+  CHECK(trust_store(*unverified) == trust_store(*irc));
+  CHECK(sk_X509_OBJECT_num(X509_STORE_get0_objects(trust_store(*irc))) > 0);  // the system roots, loaded once
+
+  TempDir dir("katabot-tls");
+  const auto certs = make_test_certificates(dir.path());
+  const auto port = free_port();
+  auto server = start_tls_server(dir, port, certs.server_cert, certs.server_key);
+  // The shared system store does not know the test CA: refused through the shared context.
+  const auto untrusted = connect_with(*irc, "localhost", port);
+  REQUIRE(untrusted.has_value());
+  CHECK(untrusted->step == client::ConnectStep::tls);
+
+  // With the test CA: two connections, one after the other, through the one context two owners got.
+  const auto first = client::make_tls_context({.owner = "irc", .ca_file = certs.ca.string()});
+  const auto second = client::make_tls_context({.owner = "slack", .ca_file = certs.ca.string()});
+  REQUIRE(first == second);
+  CHECK(trust_store(*first) != trust_store(*irc));  // an extra anchor is never added to the shared store
+  CHECK_FALSE(connect_with(*first, "localhost", port).has_value());
+  CHECK_FALSE(connect_with(*second, "127.0.0.1", port).has_value());
+}
+
+TEST_CASE("tls client: a ca_file that cannot be loaded refuses every server, even one its good part would accept",
+          "[integration][tls]") {
+  TempDir dir("katabot-tls");
+  const auto certs = make_test_certificates(dir.path());
+  const auto spoiled = dir.path() / "spoiled.pem";
+  {
+    std::ifstream ca(certs.ca);
+    std::ofstream bundle(spoiled);
+    bundle << ca.rdbuf() << "-----BEGIN CERTIFICATE-----\nnot base64 at all\n-----END CERTIFICATE-----\n";
+  }
+  const auto port = free_port();
+  auto server = start_tls_server(dir, port, certs.server_cert, certs.server_key);
+  REQUIRE_FALSE(connect_to("localhost", port, certs.ca).has_value());  // the good part alone is accepted
+  const auto refused = connect_to("localhost", port, spoiled);
+  REQUIRE(refused.has_value());
+  CHECK(refused->step == client::ConnectStep::tls);
+  const auto missing = connect_to("localhost", port, dir.path() / "missing.pem");
+  REQUIRE(missing.has_value());
+  CHECK(missing->step == client::ConnectStep::tls);
 }
