@@ -181,9 +181,9 @@ def s7(run):
         run.figures["outage_to_step_down_s"] = stepped[0][0] - outage
         run.check(stepped[0][0] - outage <= run.ttl, f"{leader.identity} stopped leading "
                   f"{stepped[0][0] - outage:.2f} s into the outage (target ≤ TTL = {run.ttl} s)")
-    speaking = [(when, who) for posts in run.reminder_posts().values() for when, who in posts
-                if outage <= when < quorum_back]
-    run.check(not speaking, f"posted while etcd had no quorum: {speaking}")
+    slack = [(p["at"], p.get("token")) for p in run.slack.posts() if outage <= p["at"] < quorum_back]
+    irc = [(when, c.nicks) for c in run.connections() for when, _ in c.said if outage <= when < quorum_back]
+    run.check(not slack and not irc, f"spoke while etcd had no quorum: Slack {slack}, IRC {irc}")
 
     def any_leader():
         return next(((r, e[0]) for r in run.replicas for e in r.elections()
