@@ -6,6 +6,7 @@ What the rig observes from outside: the observer's timestamped PRIVMSG/NOTICE/JO
 lines, the fake Slack's chat.postMessage calls (each replica posts with its own bot token), and the
 replicas' election log lines.
 """
+import ctypes
 import datetime
 import json
 import os
@@ -39,15 +40,25 @@ def bot_token(identity):
     return f"xoxb-1-2-{identity}"
 
 
+LIBC = ctypes.CDLL(None)  # loaded here: the child of a threaded parent must not dlopen
+PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """In the child before exec: SIGKILL when the rig dies, even by SIGKILL (a ctest timeout), so that
+    no etcd member or replica outlives it."""
+    LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 class Children:
     """The processes the rig started; signals go to these only, and only while they run."""
 
     def __init__(self):
         self.processes = []
 
-    def start(self, argv, log_path, **options):
+    def start(self, argv, log_path):
         with open(log_path, "w") as log:
-            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, **options)
+            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         self.processes.append(process)
         return process
 

@@ -186,6 +186,8 @@ class Run:
         self.figures["irc_overlap_s"] = overlap
 
     def finish(self):
+        if self.observer.error:
+            self.violations.append(f"the IRC observer lost the server: {self.observer.error}")
         self.count_reminders()
         self.speaker_overlap()
         return self.figures, self.violations
