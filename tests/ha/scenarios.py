@@ -131,15 +131,22 @@ def said_after(run, replica_joined_before, moment):
             for when, text in c.said if when >= moment]
 
 
-@scenario("S6", lambda ttl: {"A": 2 + ttl // 2},
-          "leader SIGSTOPped for 2×TTL, a reminder due in the pause, then SIGCONT: it posts nothing")
-def s6(run):
+def pause_leader_until_posted(run):
+    """SIGSTOPs the leader at T+2 (its IRC connection stays open) and waits for another replica to lead
+    and for slot A: (the paused replica, when it was stopped, the new leader)."""
     paused = run.sole_leader()
     run.at(2)
     stopped = time.time()
     paused.signal(signal.SIGSTOP)
     new = takeover(run, paused, stopped)
     run.wait_posted(["A"], 15)
+    return paused, stopped, new
+
+
+@scenario("S6", lambda ttl: {"A": 2 + ttl // 2},
+          "leader SIGSTOPped for 2×TTL, a reminder due in the pause, then SIGCONT: it posts nothing")
+def s6(run):
+    paused, stopped, new = pause_leader_until_posted(run)
     run.at(2 + 2 * run.ttl)
     resumed = time.time()
     paused.signal(signal.SIGCONT)
@@ -217,12 +224,7 @@ def s8(run):
 @scenario("S9", lambda ttl: {"A": 2 + ttl + 4},
           "IRC stale session: the SIGSTOPped leader keeps its nick; the new leader speaks under an alternate nick")
 def s9(run):
-    stale = run.sole_leader()
-    run.at(2)
-    stopped = time.time()
-    stale.signal(signal.SIGSTOP)
-    new = takeover(run, stale, stopped)
-    run.wait_posted(["A"], 15)
+    _, stopped, new = pause_leader_until_posted(run)
     settle(run)
     connections = run.connections()
     held = [c for c in connections if c.joined < stopped and c.left is None and c.nicks[-1] == "katabot"]
