@@ -3,6 +3,7 @@ reminders fall due at chosen instants after the anchor T, and what the rig saw, 
 import datetime
 import math
 import re
+import shutil
 import tempfile
 import time
 import pathlib
@@ -12,7 +13,7 @@ from rig import Failure, wait_until
 
 # How long the replicas get from their start to the anchor T: electing a leader, its IRC connection
 # and every replica's Slack connection. Reminders are planned relative to T before they start.
-SETUP_SECONDS = 10
+SETUP_SECONDS = 6
 
 
 def meetings_yaml(slots):
@@ -42,8 +43,7 @@ class Run:
     def __init__(self, args, slots):
         self.args = args
         self.ttl = args.ttl
-        self.temporary = tempfile.TemporaryDirectory(prefix="katabot-ha-")
-        self.directory = pathlib.Path(self.temporary.name)
+        self.directory = pathlib.Path(tempfile.mkdtemp(prefix="katabot-ha-"))
         self.directory.chmod(0o755)  # ircd-hybrid runs as the irc user
         self.children = rig.Children()
         self.observer = None
@@ -99,7 +99,7 @@ class Run:
         if self.args.keep:
             print(f"  kept {self.directory}")
         else:
-            self.temporary.cleanup()
+            shutil.rmtree(self.directory, ignore_errors=True)
 
     def at(self, offset):
         """Waits for the instant T+offset of the scenario's script (a planned action, not an event)."""
