@@ -31,7 +31,7 @@ def takeover(run, old, acted_at, seconds=None):
     return new
 
 
-def settle(run, seconds=3):
+def settle(seconds=3):
     """What a replica would still do wrongly (a re-post after catch-up) shows within seconds of the last
     expected event: the rig watches that long before it counts."""
     time.sleep(seconds)
@@ -67,7 +67,7 @@ def s1(run):
     leader.signal(signal.SIGKILL)
     new = takeover(run, leader, killed)
     run.check(run.figures["failover_s"] <= run.ttl + 1, f"failover {run.figures['failover_s']:.2f} s > {run.ttl + 1} s")
-    settle(run)
+    settle()
     posted_only_by(run, "A", leader.identity)
     run.figures["new_leader"] = new.identity
 
@@ -84,7 +84,7 @@ def leader_killed_before_due(run, etcd_leader_too, target):
     run.check(run.figures["failover_s"] <= target, f"failover {run.figures['failover_s']:.2f} s > {target} s")
     run.wait_posted(["A"], 15)
     kill_to_post(run, "A", killed, target)
-    settle(run)
+    settle()
     posted_only_by(run, "A", new.identity)
 
 
@@ -157,7 +157,7 @@ def s6(run):
         wait_until(stepped_down, 5, f"{paused.identity} logging that it stopped leading")
     except Failure as failure:
         run.violations.append(str(failure))
-    settle(run)
+    settle()
     slack_after = [p for p in run.slack.posts()
                    if p["at"] >= resumed and p.get("token") == rig.bot_token(paused.identity)]
     irc_after = said_after(run, stopped, resumed)
@@ -200,7 +200,7 @@ def s7(run):
     run.check(found[1] - quorum_back <= run.ttl + 1,
               f"a leader {found[1] - quorum_back:.2f} s after quorum returned (target ≤ TTL+1 = {run.ttl + 1} s)")
     run.wait_posted(["A", "B"], 15)
-    settle(run)
+    settle()
 
 
 @scenario("S8", lambda ttl: {"A": 5}, "leader SIGTERMed: takeover ≤ 1.5 s, it exits 0 within 2 s")
@@ -217,7 +217,7 @@ def s8(run):
     except subprocess.TimeoutExpired:
         run.violations.append(f"{leader.identity} still running 2 s after SIGTERM")
     run.wait_posted(["A"], 10)
-    settle(run)
+    settle()
     posted_only_by(run, "A", new.identity)
 
 
@@ -225,7 +225,7 @@ def s8(run):
           "IRC stale session: the SIGSTOPped leader keeps its nick; the new leader speaks under an alternate nick")
 def s9(run):
     _, stopped, new = pause_leader_until_posted(run)
-    settle(run)
+    settle()
     connections = run.connections()
     held = [c for c in connections if c.joined < stopped and c.left is None and c.nicks[-1] == "katabot"]
     speakers = [c for c in connections if any(text for _, text in c.said)]
