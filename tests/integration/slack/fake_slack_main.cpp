@@ -1,12 +1,19 @@
-// The fake Slack as a program, for scripts that run the real katabot against it (tests/bench/e2e.py).
-// It prints "api_base URL" and then answers one command per line on stdin, one line each on stdout:
+// The fake Slack as a program, for scripts that run the real katabot against it (tests/bench/e2e.py,
+// tests/ha/). It prints "api_base URL" and then answers one command per line on stdin, one line each
+// on stdout (`posts` adds its records after its line):
 //   wait_hello MS        → "hello" | "timeout"             a Socket Mode connection said hello
+//   wait_connections N MS → "connections OPEN"              until N Socket Mode connections are open
+//                          at once (several replicas), or MS ran out; OPEN is the number open then
+//   posts                → "posts N", then N lines of JSON, oldest first, one per chat.postMessage
+//                          received: {"channel","text","metadata","token","at"}; token tells which
+//                          client posted (each replica has its own), at is the wall clock in seconds
 //   acks N MS            → "acks ACKED LOST P50_US P99_US MAX_US"
 //                          N message envelopes, one at a time, each waiting up to MS for its ack;
 //                          the latency is the fake's own: envelope queued → ack frame read
 //   flood N MS           → "flood ACKED LOST"                N envelopes at once, then up to MS for the acks
 //   quit
 #include <algorithm>
+#include <chrono>
 #include <iostream>
 #include <sstream>
 #include <string>
@@ -70,6 +77,29 @@ std::string flood(FakeSlack& slack, Envelopes& envelopes, int count, std::chrono
   return "flood " + std::to_string(acked) + " " + std::to_string(count - acked);
 }
 
+// The steady arrival time of a call on the wall clock, so that a script can set posts beside the
+// other processes' logs.
+double wall_seconds(std::chrono::steady_clock::time_point at) {
+  const auto age = std::chrono::steady_clock::now() - at;
+  return std::chrono::duration<double>((std::chrono::system_clock::now() - age).time_since_epoch()).count();
+}
+
+void print_posts(const FakeSlack& slack) {
+  const auto posts = slack.calls("chat.postMessage");
+  std::cout << "posts " << posts.size() << "\n";
+  constexpr std::string_view bearer = "Bearer ";
+  for (const auto& post : posts) {
+    const auto fields = post.json();
+    const auto field = [&](const char* name) { return fields.is_object() && fields.contains(name) ? fields[name] : nullptr; };
+    const auto token = post.authorization.starts_with(bearer) ? post.authorization.substr(bearer.size()) : post.authorization;
+    std::cout << nlohmann::json{{"channel", field("channel")}, {"text", field("text")}, {"metadata", field("metadata")},
+                                {"token", token}, {"at", wall_seconds(post.at)}}
+                     .dump()
+              << "\n";
+  }
+  std::cout << std::flush;
+}
+
 }  // namespace
 
 int main() {
@@ -86,6 +116,11 @@ int main() {
     if (command == "quit") break;
     if (command == "wait_hello") {
       std::cout << (slack.wait_hellos(1, deadline_in(std::chrono::milliseconds(count))) ? "hello" : "timeout") << std::endl;
+    } else if (command == "wait_connections" && count > 0 && millis >= 0) {
+      slack.wait_open_connections(static_cast<int>(count), deadline_in(std::chrono::milliseconds(millis)));
+      std::cout << "connections " << slack.open_connections() << std::endl;
+    } else if (command == "posts") {
+      print_posts(slack);
     } else if (command == "acks" && count > 0 && millis > 0) {
       std::cout << measure_acks(slack, envelopes, static_cast<int>(count), std::chrono::milliseconds(millis)) << std::endl;
     } else if (command == "flood" && count > 0 && millis > 0) {
