@@ -2,27 +2,16 @@
 
 #include <algorithm>
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
-#include "bot/backoff.hpp"
 #include "bot/coordination/broadcast_outbox_codec.hpp"
 #include "bot/coordination/etcd_client.hpp"
-#include "bot/net/no_throw.hpp"
+#include "bot/coordination/prefix_follower.hpp"
 
 namespace katabot::coordination {
 
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
-
-namespace {
-
-// A watch with no message for this long is reopened: a quiet prefix and a dead connection look alike.
-constexpr std::chrono::seconds watch_idle{60};
-constexpr std::chrono::seconds watch_backoff_cap{30};
-
-}  // namespace
 
 BroadcastOutboxWriter::BroadcastOutboxWriter(EtcdClient& client, std::string key_prefix, std::string identity,
                                              std::chrono::milliseconds request_timeout)
@@ -47,23 +36,16 @@ struct BroadcastOutboxConsumer::State {
   State(asio::any_io_executor executor, EtcdClient& client_, OutboxConsumerSettings settings_, Now now_, Post post_)
       : client(client_),
         settings(std::move(settings_)),
-        prefix(outbox_prefix(settings.key_prefix)),
         now(std::move(now_)),
         post(std::move(post_)),
-        watch_backoff(settings.poll_period / 10, watch_backoff_cap),
-        poll_wake(executor),
-        watch_pause(executor) {}
+        follower(std::move(executor), client, outbox_prefix(settings.key_prefix), settings.poll_period) {}
 
   EtcdClient& client;
   const OutboxConsumerSettings settings;
-  const std::string prefix;
   Now now;
   Post post;
-  Backoff watch_backoff;
-  asio::steady_timer poll_wake;
-  asio::steady_timer watch_pause;
+  PrefixFollower follower;
   std::uint64_t posted = 0;
-  bool stopped = false;
 
   // Whether this term took the entry: a fenced delete at the revision we read. A failure means
   // another attempt took it, or this term is deposed: either way it is not ours to post.
@@ -79,13 +61,13 @@ struct BroadcastOutboxConsumer::State {
   }
 
   asio::awaitable<void> load() {
-    const auto range = co_await client.range_prefix(prefix, max_outbox_entries_per_load, Clock::now() + settings.request_timeout);
+    const auto range = co_await client.range_prefix(follower.prefix(), max_outbox_entries_per_load, Clock::now() + settings.request_timeout);
     if (!range.value) {
       spdlog::warn("broadcast outbox: etcd did not answer ({})", range.detail);
       co_return;
     }
     for (const auto& kv : range.value->kvs) {
-      if (stopped) co_return;
+      if (follower.stopped()) co_return;
       const auto entry = parse_outbox_entry(kv.value);
       if (!entry || outbox_entry_stale(*entry, now())) {
         if (co_await take(kv)) {
@@ -100,32 +82,7 @@ struct BroadcastOutboxConsumer::State {
       ++posted;
       post(entry->broadcast);
     }
-    if (range.value->more) poll_wake.cancel();  // the rest at once
-  }
-
-  asio::awaitable<void> poll() {
-    while (!stopped) {
-      co_await load();
-      if (stopped) break;
-      poll_wake.expires_after(settings.poll_period);
-      co_await poll_wake.async_wait(no_throw);
-    }
-  }
-
-  asio::awaitable<void> watch() {
-    const auto on_message = [this](const WatchMessage& message) {
-      if (message.created) watch_backoff.reset();
-      const auto added = std::ranges::any_of(message.events, [](const WatchEvent& event) { return !event.deleted; });
-      if (added) poll_wake.cancel();  // load now; the load is what counts
-    };
-    while (!stopped) {
-      const auto opened = Clock::now();
-      const auto failure = co_await client.watch_prefix(prefix, on_message, watch_idle);
-      if (stopped) break;
-      if (failure == Failure::none && Clock::now() - opened >= std::chrono::seconds(1)) continue;
-      watch_pause.expires_after(watch_backoff.next());
-      co_await watch_pause.async_wait(no_throw);
-    }
+    if (range.value->more) follower.load_now();  // the rest at once
   }
 };
 
@@ -135,15 +92,14 @@ BroadcastOutboxConsumer::BroadcastOutboxConsumer(asio::any_io_executor executor,
 
 asio::awaitable<void> BroadcastOutboxConsumer::run() {
   const auto state = state_;
-  using namespace asio::experimental::awaitable_operators;
-  co_await (state->poll() && state->watch());
+  // Only a new entry is a hint: our own takes (deletes) need no load.
+  co_await state->follower.run([state] { return state->load(); }, [](const WatchMessage& message) {
+    return std::ranges::any_of(message.events, [](const WatchEvent& event) { return !event.deleted; });
+  });
 }
 
 void BroadcastOutboxConsumer::stop() {
-  state_->stopped = true;
-  state_->poll_wake.cancel();
-  state_->watch_pause.cancel();
-  state_->client.cancel_watch(state_->prefix);
+  state_->follower.stop();
 }
 
 std::uint64_t BroadcastOutboxConsumer::posted() const { return state_->posted; }
