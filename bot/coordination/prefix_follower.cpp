@@ -1,6 +1,7 @@
 #include "bot/coordination/prefix_follower.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/multiple_exceptions.hpp>
 #include <boost/asio/steady_timer.hpp>
 
 #include "bot/backoff.hpp"
@@ -35,7 +36,14 @@ PrefixFollower::~PrefixFollower() = default;
 
 asio::awaitable<void> PrefixFollower::run(Load load, IsHint is_hint) {
   using namespace asio::experimental::awaitable_operators;
-  co_await (poll(std::move(load)) && watch(std::move(is_hint)));
+  std::exception_ptr ended;
+  try {
+    co_await (poll(std::move(load)) && watch(std::move(is_hint)));
+  } catch (const asio::multiple_exceptions& both) {
+    // Cancelled, both loops end with operation_aborted: pass one on, as a cancelled task says it stopped.
+    ended = both.first_exception();
+  }
+  if (ended) std::rethrow_exception(ended);
 }
 
 void PrefixFollower::load_now() { timers_->poll_wake.cancel(); }

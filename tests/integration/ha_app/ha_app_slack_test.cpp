@@ -87,3 +87,39 @@ TEST_CASE("replicas with etcd: a follower serves Slack, is ready, and its announ
   CHECK(follower.log_text().find("broadcast outbox: posting") == std::string::npos);
   CHECK(follower.log_text().find("irc: connecting") == std::string::npos);
 }
+
+TEST_CASE("replicas with etcd: an announcement etcd did not take is reported in the asker's conversation",
+          "[integration][ha_app][etcd][slack]") {
+  EtcdCluster etcd(1);
+  REQUIRE(etcd.wait_healthy());
+  FakeSlack slack;
+  ::setenv("SLACK_APP_TOKEN", "xapp-1-A1-1-hatestapp", 1);
+  ::setenv("SLACK_BOT_TOKEN", "xoxb-1-2-hatestbot", 1);
+  TempDir dir("katabot-ha-outbox");
+  const auto replica = start_replica(dir, "replica-a", slack_only(slack.api_base()), etcd.endpoints().front());
+  REQUIRE(slack.wait_hellos(1, deadline_in(20s)));
+  const auto led = Clock::now() + 20s;
+  while (readyz(replica.http_port).find("role: leader (epoch ") == std::string::npos && Clock::now() < led) {
+    std::this_thread::sleep_for(100ms);  // poll period, bounded by the deadline
+  }
+  REQUIRE(readyz(replica.http_port).find("role: leader (epoch ") != std::string::npos);
+  // Without etcd the replica stops leading: an announcement must go through the outbox, which fails.
+  etcd.kill(0);
+  const auto deposed = Clock::now() + 30s;
+  while (readyz(replica.http_port).find("role: leader") != std::string::npos && Clock::now() < deposed) {
+    std::this_thread::sleep_for(100ms);
+  }
+  INFO(replica.log_text());
+  REQUIRE(readyz(replica.http_port).find("role: leader") == std::string::npos);
+  slack.send_envelope(slash_command_envelope("outbox-down", "announce ac agenda is up", "U2", "C1",
+                                             "http://127.0.0.1:" + std::to_string(slack.port()) + "/response/outbox-down"));
+  REQUIRE(slack.wait_ack("outbox-down", deadline_in(10s)));
+  const auto posts = slack.wait_calls("chat.postMessage", 1, deadline_in(20s));
+  REQUIRE(posts.size() == 1);
+  const auto follow_up = posts[0].json();
+  CHECK(follow_up["channel"] == "C1");
+  INFO(follow_up.dump());
+  CHECK(follow_up.dump().find("Nothing was posted to the channels of architecture-committee") != std::string::npos);
+  // The term's outbox consumer, cancelled with the term, stopped as a cancelled task does.
+  CHECK(replica.log_text().find("stopped by an unexpected error") == std::string::npos);
+}
