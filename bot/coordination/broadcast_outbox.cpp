@@ -45,7 +45,6 @@ struct BroadcastOutboxConsumer::State {
   Now now;
   Post post;
   PrefixFollower follower;
-  std::uint64_t posted = 0;
 
   // Whether this term took the entry: a fenced delete at the revision we read. A failure means
   // another attempt took it, or this term is deposed: either way it is not ours to post.
@@ -79,7 +78,6 @@ struct BroadcastOutboxConsumer::State {
       if (!co_await take(kv)) continue;
       spdlog::info("broadcast outbox: posting {} for meeting {} (asked by {} on {})", kv.key, entry->broadcast.meeting_id,
                    entry->asked_by, entry->replica);
-      ++posted;
       post(entry->broadcast);
     }
     if (range.value->more) follower.load_now();  // the rest at once
@@ -101,7 +99,5 @@ asio::awaitable<void> BroadcastOutboxConsumer::run() {
 void BroadcastOutboxConsumer::stop() {
   state_->follower.stop();
 }
-
-std::uint64_t BroadcastOutboxConsumer::posted() const { return state_->posted; }
 
 }  // namespace katabot::coordination

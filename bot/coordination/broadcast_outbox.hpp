@@ -3,9 +3,9 @@
 // not leading leaves an admin's Broadcast in etcd; the leader's term takes each entry with a fenced
 // delete and only then posts it through its scheduler. Taking before posting makes a crash between
 // the two lose that one broadcast (at most once): a duplicate announcement in every channel is the
-// worse failure, and the admin still sees the command's reply. The consumer loads at its start and
-// then every poll period (the truth) and on any watch event on the prefix (a hint), like
-// SharedOverridesSync. Every etcd call is bounded by the request timeout.
+// worse failure, and the admin still sees the command's reply. The consumer follows the prefix with
+// a PrefixFollower (a load at start, every poll period, and at once when a new entry shows in the
+// watch). Every etcd call is bounded by the request timeout.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -59,8 +59,6 @@ class BroadcastOutboxConsumer {
   // Loads, watches and posts until stop() or cancellation.
   boost::asio::awaitable<void> run();
   void stop();
-  // Entries this consumer took and handed to Post.
-  std::uint64_t posted() const;
 
  private:
   struct State;

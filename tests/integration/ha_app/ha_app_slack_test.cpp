@@ -22,6 +22,20 @@ std::string readyz(std::uint16_t port) {
   return answer;
 }
 
+// Whether /readyz on `port` says `role` (contains it, or with `absent` does not) within `timeout`.
+bool wait_role(std::uint16_t port, const std::string& role, std::chrono::seconds timeout, bool absent = false) {
+  const auto deadline = Clock::now() + timeout;
+  const auto settled = [&] { return (readyz(port).find(role) == std::string::npos) == absent; };
+  while (!settled() && Clock::now() < deadline) std::this_thread::sleep_for(100ms);  // poll period, bounded
+  return settled();
+}
+
+// The fake Slack's tokens, as every replica's configuration names them.
+void set_slack_tokens() {
+  ::setenv("SLACK_APP_TOKEN", "xapp-1-A1-1-hatestapp", 1);
+  ::setenv("SLACK_BOT_TOKEN", "xoxb-1-2-hatestbot", 1);
+}
+
 }  // namespace
 
 TEST_CASE("replicas with etcd: a follower serves Slack, is ready, and its announcement is posted once by the leader",
@@ -29,24 +43,16 @@ TEST_CASE("replicas with etcd: a follower serves Slack, is ready, and its announ
   EtcdCluster etcd(1);
   REQUIRE(etcd.wait_healthy());
   FakeSlack slack;
-  ::setenv("SLACK_APP_TOKEN", "xapp-1-A1-1-hatestapp", 1);
-  ::setenv("SLACK_BOT_TOKEN", "xoxb-1-2-hatestbot", 1);
+  set_slack_tokens();
   TempDir dir("katabot-ha-app");
   auto chat = slack_only(slack.api_base());
   chat.replace(chat.find("  command: /kata\n"), 17, "  command: /kata\n  reminder_channels: [C9]\n");
   const auto leader = start_replica(dir, "replica-a", chat, etcd.endpoints().front());
-  const auto led = Clock::now() + 20s;
-  while (readyz(leader.http_port).find("role: leader (epoch ") == std::string::npos && Clock::now() < led) {
-    std::this_thread::sleep_for(100ms);  // poll period, bounded by the deadline
-  }
-  REQUIRE(readyz(leader.http_port).find("role: leader (epoch ") != std::string::npos);
+  REQUIRE(wait_role(leader.http_port, "role: leader (epoch ", 20s));
   const auto follower = start_replica(dir, "replica-b", chat, etcd.endpoints().front());
   // The newest connection gets the envelopes: the follower's, once it said hello.
   REQUIRE(slack.wait_hellos(2, deadline_in(20s)));
-  const auto followed = Clock::now() + 20s;
-  while (readyz(follower.http_port).find("role: follower (leader: replica-a)") == std::string::npos && Clock::now() < followed) {
-    std::this_thread::sleep_for(100ms);
-  }
+  wait_role(follower.http_port, "role: follower (leader: replica-a)", 20s);
   const auto ready = readyz(follower.http_port);
   INFO(follower.log_text());
   CHECK(ready.starts_with("HTTP/1.0 200 "));  // answered in the version asked
@@ -93,24 +99,15 @@ TEST_CASE("replicas with etcd: an announcement etcd did not take is reported in 
   EtcdCluster etcd(1);
   REQUIRE(etcd.wait_healthy());
   FakeSlack slack;
-  ::setenv("SLACK_APP_TOKEN", "xapp-1-A1-1-hatestapp", 1);
-  ::setenv("SLACK_BOT_TOKEN", "xoxb-1-2-hatestbot", 1);
+  set_slack_tokens();
   TempDir dir("katabot-ha-outbox");
   const auto replica = start_replica(dir, "replica-a", slack_only(slack.api_base()), etcd.endpoints().front());
   REQUIRE(slack.wait_hellos(1, deadline_in(20s)));
-  const auto led = Clock::now() + 20s;
-  while (readyz(replica.http_port).find("role: leader (epoch ") == std::string::npos && Clock::now() < led) {
-    std::this_thread::sleep_for(100ms);  // poll period, bounded by the deadline
-  }
-  REQUIRE(readyz(replica.http_port).find("role: leader (epoch ") != std::string::npos);
+  REQUIRE(wait_role(replica.http_port, "role: leader (epoch ", 20s));
   // Without etcd the replica stops leading: an announcement must go through the outbox, which fails.
   etcd.kill(0);
-  const auto deposed = Clock::now() + 30s;
-  while (readyz(replica.http_port).find("role: leader") != std::string::npos && Clock::now() < deposed) {
-    std::this_thread::sleep_for(100ms);
-  }
   INFO(replica.log_text());
-  REQUIRE(readyz(replica.http_port).find("role: leader") == std::string::npos);
+  REQUIRE(wait_role(replica.http_port, "role: leader", 30s, true));
   slack.send_envelope(slash_command_envelope("outbox-down", "announce ac agenda is up", "U2", "C1",
                                              "http://127.0.0.1:" + std::to_string(slack.port()) + "/response/outbox-down"));
   REQUIRE(slack.wait_ack("outbox-down", deadline_in(10s)));
