@@ -14,6 +14,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/adapters.hpp"
+#include "bot/coordination/broadcast_outbox.hpp"
 #include "bot/coordination/elector.hpp"
 #include "bot/coordination/reminder_coordination.hpp"
 #include "bot/coordination/shared_overrides_sync.hpp"
@@ -21,6 +22,7 @@
 #include "bot/knowledge_store.hpp"
 #include "bot/leader_terms.hpp"
 #include "bot/metric_catalog.hpp"
+#include "bot/pending_changes.hpp"
 #include "bot/replica_role.hpp"
 #include "bot/router.hpp"
 #include "bot/scheduler/reminder_scheduler.hpp"
@@ -72,6 +74,11 @@ class App {
   asio::awaitable<void> handle_signals();
   void stop_taking_work();
   std::optional<Reply> handle(const Inbound& inbound);
+  // A follower's broadcast, for the leader to post; the admin is told in `where` if etcd did not take it.
+  asio::awaitable<void> leave_in_outbox(Broadcast broadcast, Conversation where, std::string asked_by);
+  // A follow-up post in the conversation a command came from (this replica's adapters: Slack).
+  asio::awaitable<void> tell(Conversation where, std::string text);
+  void schedule_change_not_saved(const ScheduleChange& change, const std::string& problem);
   std::pair<bool, std::string> readiness() const;
   std::string render_metrics();
   void reload();
@@ -110,6 +117,9 @@ class App {
   coordination::Elector elector_;
   // With backend etcd: the admins' skips and moves, shared by every replica (uses the elector's client).
   std::unique_ptr<coordination::SharedOverridesSync> shared_overrides_;
+  PendingChanges pending_changes_;
+  // With backend etcd: where a replica that does not lead leaves the admins' broadcasts.
+  std::unique_ptr<coordination::BroadcastOutboxWriter> outbox_writer_;
   TaskGroup tasks_;
 };
 
@@ -146,8 +156,10 @@ bool App::start() {
         {[this] {
            if (auto* reminders = scheduler()) reminders->reschedule();
          },
-         [](const ScheduleChange&, const std::string& problem) { spdlog::error("{}", problem); }});
+         [this](const ScheduleChange& change, const std::string& problem) { schedule_change_not_saved(change, problem); }});
     tasks_.spawn(shared_overrides_->run(), "overrides");
+    outbox_writer_ = std::make_unique<coordination::BroadcastOutboxWriter>(
+        *etcd, config_.coordination.key_prefix, config_.coordination.identity, config_.coordination.request_timeout);
   }
   describe_katabot_metrics(metrics_);
   register_metric_series();
@@ -191,6 +203,15 @@ LeaderWork App::begin_term(std::int64_t epoch) {
       io_.get_executor(), config_, [this](const Inbound& inbound) { return handle(inbound); },
       [this](const Inbound& inbound) { return router_->needs_account(inbound); }, metrics_, std::move(may_speak));
   work.scheduler = make_scheduler(epoch, work.adapters);
+  if (auto* etcd = elector_.client()) {
+    const auto& coordination = config_.coordination;
+    work.outbox = std::make_unique<coordination::BroadcastOutboxConsumer>(
+        io_.get_executor(), *etcd,
+        coordination::OutboxConsumerSettings{coordination.key_prefix, {coordination.key_prefix + "leader", epoch},
+                                             coordination.request_timeout},
+        [this] { return std::chrono::floor<std::chrono::seconds>(clock_.now()); },
+        [scheduler = work.scheduler.get()](const Broadcast& broadcast) { scheduler->broadcast(broadcast); });
+  }
   return work;
 }
 
@@ -252,12 +273,23 @@ std::optional<Reply> App::handle(const Inbound& inbound) {
   auto reply = router_->route(inbound);
   if (!reply) return reply;
   auto* const reminders = scheduler();
+  const Conversation origin{inbound.platform, inbound.channel};
+  if (reply->schedule_change && shared_overrides_) {
+    pending_changes_.remember(*reply->schedule_change, origin, std::chrono::steady_clock::now());
+  }
   if (reply->action == Action::reload_knowledge || reply->schedule_change) {
     for (const auto& problem : carry_out(*reply, store_)) spdlog::error("reload: {}", problem.to_string());
     register_metric_series();
     if (reminders) reminders->reschedule();
   }
-  if (reply->broadcast && reminders) reminders->broadcast(*reply->broadcast);
+  // The open term posts at once; without one (a follower, or a leader whose term is still opening)
+  // the leader's term takes it from the outbox.
+  if (reply->broadcast && reminders) {
+    reminders->broadcast(*reply->broadcast);
+  } else if (reply->broadcast && outbox_writer_) {
+    tasks_.spawn(leave_in_outbox(*reply->broadcast, origin, inbound.user_name.empty() ? inbound.user_id : inbound.user_name),
+                 "broadcast outbox");
+  }
   std::string runtime;
   if ((reply->broadcast || reply->schedule_change) && !leads(replica_view())) {
     runtime = leader_only_note(replica_view(), reply->broadcast && !reply->schedule_change);
@@ -276,6 +308,36 @@ std::optional<Reply> App::handle(const Inbound& inbound) {
     reply->mrkdwn += "\n" + escape_mrkdwn(runtime);
   }
   return reply;
+}
+
+asio::awaitable<void> App::leave_in_outbox(Broadcast broadcast, Conversation where, std::string asked_by) {
+  const auto meeting = broadcast.meeting_id;
+  const auto problem = co_await outbox_writer_->leave(std::move(broadcast), std::move(asked_by));
+  if (problem) {
+    co_await tell(std::move(where), "Nothing was posted to the channels of " + meeting + ": " + *problem +
+                                        " when this replica handed the post to the leader. Try again.");
+  }
+}
+
+void App::schedule_change_not_saved(const ScheduleChange& change, const std::string& problem) {
+  spdlog::error("{}", problem);
+  if (auto where = pending_changes_.take(change, std::chrono::steady_clock::now())) {
+    tasks_.spawn(tell(std::move(*where), problem), "follow-up");
+  }
+}
+
+asio::awaitable<void> App::tell(Conversation where, std::string text) {
+  const auto adapter = std::ranges::find_if(replica_adapters_, [&](const auto& each) { return each->platform() == where.platform; });
+  if (adapter == replica_adapters_.end()) {
+    spdlog::warn("could not tell {} {} (no {} adapter on this replica): {}", platform_name(where.platform), where.channel,
+                 platform_name(where.platform), text);
+    co_return;
+  }
+  Reply reply;
+  reply.text = text;
+  reply.mrkdwn = escape_mrkdwn(text);
+  const auto outcome = co_await (*adapter)->post(where.channel, std::move(reply));
+  if (!outcome.is_delivered()) spdlog::warn("could not tell {} {}: {} ({})", platform_name(where.platform), where.channel, text, outcome.reason);
 }
 
 void App::reload() {

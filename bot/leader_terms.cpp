@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "bot/net/no_throw.hpp"
+#include "bot/coordination/broadcast_outbox.hpp"
 #include "bot/scheduler/reminder_scheduler.hpp"
 
 namespace katabot {
@@ -85,12 +86,15 @@ void LeaderTerms::open(std::int64_t epoch) {
                term_->work.scheduler ? " and the reminders" : "");
   for (auto& adapter : term_->work.adapters) term_->tasks.spawn(adapter->run(), std::string(adapter->name()));
   if (term_->work.scheduler) term_->tasks.spawn(term_->work.scheduler->run(), "reminders");
+  if (term_->work.outbox) term_->tasks.spawn(term_->work.outbox->run(), "broadcast outbox");
 }
 
 asio::awaitable<void> LeaderTerms::close() {
   auto& term = *term_;
   // Stopped without a loss (the app stops before the elector reports): as graceful as a shutdown.
   if (!term.closing) term.closing = LossReason::shutdown;
+  // Nothing more is taken from the outbox in any case; a broadcast already taken still posts.
+  if (term.work.outbox) term.work.outbox->stop();
   if (*term.closing == LossReason::shutdown && !term.tasks.cancelled()) {
     if (term.work.scheduler) term.work.scheduler->stop();
     for (auto& adapter : term.work.adapters) adapter->stop();

@@ -23,6 +23,9 @@
 namespace katabot {
 
 class ReminderScheduler;
+namespace coordination {
+class BroadcastOutboxConsumer;
+}
 
 // What one term runs; the app builds it afresh for each epoch.
 struct LeaderWork {
@@ -33,6 +36,8 @@ struct LeaderWork {
 
   std::vector<std::unique_ptr<ChatAdapter>> adapters;  // IRC, when configured
   std::unique_ptr<ReminderScheduler> scheduler;        // may be null (tests)
+  // With etcd: posts what followers left in the broadcast outbox, through `scheduler`.
+  std::unique_ptr<coordination::BroadcastOutboxConsumer> outbox;
 };
 
 class LeaderTerms {

@@ -17,14 +17,13 @@ std::string describe_role(const ReplicaView& view) {
 bool leads(const ReplicaView& view) { return view.role == Role::standalone || view.role == Role::leader; }
 
 std::string leader_only_note(const ReplicaView& view, bool announcement) {
-  const std::string here = "this replica (" + view.identity + ") is not the leader";
-  const std::string what = announcement ? "The announcement was not posted: " + here : "The channels were not told from here: " + here;
+  const std::string what = announcement ? "the announcement" : "the change";
+  const std::string here = " (this replica, " + view.identity + ", is not the leader)";
   if (view.holder.empty()) {
-    return what + ", and no leader is elected right now (the coordinator is unreachable or an election is under way). "
-                  "Reminders and announcements resume once one is.";
+    return "No leader is elected right now (the coordinator is unreachable or an election is under way): the next "
+           "leader posts " + what + " to the meeting's channels once elected, if within an hour" + here + ".";
   }
-  return what + ". Reminders and announcements are posted by the leader, " + view.holder +
-         (announcement ? ": ask again in a moment, another replica may take it." : ".");
+  return "The leader, " + view.holder + ", posts " + what + " to the meeting's channels in a moment" + here + ".";
 }
 
 }  // namespace katabot

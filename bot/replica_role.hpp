@@ -23,9 +23,9 @@ std::string describe_role(const ReplicaView& view);
 bool leads(const ReplicaView& view);
 
 // Appended to the answer of a command whose posts only the leader makes, when this replica does
-// not lead: says that nothing was posted from here, and who posts instead (or that nobody can until
-// a leader is elected). `announcement`: the command itself was a post (announce), not a change the
-// channels are told of.
+// not lead: the post went to the broadcast outbox, and who posts it (the leader, named, or the next
+// one elected). `announcement`: the command itself was a post (announce), not a change the channels
+// are told of.
 std::string leader_only_note(const ReplicaView& view, bool announcement);
 
 }  // namespace katabot

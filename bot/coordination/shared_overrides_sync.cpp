@@ -4,9 +4,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
-#include "bot/backoff.hpp"
 #include "bot/config.hpp"
 #include "bot/coordination/etcd_client.hpp"
+#include "bot/coordination/prefix_follower.hpp"
 #include "bot/coordination/shared_overrides.hpp"
 #include "bot/knowledge_store.hpp"
 #include "bot/net/no_throw.hpp"
@@ -20,9 +20,6 @@ namespace {
 
 // The truth comes this often; the watch brings most changes within milliseconds.
 constexpr std::chrono::seconds poll_period{5};
-// A watch with no message for this long is reopened: a quiet prefix and a dead connection look alike.
-constexpr std::chrono::seconds watch_idle{60};
-constexpr std::chrono::seconds watch_backoff_cap{30};
 
 }  // namespace
 
@@ -33,21 +30,16 @@ struct SharedOverridesSync::State {
         overrides(overrides_),
         timing(timing_),
         events(std::move(events_)),
-        watch_backoff(timing.poll_period / 10, watch_backoff_cap),
-        poll_wake(executor),
-        write_wake(executor),
-        watch_pause(executor) {}
+        follower(executor, client, overrides.prefix(), timing.poll_period),
+        write_wake(executor) {}
 
   EtcdClient& client;
   SharedOverrides& overrides;
   const SharedOverridesTiming timing;
   SharedOverridesEvents events;
-  Backoff watch_backoff;
-  asio::steady_timer poll_wake;
+  PrefixFollower follower;
   asio::steady_timer write_wake;
-  asio::steady_timer watch_pause;
   std::vector<std::string> last_problems;
-  bool stopped = false;
 
   void changed(bool did) {
     if (did && events.changed) events.changed();
@@ -71,32 +63,8 @@ struct SharedOverridesSync::State {
     }
   }
 
-  asio::awaitable<void> poll() {
-    while (!stopped) {
-      co_await load();
-      if (stopped) break;
-      poll_wake.expires_after(timing.poll_period);
-      co_await poll_wake.async_wait(no_throw);
-    }
-  }
-
-  asio::awaitable<void> watch() {
-    const auto on_message = [this](const WatchMessage& message) {
-      if (message.created) watch_backoff.reset();
-      if (!message.events.empty()) poll_wake.cancel();  // load now; the load is what counts
-    };
-    while (!stopped) {
-      const auto opened = Clock::now();
-      const auto failure = co_await client.watch_prefix(overrides.prefix(), on_message, watch_idle);
-      if (stopped) break;
-      if (failure == Failure::none && Clock::now() - opened >= std::chrono::seconds(1)) continue;
-      watch_pause.expires_after(watch_backoff.next());
-      co_await watch_pause.async_wait(no_throw);
-    }
-  }
-
   asio::awaitable<void> write() {
-    while (!stopped) {
+    while (!follower.stopped()) {
       while (const auto* next = overrides.next_write()) {
         const auto write = *next;  // the queue may grow while the call runs
         const auto deadline = Clock::now() + timing.request_timeout;
@@ -117,9 +85,9 @@ struct SharedOverridesSync::State {
           events.save_failed(write.change, "Could not save the " + describe(write.change) +
                                                ": the coordinator (etcd) did not answer, so it was taken back. Try again.");
         }
-        poll_wake.cancel();  // whether it landed after all, the next load tells
+        follower.load_now();  // whether it landed after all, the next load tells
       }
-      if (stopped) break;
+      if (follower.stopped()) break;
       write_wake.expires_at(Clock::time_point::max());
       co_await write_wake.async_wait(no_throw);
     }
@@ -139,15 +107,14 @@ bool SharedOverridesSync::answering() const { return state_->overrides.answering
 asio::awaitable<void> SharedOverridesSync::run() {
   const auto state = state_;
   using namespace asio::experimental::awaitable_operators;
-  co_await (state->poll() && state->watch() && state->write());
+  co_await (state->follower.run([state] { return state->load(); },
+                                [](const WatchMessage& message) { return !message.events.empty(); }) &&
+            state->write());
 }
 
 void SharedOverridesSync::stop() {
-  state_->stopped = true;
-  state_->poll_wake.cancel();
+  state_->follower.stop();
   state_->write_wake.cancel();
-  state_->watch_pause.cancel();
-  state_->client.cancel_watch(state_->overrides.prefix());
 }
 
 std::unique_ptr<SharedOverridesSync> share_overrides(asio::any_io_executor executor, EtcdClient& client,

@@ -92,6 +92,24 @@ std::optional<PostReceipts::Tracked> Session::track_post(std::string_view target
 
 bool Session::is_me(std::string_view nick) const { return support_.fold(nick) == support_.fold(nick_); }
 
+// Another replica (a stale session after a failover) may hold any nick we would take; answering it
+// would make two bots answer each other's reminders forever.
+bool Session::is_one_of_our_nicks(std::string_view nick) const {
+  const auto folded = support_.fold(nick);
+  if (folded == support_.fold(nick_) || folded == support_.fold(settings_.nick)) return true;
+  for (const auto& alternate : settings_.alt_nicks) {
+    if (folded == support_.fold(alternate)) return true;
+  }
+  return is_generated_nick(folded);
+}
+
+bool Session::is_generated_nick(std::string_view folded_nick) const {
+  const auto base = support_.fold(settings_.nick.substr(0, std::min<std::size_t>(settings_.nick.size(), generated_base_length)));
+  if (folded_nick.size() != base.size() + 2 || folded_nick.substr(0, base.size()) != base) return false;
+  const auto digits = folded_nick.substr(base.size());
+  return std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
 void Session::start(SessionEvents& out) {
   send(out, "CAP LS 302");
   send(out, make_line("NICK", {nick_}));
@@ -294,7 +312,7 @@ void Session::on_nick_rejected(SessionEvents& out) {
     candidate = settings_.alt_nicks[next_alt_nick_++];
   } else if (generated_nicks_ < 20) {
     // Before 005 the server's NICKLEN is unknown: stay within the protocol's 9.
-    const auto base = settings_.nick.substr(0, std::min<std::size_t>(settings_.nick.size(), 7));
+    const auto base = settings_.nick.substr(0, std::min<std::size_t>(settings_.nick.size(), generated_base_length));
     candidate = base + std::to_string(10 + (generated_nicks_++ * 37) % 90);
   } else {
     spdlog::error("irc: every nick we tried was refused");
@@ -357,7 +375,7 @@ void Session::maybe_join(time_point now, SessionEvents& out) {
 
 void Session::handle_privmsg(const Message& message, time_point now, SessionEvents& out) {
   auto sender = split_userhost(message.source);
-  if (sender.nick.empty() || is_me(sender.nick) || message.params.size() < 2) return;
+  if (sender.nick.empty() || is_one_of_our_nicks(sender.nick) || message.params.size() < 2) return;
   const auto& raw_text = message.params[1];
   if (!raw_text.empty() && raw_text.front() == '\x01') return handle_ctcp(sender.nick, raw_text, now, out);
   ChatMessage chat;

@@ -110,6 +110,10 @@ class Session {
   void handle_privmsg(const Message& message, time_point now, SessionEvents& out);
   void handle_ctcp(const std::string& nick, std::string_view body, time_point now, SessionEvents& out);
   bool is_me(std::string_view nick) const;
+  // Our current nick, the configured one, its alternates or a generated fallback.
+  bool is_one_of_our_nicks(std::string_view nick) const;
+  bool is_generated_nick(std::string_view folded_nick) const;
+  static constexpr std::size_t generated_base_length = 7;  // + 2 digits: the protocol's 9
   void send(SessionEvents& out, std::string line, bool urgent = false, bool secret = false);
 
   SessionSettings settings_;

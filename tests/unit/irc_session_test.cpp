@@ -612,3 +612,22 @@ TEST_CASE("irc session gives up on a receipt that never comes, and bounds the po
   CHECK(harness.events.receipts[0].failure == std::optional<std::string>("no answer from the server in time"));
   CHECK(harness.session.track_post("#kata-dev", harness.now));
 }
+
+TEST_CASE("irc session ignores another replica on our configured, alternate or generated nick", "[irc][session]") {
+  // After a failover a stale session may still hold `katabot` while this one is `katabot_`: neither
+  // may answer the other's reminder text ("agenda" is a keyword).
+  SessionSettings settings;
+  settings.alt_nicks = {"katabot_", "kata-bot"};
+  Harness harness(settings);
+  harness.feed({":srv CAP * LS :multi-prefix", ":srv CAP katabot ACK :multi-prefix", ":srv 433 * katabot :in use",
+                ":srv 001 katabot_ :Welcome", ":srv 376 katabot_ :End"});
+  REQUIRE(harness.session.nick() == "katabot_");
+  harness.feed({":KataBot!u@h PRIVMSG #kata-dev :AC meeting in 1 hour, agenda: https://etherpad",
+                ":kata-bot!u@h PRIVMSG #kata-dev :agenda", ":katabot42!u@h PRIVMSG #kata-dev :agenda",
+                ":katabot!u@h PRIVMSG katabot_ :\x01VERSION\x01", ":katabotx!u@h PRIVMSG #kata-dev :agenda",
+                ":katabot123!u@h PRIVMSG #kata-dev :agenda"});
+  REQUIRE(harness.events.messages.size() == 2);
+  CHECK(harness.events.messages[0].nick == "katabotx");
+  CHECK(harness.events.messages[1].nick == "katabot123");
+  CHECK(harness.sent().empty());  // no CTCP answer to ourselves
+}

@@ -21,11 +21,12 @@ TEST_CASE("the role reads as /readyz and status show it", "[replica-role]") {
 TEST_CASE("a follower says who posts instead of staying silent", "[replica-role]") {
   const ReplicaView follower{Role::follower, "replica-a", "replica-b", 0};
   CHECK(leader_only_note(follower, true) ==
-        "The announcement was not posted: this replica (replica-a) is not the leader. Reminders and announcements are "
-        "posted by the leader, replica-b: ask again in a moment, another replica may take it.");
+        "The leader, replica-b, posts the announcement to the meeting's channels in a moment (this replica, "
+        "replica-a, is not the leader).");
   CHECK(leader_only_note(follower, false) ==
-        "The channels were not told from here: this replica (replica-a) is not the leader. Reminders and announcements "
-        "are posted by the leader, replica-b.");
+        "The leader, replica-b, posts the change to the meeting's channels in a moment (this replica, replica-a, is "
+        "not the leader).");
   const auto leaderless = leader_only_note({Role::candidate, "replica-a", "", 0}, false);
-  CHECK(leaderless.find("no leader is elected right now") != std::string::npos);
+  CHECK(leaderless.find("No leader is elected right now") != std::string::npos);
+  CHECK(leaderless.find("the next leader posts the change") != std::string::npos);
 }
