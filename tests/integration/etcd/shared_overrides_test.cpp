@@ -183,7 +183,7 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   CHECK(run_until(io, [&] { return a.stopped && b.stopped && c.stopped; }, 5s));
 }
 
-TEST_CASE("a value too large for any answer under the prefix is left out and reported once; the rest loads and changes go on",
+TEST_CASE("a value too large for any answer under the prefix is left out and reported once, the rest loads and changes go on",
           "[etcd][overrides]") {
   EtcdCluster cluster(1);
   REQUIRE(cluster.wait_healthy());
