@@ -60,7 +60,8 @@ struct BroadcastOutboxConsumer::State {
   }
 
   asio::awaitable<void> load() {
-    const auto range = co_await client.range_prefix(follower.prefix(), max_outbox_entries_per_load, Clock::now() + settings.request_timeout);
+    const auto range = co_await client.range_page(follower.prefix(), RangePage{.limit = max_outbox_entries_per_load},
+                                                Clock::now() + settings.request_timeout);
     if (!range.value) {
       spdlog::warn("broadcast outbox: etcd did not answer ({})", range.detail);
       co_return;

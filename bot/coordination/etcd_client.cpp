@@ -34,6 +34,10 @@ namespace {
 
 constexpr int unauthenticated = 16;  // gRPC code of an expired or unknown auth token
 constexpr std::chrono::milliseconds round_pause{100};
+// The least an endpoint attempt gets when the call's budget is split over the endpoints left: a
+// loopback or LAN member answers well within it, and a slower one gets the rest of the budget
+// once the others have failed.
+constexpr std::chrono::milliseconds min_attempt{250};
 
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
@@ -50,12 +54,13 @@ bool is_success(int status) { return status >= 200 && status < 300; }
 
 // Worth trying another member: it may be down, partitioned, or refusing this Host (421).
 bool try_elsewhere(const Answer& answer) {
+  if (answer.error == http::error::body_limit) return false;  // the same data on every member
   return answer.error || answer.status >= 500 || answer.status == 421 || answer.status == 408 || answer.status == 429;
 }
 
 template <class Stream>
-asio::awaitable<Answer> exchange(Stream& stream, Request& request, std::chrono::milliseconds timeout) {
-  beast::get_lowest_layer(stream).expires_after(timeout);
+asio::awaitable<Answer> exchange(Stream& stream, Request& request, std::chrono::steady_clock::time_point deadline) {
+  beast::get_lowest_layer(stream).expires_at(deadline);
   if (const auto [error, written] = co_await http::async_write(stream, request, no_throw); error) co_return Answer{error};
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
@@ -140,10 +145,11 @@ struct EtcdClient::State {
     }
   }
 
-  // Connects to `url` (TLS when https) within `timeout` per step and hands the stream to `use`.
+  // Connects to `url` (TLS when https), every step ending by `deadline`, and hands the stream to `use`.
   template <class Use>
-  asio::awaitable<Answer> connected(const slack::Url& url, std::chrono::milliseconds timeout, Use use) {
-    const client::ConnectTimeouts timeouts{timeout, timeout, timeout};
+  asio::awaitable<Answer> connected(const slack::Url& url, time_point deadline, Use use) {
+    const auto timeout = settings.request_timeout;
+    const client::ConnectTimeouts timeouts{timeout, timeout, timeout, deadline};
     if (!url.secure()) {
       beast::tcp_stream stream(executor);
       if (auto failure = co_await client::connect_tcp(stream.socket(), url.host, url.port, timeouts)) {
@@ -155,7 +161,9 @@ struct EtcdClient::State {
     auto& socket = beast::get_lowest_layer(stream).socket();
     if (auto failure = co_await client::connect_tcp(socket, url.host, url.port, timeouts)) co_return Answer{failure->code};
     const auto& name = settings.server_name.empty() ? url.host : settings.server_name;
-    if (auto error = co_await client::handshake_tls(stream, socket, name, timeout)) co_return Answer{error};
+    if (auto error = co_await client::handshake_tls(stream, socket, name, timeouts.bounded(timeout))) {
+      co_return Answer{error};
+    }
     co_return co_await use(stream);
   }
 
@@ -170,13 +178,24 @@ struct EtcdClient::State {
     return request;
   }
 
+  // How long the attempt on the `left`-th last endpoint of a round may take: an equal share of
+  // what is left, so that a member that accepts connections but never answers (SIGSTOPped,
+  // overloaded) leaves time for the others; never past the deadline nor request_timeout.
+  time_point attempt_deadline(time_point deadline, std::size_t left) const {
+    const auto now = std::chrono::steady_clock::now();
+    const auto share = std::max<std::chrono::steady_clock::duration>((deadline - now) / static_cast<int>(left), min_attempt);
+    return std::min({deadline, now + share, now + settings.request_timeout});
+  }
+
   // The endpoints in turn, from the preferred one, round after round until one answers or the
   // deadline passes: while the members elect a new raft leader (a second or two) every one of
-  // them times out, and the next round gets through.
+  // them times out, and the next round gets through. An endpoint that fails stops being the
+  // preferred one, so the next call starts with another member instead of waiting on it again.
   asio::awaitable<Answer> post_anywhere(std::string_view path, const std::string& body, time_point deadline,
                                        bool with_token) {
     Answer answer{asio::error::timed_out};
     asio::steady_timer pause(executor);
+    const auto first = preferred;
     for (std::size_t attempt = 0;; ++attempt) {
       if (attempt != 0 && attempt % endpoints.size() == 0) {
         // A whole round refused at once (all down): do not spin until the deadline.
@@ -185,15 +204,16 @@ struct EtcdClient::State {
       }
       const auto now = std::chrono::steady_clock::now();
       if (now >= deadline) break;
-      const auto index = (preferred + attempt) % endpoints.size();
+      const auto index = (first + attempt) % endpoints.size();
       const auto& url = endpoints[index];
       auto request = make_request(url, path, body, with_token);
-      const auto timeout = std::min(settings.request_timeout, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now));
-      answer = co_await connected(url, timeout, [&](auto& stream) { return exchange(stream, request, timeout); });
+      const auto until = attempt_deadline(deadline, endpoints.size() - attempt % endpoints.size());
+      answer = co_await connected(url, until, [&](auto& stream) { return exchange(stream, request, until); });
       if (!try_elsewhere(answer)) {
         preferred = index;
         co_return answer;
       }
+      if (preferred == index) preferred = (index + 1) % endpoints.size();
       spdlog::debug("etcd: {}{}: {}", url.origin(), path,
                     answer.error ? answer.error.message() : "HTTP " + std::to_string(answer.status));
     }
@@ -229,7 +249,8 @@ struct EtcdClient::State {
       if (const auto message = decode_watch(line); message.value) on_message(*message.value);
     };
     watches[key].cancelled = false;
-    const auto answer = co_await connected(url, settings.request_timeout, [&](auto& stream) -> asio::awaitable<Answer> {
+    const auto connect_by = std::chrono::steady_clock::now() + settings.request_timeout;
+    const auto answer = co_await connected(url, connect_by, [&](auto& stream) -> asio::awaitable<Answer> {
       auto& slot = watches[key];
       if (slot.cancelled) co_return Answer{asio::error::operation_aborted};  // while connecting
       slot.close = [&stream] { beast::get_lowest_layer(stream).close(); };
@@ -244,6 +265,9 @@ struct EtcdClient::State {
   template <class T, class Decode>
   asio::awaitable<Outcome<T>> call(std::string_view path, const std::string& body, time_point deadline, Decode decode) {
     const auto answer = co_await post(path, body, deadline);
+    if (answer.error == http::error::body_limit) {
+      co_return Outcome<T>{std::nullopt, Failure::too_large, "answer over " + std::to_string(max_answer_bytes) + " bytes"};
+    }
     if (answer.error) co_return Outcome<T>{std::nullopt, Failure::unreachable, answer.error.message()};
     if (!is_success(answer.status)) {
       const auto error = decode_gateway_error(answer.body);
@@ -282,8 +306,8 @@ asio::awaitable<Outcome<TxnResult>> EtcdClient::txn(std::string body, time_point
   co_return co_await state_->call<TxnResult>("/kv/txn", body, deadline, decode_txn);
 }
 
-asio::awaitable<Outcome<RangeResult>> EtcdClient::range(std::string_view key, time_point deadline) {
-  co_return co_await state_->call<RangeResult>("/kv/range", range_body(key), deadline, decode_range);
+asio::awaitable<Outcome<RangeResult>> EtcdClient::range(std::string_view key, time_point deadline, std::int64_t revision) {
+  co_return co_await state_->call<RangeResult>("/kv/range", range_body(key, revision), deadline, decode_range);
 }
 
 asio::awaitable<Failure> EtcdClient::watch(std::string_view key, std::function<void(const WatchMessage&)> on_message,
@@ -309,9 +333,9 @@ asio::awaitable<Outcome<std::int64_t>> EtcdClient::remove(std::string_view key, 
   co_return co_await state_->call<std::int64_t>("/kv/deleterange", delete_body(key), deadline, decode_write_revision);
 }
 
-asio::awaitable<Outcome<RangeResult>> EtcdClient::range_prefix(std::string_view prefix, std::int64_t limit,
-                                                              time_point deadline) {
-  co_return co_await state_->call<RangeResult>("/kv/range", prefix_range_body(prefix, limit), deadline, decode_range);
+asio::awaitable<Outcome<RangeResult>> EtcdClient::range_page(std::string_view prefix, RangePage page,
+                                                            time_point deadline) {
+  co_return co_await state_->call<RangeResult>("/kv/range", prefix_page_body(prefix, page), deadline, decode_range);
 }
 
 asio::awaitable<Outcome<std::int64_t>> EtcdClient::put(std::string_view key, std::string_view value, time_point deadline) {

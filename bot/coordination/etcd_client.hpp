@@ -1,8 +1,10 @@
 #pragma once
 // etcd v3's JSON gateway over HTTP/1.1 (plain or TLS, Beast in the .cpp): every call is a POST
-// bounded by a deadline, tried on each endpoint in turn (starting with the last one that
-// answered) until one answers; a member that is not the raft leader forwards, so any live one
-// does. Authenticates with a user and password when configured, again when the token expires.
+// that returns by its deadline, tried on each endpoint in turn (starting with the last one that
+// answered; one that failed is not started with again) until one answers, each attempt getting
+// its share of what is left, so a member that accepts connections but never answers cannot eat
+// the whole budget. A member that is not the raft leader forwards, so any live one does.
+// Authenticates with a user and password when configured, again when the token expires.
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -31,7 +33,7 @@ struct EtcdClientSettings {
   std::string server_name;  // verified instead of the endpoint's host when set
   std::string username;
   std::string password;
-  std::chrono::milliseconds request_timeout{2000};  // per endpoint attempt
+  std::chrono::milliseconds request_timeout{2000};  // the most one endpoint attempt may take
 
   static EtcdClientSettings from(const EtcdConfig& config, std::chrono::milliseconds request_timeout);
 };
@@ -42,6 +44,7 @@ enum class Failure {
   not_found,    // etcd's code 5: the lease (or key) does not exist
   rejected,     // a definite refusal (4xx): retrying elsewhere would not help
   unreadable,   // a 2xx whose body was not what the API promises
+  too_large,    // the answer is over max_answer_bytes (every member would send the same)
 };
 
 template <class T>
@@ -64,10 +67,10 @@ class EtcdClient {
   boost::asio::awaitable<Outcome<KeepAlive>> keepalive(std::int64_t lease_id, time_point deadline);
   boost::asio::awaitable<Outcome<bool>> revoke(std::int64_t lease_id, time_point deadline);
   boost::asio::awaitable<Outcome<TxnResult>> txn(std::string body, time_point deadline);
-  boost::asio::awaitable<Outcome<RangeResult>> range(std::string_view key, time_point deadline);
-  // Every key under `prefix`, at most `limit` (RangeResult::more tells when some were left out).
-  boost::asio::awaitable<Outcome<RangeResult>> range_prefix(std::string_view prefix, std::int64_t limit,
-                                                            time_point deadline);
+  // `key` as of `revision` (0: the latest).
+  boost::asio::awaitable<Outcome<RangeResult>> range(std::string_view key, time_point deadline, std::int64_t revision = 0);
+  // One page of the keys under `prefix` (RangeResult::more tells when there are more after it).
+  boost::asio::awaitable<Outcome<RangeResult>> range_page(std::string_view prefix, RangePage page, time_point deadline);
   // put and remove (a delete) return the store's revision after the write.
   boost::asio::awaitable<Outcome<std::int64_t>> put(std::string_view key, std::string_view value, time_point deadline);
   boost::asio::awaitable<Outcome<std::int64_t>> remove(std::string_view key, time_point deadline);

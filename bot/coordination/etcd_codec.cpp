@@ -131,7 +131,11 @@ std::string authenticate_body(std::string_view user, std::string_view password) 
   return dump({{"name", user}, {"password", password}});
 }
 
-std::string range_body(std::string_view key) { return dump({{"key", base64_encode(key)}}); }
+std::string range_body(std::string_view key, std::int64_t revision) {
+  json body{{"key", base64_encode(key)}};
+  if (revision != 0) body["revision"] = id_text(revision);
+  return dump(body);
+}
 
 std::string delete_body(std::string_view key) { return dump({{"key", base64_encode(key)}}); }
 
@@ -145,8 +149,13 @@ std::string prefix_range_end(std::string_view prefix) {
   return end;
 }
 
-std::string prefix_range_body(std::string_view prefix, std::int64_t limit) {
-  return dump({{"key", base64_encode(prefix)}, {"range_end", base64_encode(prefix_range_end(prefix))}, {"limit", id_text(limit)}});
+std::string prefix_page_body(std::string_view prefix, const RangePage& page) {
+  json body{{"key", base64_encode(page.from.empty() ? prefix : page.from)},
+            {"range_end", base64_encode(prefix_range_end(prefix))},
+            {"limit", id_text(page.limit)}};
+  if (page.revision != 0) body["revision"] = id_text(page.revision);
+  if (page.keys_only) body["keys_only"] = true;
+  return dump(body);
 }
 
 std::string put_body(std::string_view key, std::string_view value) {

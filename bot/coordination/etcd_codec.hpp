@@ -74,10 +74,19 @@ struct Decoded {
 std::string lease_grant_body(std::int64_t ttl_seconds);
 std::string lease_id_body(std::int64_t lease_id);  // keepalive, revoke
 std::string authenticate_body(std::string_view user, std::string_view password);
-std::string range_body(std::string_view key);
+// `key` as of `revision` (0: the latest).
+std::string range_body(std::string_view key, std::int64_t revision = 0);
 std::string delete_body(std::string_view key);
-// Every key that starts with `prefix`, at most `limit` of them (in key order).
-std::string prefix_range_body(std::string_view prefix, std::int64_t limit);
+// One page of the keys that start with `prefix`, in key order: read page after page at the first
+// page's revision, a range answer stays far below max_answer_bytes, and the keys alone can be
+// listed when one value is too large.
+struct RangePage {
+  std::string from;  // the first key of the page; empty: the prefix itself
+  std::int64_t limit = 0;
+  std::int64_t revision = 0;  // 0: the latest
+  bool keys_only = false;
+};
+std::string prefix_page_body(std::string_view prefix, const RangePage& page);
 // The end of the key range of `prefix`: its last byte raised by one (etcd's range_end).
 std::string prefix_range_end(std::string_view prefix);
 // An unconditional put, without a lease.

@@ -1,5 +1,7 @@
 #include "bot/coordination/shared_overrides_sync.hpp"
 
+#include <set>
+
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
@@ -10,6 +12,7 @@
 #include "bot/coordination/shared_overrides.hpp"
 #include "bot/knowledge_store.hpp"
 #include "bot/net/no_throw.hpp"
+#include "bot/scheduler/sealed_log.hpp"
 
 namespace katabot::coordination {
 
@@ -20,6 +23,10 @@ namespace {
 
 // The truth comes this often; the watch brings most changes within milliseconds.
 constexpr std::chrono::seconds poll_period{5};
+// Entries per range page: 50 of the largest valid ones (512 B key, 1 KiB value, base64 on the
+// wire) are about 100 KB, far below max_answer_bytes, so only a page holding a value nobody
+// should have written is too large.
+constexpr std::int64_t page_size = 50;
 
 }  // namespace
 
@@ -40,14 +47,66 @@ struct SharedOverridesSync::State {
   PrefixFollower follower;
   asio::steady_timer write_wake;
   std::vector<std::string> last_problems;
+  std::set<std::string> reported_oversized;  // keys whose value is over max_answer_bytes, warned about once
 
   void changed(bool did) {
     if (did && events.changed) events.changed();
   }
 
+  Clock::time_point deadline() const { return Clock::now() + timing.request_timeout; }
+
+  // A page too large to read at once: its keys alone, then each value on its own, leaving out
+  // (and reporting once) those over the limit. `last_key` is the page's last key, kept or not.
+  asio::awaitable<Outcome<RangeResult>> page_without_oversized(RangePage page, std::string& last_key) {
+    page.keys_only = true;
+    auto keys = co_await client.range_page(overrides.prefix(), page, deadline());
+    if (!keys.value) co_return keys;
+    RangeResult kept{keys.value->revision, {}, keys.value->more};
+    for (const auto& listed : keys.value->kvs) {
+      last_key = listed.key;
+      auto one = co_await client.range(listed.key, deadline(), kept.revision);
+      if (one.failure == Failure::too_large) {
+        if (reported_oversized.insert(listed.key).second) {
+          spdlog::warn("shared overrides: key '{}': value over {} bytes, left out",
+                       encode_log_field(listed.key.substr(0, max_override_key_bytes)), max_answer_bytes);
+        }
+        continue;
+      }
+      if (!one.value) co_return one;
+      kept.kvs.insert(kept.kvs.end(), one.value->kvs.begin(), one.value->kvs.end());
+    }
+    co_return Outcome<RangeResult>{std::move(kept)};
+  }
+
+  // The whole prefix, page after page at the first page's revision; at most max_shared_overrides
+  // keys (left-out ones included, so a flood of them costs no more).
+  asio::awaitable<Outcome<RangeResult>> read_prefix() {
+    RangeResult all;
+    RangePage page{.limit = page_size};
+    for (std::int64_t seen = 0;;) {
+      std::string last_key;
+      auto got = co_await client.range_page(overrides.prefix(), page, deadline());
+      if (got.failure == Failure::too_large) {
+        got = co_await page_without_oversized(page, last_key);
+      } else if (got.value && !got.value->kvs.empty()) {
+        last_key = got.value->kvs.back().key;
+      }
+      if (!got.value) co_return got;
+      if (page.revision == 0) page.revision = all.revision = got.value->revision;
+      seen += page.limit;
+      all.kvs.insert(all.kvs.end(), got.value->kvs.begin(), got.value->kvs.end());
+      if (!got.value->more || last_key.empty()) break;
+      if (seen >= max_shared_overrides) {
+        all.more = true;
+        break;
+      }
+      page.from = last_key + '\0';  // the next key after it
+    }
+    co_return Outcome<RangeResult>{std::move(all)};
+  }
+
   asio::awaitable<void> load() {
-    const auto range =
-        co_await client.range_prefix(overrides.prefix(), max_shared_overrides, Clock::now() + timing.request_timeout);
+    const auto range = co_await read_prefix();
     if (!range.value) {
       if (overrides.answering()) spdlog::warn("shared overrides: etcd did not answer ({}); changes are refused until it does", range.detail);
       overrides.unreachable();

@@ -25,6 +25,13 @@ void stop_target(tcp::resolver& resolver) { resolver.cancel(); }
 
 }  // namespace
 
+std::chrono::milliseconds ConnectTimeouts::bounded(std::chrono::milliseconds step) const {
+  const auto now = std::chrono::steady_clock::now();
+  if (now >= deadline) return std::chrono::milliseconds::zero();
+  if (deadline - now >= step) return step;
+  return std::chrono::ceil<std::chrono::milliseconds>(deadline - now);
+}
+
 Watchdog::Watchdog(tcp::socket& socket, std::chrono::milliseconds timeout)
     : timer_(socket.get_executor()), shared_(std::make_shared<Shared>()) {
   arm(socket, timeout);
@@ -67,13 +74,13 @@ asio::awaitable<std::optional<ConnectError>> connect_tcp(tcp::socket& socket, st
     endpoints = number;
   } else {
     tcp::resolver resolver(socket.get_executor());
-    Watchdog watchdog(resolver, timeouts.resolve);
+    Watchdog watchdog(resolver, timeouts.bounded(timeouts.resolve));
     auto [error, results] = co_await resolver.async_resolve(host, port, no_throw);
     if (watchdog.fired()) co_return ConnectError{asio::error::timed_out, ConnectStep::resolve};
     if (error) co_return ConnectError{error, ConnectStep::resolve};
     endpoints = std::move(results);
   }
-  Watchdog watchdog(socket, timeouts.connect);
+  Watchdog watchdog(socket, timeouts.bounded(timeouts.connect));
   const auto [error, endpoint] = co_await asio::async_connect(socket, endpoints, no_throw);
   if (watchdog.fired()) co_return ConnectError{asio::error::timed_out, ConnectStep::connect};
   if (error) co_return ConnectError{error, ConnectStep::connect};

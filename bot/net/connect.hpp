@@ -25,6 +25,12 @@ struct ConnectTimeouts {
   std::chrono::milliseconds resolve{10000};
   std::chrono::milliseconds connect{10000};
   std::chrono::milliseconds handshake{10000};
+  // No step runs past it, whatever its own timeout: a caller with one budget for the whole
+  // attempt (the etcd client) must not spend it once per step.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
+
+  // `step`, shortened to what is left before the deadline (zero once it has passed).
+  std::chrono::milliseconds bounded(std::chrono::milliseconds step) const;
 };
 
 enum class ConnectStep { resolve, connect, tls };
@@ -84,7 +90,7 @@ boost::asio::awaitable<std::optional<ConnectError>> connect_tls(TlsStream& strea
                                                                 std::string host, std::string port,
                                                                 ConnectTimeouts timeouts) {
   if (auto failure = co_await connect_tcp(socket, host, port, timeouts)) co_return failure;
-  if (auto error = co_await handshake_tls(stream, socket, host, timeouts.handshake)) {
+  if (auto error = co_await handshake_tls(stream, socket, host, timeouts.bounded(timeouts.handshake))) {
     co_return ConnectError{error, ConnectStep::tls};
   }
   co_return std::nullopt;

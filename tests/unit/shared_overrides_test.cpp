@@ -36,10 +36,17 @@ TEST_CASE("prefix ranges end at the prefix's last byte raised by one", "[etcd][c
   CHECK(prefix_range_end("/katabot/overrides/") == "/katabot/overrides0");
   CHECK(prefix_range_end("a\xff") == "b");
   CHECK(prefix_range_end("\xff") == std::string(1, '\0'));
-  const auto body = nlohmann::json::parse(prefix_range_body("/k/", 500));
+  const auto body = nlohmann::json::parse(prefix_page_body("/k/", {.limit = 500}));
   CHECK(body["key"] == base64_encode("/k/"));
   CHECK(body["range_end"] == base64_encode("/k0"));
   CHECK(body["limit"] == "500");  // int64 as a string
+  CHECK_FALSE(body.contains("revision"));
+  CHECK_FALSE(body.contains("keys_only"));
+  const auto next = nlohmann::json::parse(prefix_page_body("/k/", {"/k/c", 50, 42, true}));
+  CHECK(next["key"] == base64_encode("/k/c"));  // continues after the last key of the page before
+  CHECK(next["range_end"] == base64_encode("/k0"));
+  CHECK(next["revision"] == "42");
+  CHECK(next["keys_only"] == true);
   const auto watch = nlohmann::json::parse(prefix_watch_body("/k/"));
   CHECK(watch["create_request"]["range_end"] == base64_encode("/k0"));
   const auto put = nlohmann::json::parse(put_body("/k/a", "v1"));

@@ -69,7 +69,7 @@ void stop(boost::asio::io_context& io, std::initializer_list<Consumer*> consumer
 }
 
 std::size_t entries_left(boost::asio::io_context& io, EtcdClient& client) {
-  const auto left = finish(io, client.range_prefix(outbox_prefix(prefix), 100, in(5s)));
+  const auto left = finish(io, client.range_page(outbox_prefix(prefix), coordination::RangePage{.limit = 100}, in(5s)));
   REQUIRE(left.value);
   return left.value->kvs.size();
 }

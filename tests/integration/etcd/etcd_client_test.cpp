@@ -2,6 +2,9 @@
 // 3.4 actually sends them, through every endpoint, and the failures the election relies on.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdio>
+
 #include "bot/coordination/etcd_client.hpp"
 #include "tests/integration/etcd/etcd_cluster.hpp"
 
@@ -121,4 +124,41 @@ TEST_CASE("the client goes on to the next endpoint when one is down or paused", 
   for (int member = 0; member < 3; ++member) {
     if (cluster.running(member)) cluster.resume(member);
   }
+}
+
+TEST_CASE("the member listed first paused: calls with the callers' budget get through, and stop trying it first",
+          "[etcd]") {
+  using namespace std::chrono_literals;
+  EtcdCluster cluster;
+  REQUIRE(cluster.wait_healthy());
+  const auto raft_leader = cluster.leader();
+  REQUIRE(raft_leader);
+  // A raft follower, so the others need no election: the budget split is all that is tested.
+  const int paused = (*raft_leader + 1) % 3;
+  auto endpoints = cluster.endpoints();
+  std::rotate(endpoints.begin(), endpoints.begin() + paused, endpoints.end());
+  boost::asio::io_context io;
+  const auto request_timeout = 2000ms;
+  EtcdClient client(io.get_executor(), {endpoints, "/v3", {}, {}, {}, {}, {}, {}, request_timeout});
+  cluster.pause(paused);  // accepts connections and never answers
+
+  // Every caller's deadline is now + request_timeout (elector, claims, dedupe, overrides).
+  const auto started = Clock::now();
+  const auto grant = finish(io, client.grant(10, in(request_timeout)));
+  INFO(grant.detail);
+  REQUIRE(grant.value);
+  const auto first_took = Clock::now() - started;
+  std::printf("etcd first call past a paused member: %.2f s\n", std::chrono::duration<double>(first_took).count());
+  CHECK(first_took <= request_timeout);
+
+  // Then straight to a live member: well under the share (a third of the budget) the paused one would get.
+  for (int call = 0; call < 3; ++call) {
+    const auto again = Clock::now();
+    const auto found = finish(io, client.range("/katabot-test/nothing", in(request_timeout)));
+    REQUIRE(found.value);
+    CHECK(Clock::now() - again < request_timeout / 3);
+    const auto alive = finish(io, client.keepalive(grant.value->id, in(request_timeout)));
+    REQUIRE(alive.value);
+  }
+  cluster.resume(paused);
 }

@@ -18,6 +18,7 @@
 #include "bot/knowledge_store.hpp"
 #include "bot/scheduler/override_log.hpp"
 #include "tests/integration/etcd/etcd_cluster.hpp"
+#include "tests/integration/irc/irc_fixture.hpp"
 
 using namespace katabot;
 using namespace katabot::coordination;
@@ -180,4 +181,48 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   b.sync->stop();
   c.sync->stop();
   CHECK(run_until(io, [&] { return a.stopped && b.stopped && c.stopped; }, 5s));
+}
+
+TEST_CASE("a value too large for any answer under the prefix is left out and reported once, the rest loads and changes go on",
+          "[etcd][overrides]") {
+  EtcdCluster cluster(1);
+  REQUIRE(cluster.wait_healthy());
+  boost::asio::io_context io;
+  EtcdClient writer(io.get_executor(), {cluster.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, 5s});
+  const std::string prefix = "/katabot-test/overrides/";  // coordination()'s key prefix
+  const auto put = [&](const std::string& key, const std::string& value) {
+    const auto written = run(io, writer.put(key, value, Steady::now() + 5s));
+    INFO(written.detail);
+    REQUIRE(written.value);
+  };
+  // In key order: a valid skip, the oversized value (anyone with write access can put it), a valid move.
+  put(override_key(prefix, "architecture-committee", dec24), format_override_record(skip(dec24, "holidays")));
+  const auto big_key = prefix + "architecture-committee/2026-12-25";
+  put(big_key, std::string(1'100'000, 'x'));
+  put(override_key(prefix, "architecture-committee", dec31), format_override_record(move(dec31)));
+
+  katabot::test::LogCapture log;
+  Replica replica(io, cluster.endpoints());
+  const std::vector expected{skip(dec24, "holidays"), move(dec31)};
+  REQUIRE(run_until(io, [&] { return replica.sync->answering() && replica.overrides() == expected; }, 10s));
+  CHECK(log.text().find("2026-12-25': value over") != std::string::npos);
+
+  // Changes are still accepted and land in etcd; the reloads after them report the big value no more.
+  constexpr date::year_month_day dec17 = date::year{2026} / 12 / 17;
+  REQUIRE(replica.store.change_schedule({false, skip(dec17, "release")}).problem.empty());
+  const auto in_etcd = [&] {
+    const auto saved = run(io, writer.range(override_key(prefix, "architecture-committee", dec17), Steady::now() + 5s));
+    return saved.value && saved.value->kvs.size() == 1;
+  };
+  CHECK(run_until(io, in_etcd, 5s));
+  CHECK(replica.not_saved.empty());
+  // One more written elsewhere: seeing it means another whole load went by.
+  constexpr date::year_month_day dec10 = date::year{2026} / 12 / 10;
+  put(override_key(prefix, "architecture-committee", dec10), format_override_record(skip(dec10, "offsite")));
+  REQUIRE(run_until(io, [&] { return replica.overrides().size() == 4; }, poll_period + 1s));
+  const auto text = log.text();
+  const auto first = text.find("value over");
+  CHECK(text.find("value over", first + 1) == std::string::npos);
+  replica.sync->stop();
+  CHECK(run_until(io, [&] { return replica.stopped; }, 5s));
 }
