@@ -69,13 +69,35 @@ struct SharedOverridesSync::State {
     for (const auto& key : overrides.expired_keys()) {
       co_await client.remove(key, Clock::now() + timing.request_timeout);  // any replica may; the next load tells
     }
+    if (const auto* planned = overrides.migration()) co_await migrate(*planned);
+  }
+
+  asio::awaitable<void> migrate(OverrideMigration migration) {
+    const auto result = co_await client.txn(create_all_if_absent_body(migration.puts, migration.marker_key),
+                                            Clock::now() + timing.request_timeout);
+    if (!result.value) {
+      spdlog::warn("shared overrides: etcd did not answer the copy of the local overrides ({}); trying again", result.detail);
+      overrides.migration_unanswered();
+      co_return;
+    }
+    changed(overrides.migrated(*result.value));
+    if (result.value->succeeded) {
+      spdlog::info("shared overrides: copied {} local overrides into etcd (marked by {})", migration.copied.size(),
+                   migration.marker_key);
+    } else if (overrides.settled()) {
+      spdlog::info("shared overrides: the local overrides were copied into etcd before ({}); not copied again",
+                   migration.marker_key);
+    }
   }
 
   asio::awaitable<void> poll() {
+    // Until etcd's overrides are known (and the local ones copied), a failed load is retried soon:
+    // the leader's reminders wait for it.
+    Backoff first_load_backoff(timing.poll_period / 50, timing.poll_period);
     while (!stopped) {
       co_await load();
       if (stopped) break;
-      poll_wake.expires_after(timing.poll_period);
+      poll_wake.expires_after(overrides.settled() ? timing.poll_period : first_load_backoff.next());
       co_await poll_wake.async_wait(no_throw);
     }
   }
@@ -136,6 +158,8 @@ SharedOverridesSync::SharedOverridesSync(asio::any_io_executor executor, EtcdCli
 
 bool SharedOverridesSync::answering() const { return state_->overrides.answering(); }
 
+bool SharedOverridesSync::settled() const { return state_->overrides.settled(); }
+
 asio::awaitable<void> SharedOverridesSync::run() {
   const auto state = state_;
   using namespace asio::experimental::awaitable_operators;
@@ -169,6 +193,14 @@ std::unique_ptr<SharedOverridesSync> share_overrides(asio::any_io_executor execu
   return std::make_unique<SharedOverridesSync>(std::move(executor), client, overrides,
                                                SharedOverridesTiming{poll_period, config.request_timeout},
                                                SharedOverridesEvents{std::move(changed), std::move(events.save_failed)});
+}
+
+std::function<std::shared_ptr<const KnowledgeBase>()> planning_snapshots(const SharedOverridesSync* sync,
+                                                                         const KnowledgeStore& store) {
+  return [sync, &store]() -> std::shared_ptr<const KnowledgeBase> {
+    if (sync && !sync->settled()) return nullptr;
+    return store.snapshot();
+  };
 }
 
 }  // namespace katabot::coordination
