@@ -23,6 +23,9 @@ constexpr std::chrono::seconds poll_period{5};
 // A watch with no message for this long is reopened: a quiet prefix and a dead connection look alike.
 constexpr std::chrono::seconds watch_idle{60};
 constexpr std::chrono::seconds watch_backoff_cap{30};
+// Until the overrides are known a failed load is retried at least this often: the leader's
+// reminders wait for it (the election itself retries every retry_period, 1 s by default).
+constexpr std::chrono::seconds first_load_retry_cap{1};
 
 }  // namespace
 
@@ -91,9 +94,8 @@ struct SharedOverridesSync::State {
   }
 
   asio::awaitable<void> poll() {
-    // Until etcd's overrides are known (and the local ones copied), a failed load is retried soon:
-    // the leader's reminders wait for it.
-    Backoff first_load_backoff(timing.poll_period / 50, timing.poll_period);
+    // Until etcd's overrides are known (and the local ones copied), a failed load is retried soon.
+    Backoff first_load_backoff(timing.poll_period / 50, std::min<std::chrono::milliseconds>(first_load_retry_cap, timing.poll_period));
     while (!stopped) {
       co_await load();
       if (stopped) break;
