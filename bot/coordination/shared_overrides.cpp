@@ -98,12 +98,18 @@ bool SharedOverrides::loaded(const RangeResult& range) {
   revision_ = range.revision;
   const bool was_settled = settled();
   known_ = true;
-  plan_migration();
+  plan_migration(!range.more);
   return overrides() != before || settled() != was_settled;
 }
 
-void SharedOverrides::plan_migration() {
+void SharedOverrides::plan_migration(bool saw_every_key) {
   migration_.reset();
+  if (!carry_over_.empty() && !saw_every_key) {
+    // What etcd lacks is unknown: a copy refused for a key beyond the limit would be retried forever
+    // while the leader's reminders wait for it.
+    problems_.push_back("the local overrides are not copied into etcd: it holds more than it loads");
+    carry_over_.clear();
+  }
   std::vector<OccurrenceOverride> lacking;
   for (const auto& change : carry_over_) {
     if (change.date >= keep_from_ && !confirmed_.contains({change.meeting_id, change.date})) lacking.push_back(change);

@@ -112,7 +112,7 @@ class SharedOverrides : public OverrideStore {
   std::optional<OccurrenceOverride> read(const KeyValue& kv);
   void apply(const ScheduleChange& change, std::map<Key, OccurrenceOverride>& target) const;
   void queue(const ScheduleChange& change);
-  void plan_migration();
+  void plan_migration(bool saw_every_key);
 
   std::string prefix_;
   std::string marker_key_;

@@ -244,3 +244,15 @@ TEST_CASE("a copy refused because a key was written meanwhile is computed again 
   CHECK(shared.migration() == nullptr);
   CHECK_FALSE(shared.settled());
 }
+
+TEST_CASE("local overrides are not copied when the load was cut by its limit: what etcd lacks is unknown", "[overrides]") {
+  SharedOverrides shared("/katabot/");
+  shared.carry_over({skip(dec24, "file")});
+  auto cut = range_at(2);
+  cut.more = true;
+  shared.loaded(cut);
+  CHECK(shared.migration() == nullptr);
+  CHECK(shared.settled());  // the leader's reminders are not held up by a copy that could never be made
+  REQUIRE(shared.problems().size() == 2);
+  CHECK(shared.problems()[1] == "the local overrides are not copied into etcd: it holds more than it loads");
+}
