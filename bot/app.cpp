@@ -224,7 +224,8 @@ std::unique_ptr<ReminderScheduler> App::make_scheduler(std::int64_t epoch,
     }
   }
   auto [claims, rules] = coordination::reminder_coordination(config_, elector_, epoch, clock_);
-  return std::make_unique<ReminderScheduler>(io_.get_executor(), [this] { return store_.snapshot(); }, std::move(targets),
+  return std::make_unique<ReminderScheduler>(io_.get_executor(),
+                                             coordination::planning_snapshots(shared_overrides_.get(), store_), std::move(targets),
                                              std::move(claims), clock_, metrics_, std::move(rules));
 }
 

@@ -175,6 +175,17 @@ std::string fenced_create_body(std::string_view key, std::string_view value, std
                {"failure", {range_of(key)}}});
 }
 
+std::string create_all_if_absent_body(const std::vector<std::pair<std::string, std::string>>& puts,
+                                      std::string_view report_key) {
+  json compares = json::array();
+  json writes = json::array();
+  for (const auto& [key, value] : puts) {
+    compares.push_back(compare_created_at(key, 0));
+    writes.push_back(put(key, value, 0));
+  }
+  return dump({{"compare", std::move(compares)}, {"success", std::move(writes)}, {"failure", {range_of(report_key)}}});
+}
+
 std::string watch_body(std::string_view key, std::int64_t start_revision) {
   json request = {{"key", base64_encode(key)}};
   if (start_revision != 0) request["start_revision"] = id_text(start_revision);

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include <utility>
 
 namespace katabot::coordination {
 
@@ -98,6 +99,10 @@ std::string create_if_absent_body(std::string_view key, std::string_view value, 
 // current leader can make (the reminder claim of ha.md §1.2).
 std::string fenced_create_body(std::string_view key, std::string_view value, std::string_view fence_key,
                                std::int64_t epoch);
+// Puts every (key, value) only if none of the keys exists; otherwise ranges `report_key`, so the
+// caller learns whether that one was the key already there (a one-time copy that another replica made).
+std::string create_all_if_absent_body(const std::vector<std::pair<std::string, std::string>>& puts,
+                                      std::string_view report_key);
 std::string watch_body(std::string_view key, std::int64_t start_revision);
 std::string prefix_watch_body(std::string_view prefix);
 

@@ -34,11 +34,11 @@ PrefixFollower::PrefixFollower(asio::any_io_executor executor, EtcdClient& clien
 
 PrefixFollower::~PrefixFollower() = default;
 
-asio::awaitable<void> PrefixFollower::run(Load load, IsHint is_hint) {
+asio::awaitable<void> PrefixFollower::run(Load load, IsHint is_hint, NextPoll next_poll) {
   using namespace asio::experimental::awaitable_operators;
   std::exception_ptr ended;
   try {
-    co_await (poll(std::move(load)) && watch(std::move(is_hint)));
+    co_await (poll(std::move(load), std::move(next_poll)) && watch(std::move(is_hint)));
   } catch (const asio::multiple_exceptions& both) {
     // Cancelled, both loops end with operation_aborted: pass one on, as a cancelled task says it stopped.
     ended = both.first_exception();
@@ -55,11 +55,11 @@ void PrefixFollower::stop() {
   client_.cancel_watch(prefix_);
 }
 
-asio::awaitable<void> PrefixFollower::poll(Load load) {
+asio::awaitable<void> PrefixFollower::poll(Load load, NextPoll next_poll) {
   while (!stopped_) {
     co_await load();
     if (stopped_) break;
-    timers_->poll_wake.expires_after(poll_period_);
+    timers_->poll_wake.expires_after(next_poll ? next_poll() : poll_period_);
     co_await timers_->poll_wake.async_wait(no_throw);
   }
 }

@@ -22,6 +22,8 @@ class PrefixFollower {
  public:
   using Load = std::function<boost::asio::awaitable<void>()>;
   using IsHint = std::function<bool(const WatchMessage&)>;
+  // How long until the next load; empty: the poll period.
+  using NextPoll = std::function<std::chrono::milliseconds()>;
 
   PrefixFollower(boost::asio::any_io_executor executor, EtcdClient& client, std::string prefix,
                  std::chrono::milliseconds poll_period);
@@ -30,7 +32,7 @@ class PrefixFollower {
   PrefixFollower& operator=(const PrefixFollower&) = delete;
 
   // Polls and watches until stop(). The follower must outlive the call.
-  boost::asio::awaitable<void> run(Load load, IsHint is_hint);
+  boost::asio::awaitable<void> run(Load load, IsHint is_hint, NextPoll next_poll = {});
   // The next load starts now instead of at the end of the poll period.
   void load_now();
   void stop();
@@ -39,7 +41,7 @@ class PrefixFollower {
 
  private:
   struct Timers;
-  boost::asio::awaitable<void> poll(Load load);
+  boost::asio::awaitable<void> poll(Load load, NextPoll next_poll);
   boost::asio::awaitable<void> watch(IsHint is_hint);
 
   EtcdClient& client_;

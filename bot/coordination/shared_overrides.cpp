@@ -16,7 +16,8 @@ std::string override_key(std::string_view prefix, std::string_view meeting_id, d
   return std::string(prefix) + encode_log_field(meeting_id) + '/' + date::format("%F", day);
 }
 
-SharedOverrides::SharedOverrides(std::string key_prefix) : prefix_(std::move(key_prefix) + "overrides/") {}
+SharedOverrides::SharedOverrides(std::string key_prefix)
+    : prefix_(key_prefix + "overrides/"), marker_key_(std::move(key_prefix) + "overrides-migrated") {}
 
 std::vector<OccurrenceOverride> SharedOverrides::overrides() const {
   auto in_force = confirmed_;
@@ -95,10 +96,56 @@ bool SharedOverrides::loaded(const RangeResult& range) {
   }
   confirmed_ = std::move(loaded);
   revision_ = range.revision;
-  for (auto& change : std::exchange(carry_over_, {})) {
-    if (change.date >= keep_from_ && !confirmed_.contains({change.meeting_id, change.date})) queue({false, std::move(change)});
+  const bool was_settled = settled();
+  known_ = true;
+  plan_migration(!range.more);
+  return overrides() != before || settled() != was_settled;
+}
+
+void SharedOverrides::plan_migration(bool saw_every_key) {
+  migration_.reset();
+  if (!carry_over_.empty() && !saw_every_key) {
+    // What etcd lacks is unknown: a copy refused for a key beyond the limit would be retried forever
+    // while the leader's reminders wait for it.
+    problems_.push_back("the local overrides are not copied into etcd: it holds more than it loads");
+    carry_over_.clear();
   }
-  return overrides() != before;
+  std::vector<OccurrenceOverride> lacking;
+  for (const auto& change : carry_over_) {
+    if (change.date >= keep_from_ && !confirmed_.contains({change.meeting_id, change.date})) lacking.push_back(change);
+  }
+  if (lacking.empty()) {
+    carry_over_.clear();  // etcd has them all (or they are past): nothing to copy, no marker needed
+    return;
+  }
+  if (lacking.size() > max_migrated_overrides) {
+    problems_.push_back("only the first " + std::to_string(max_migrated_overrides) + " of " + std::to_string(lacking.size()) +
+                        " local overrides are copied into etcd");
+    lacking.resize(max_migrated_overrides);
+  }
+  OverrideMigration migration{marker_key_, {{marker_key_, std::to_string(lacking.size()) + " overrides copied"}}, {}};
+  for (auto& change : lacking) {
+    migration.puts.emplace_back(override_key(prefix_, change.meeting_id, change.date), format_override_record(change));
+    migration.copied.push_back(std::move(change));
+  }
+  migration_ = std::move(migration);
+}
+
+bool SharedOverrides::migrated(const TxnResult& result) {
+  if (!migration_) return false;
+  auto migration = *std::exchange(migration_, std::nullopt);
+  if (!result.succeeded) {
+    const bool copied_elsewhere =
+        std::any_of(result.ranged.begin(), result.ranged.end(), [&](const auto& kv) { return kv.key == marker_key_; });
+    if (!copied_elsewhere) return false;
+    carry_over_.clear();
+    return true;  // settled: the leader's reminders may now be planned
+  }
+  carry_over_.clear();
+  if (result.revision <= revision_) return true;  // a load at or after it already holds the copy; settled now
+  for (auto& change : migration.copied) apply({false, std::move(change)}, confirmed_);
+  revision_ = result.revision;
+  return true;
 }
 
 bool SharedOverrides::confirmed(std::uint64_t id, std::int64_t revision) {

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <spdlog/spdlog.h>
 
+#include "bot/backoff.hpp"
 #include "bot/config.hpp"
 #include "bot/coordination/etcd_client.hpp"
 #include "bot/coordination/prefix_follower.hpp"
@@ -27,6 +28,9 @@ constexpr std::chrono::seconds poll_period{5};
 // wire) are about 100 KB, far below max_answer_bytes, so only a page holding a value nobody
 // should have written is too large.
 constexpr std::int64_t page_size = 50;
+// Until the overrides are known a failed load is retried at least this often: the leader's
+// reminders wait for it (the election itself retries every retry_period, 1 s by default).
+constexpr std::chrono::seconds first_load_retry_cap{1};
 
 }  // namespace
 
@@ -38,6 +42,8 @@ struct SharedOverridesSync::State {
         timing(timing_),
         events(std::move(events_)),
         follower(executor, client, overrides.prefix(), timing.poll_period),
+        first_load_backoff(timing.poll_period / 50,
+                           std::min<std::chrono::milliseconds>(first_load_retry_cap, timing.poll_period)),
         write_wake(executor) {}
 
   EtcdClient& client;
@@ -45,6 +51,8 @@ struct SharedOverridesSync::State {
   const SharedOverridesTiming timing;
   SharedOverridesEvents events;
   PrefixFollower follower;
+  // Until etcd's overrides are known (and the local ones copied), a failed load is retried soon.
+  Backoff first_load_backoff;
   asio::steady_timer write_wake;
   std::vector<std::string> last_problems;
   std::set<std::string> reported_oversized;  // keys whose value is over max_answer_bytes, warned about once
@@ -120,6 +128,25 @@ struct SharedOverridesSync::State {
     for (const auto& key : overrides.expired_keys()) {
       co_await client.remove(key, Clock::now() + timing.request_timeout);  // any replica may; the next load tells
     }
+    if (const auto* planned = overrides.migration()) co_await migrate(*planned);
+  }
+
+  asio::awaitable<void> migrate(OverrideMigration migration) {
+    const auto result = co_await client.txn(create_all_if_absent_body(migration.puts, migration.marker_key),
+                                            Clock::now() + timing.request_timeout);
+    if (!result.value) {
+      spdlog::warn("shared overrides: etcd did not answer the copy of the local overrides ({}); trying again", result.detail);
+      overrides.migration_unanswered();
+      co_return;
+    }
+    changed(overrides.migrated(*result.value));
+    if (result.value->succeeded) {
+      spdlog::info("shared overrides: copied {} local overrides into etcd (marked by {})", migration.copied.size(),
+                   migration.marker_key);
+    } else if (overrides.settled()) {
+      spdlog::info("shared overrides: the local overrides were copied into etcd before ({}); not copied again",
+                   migration.marker_key);
+    }
   }
 
   asio::awaitable<void> write() {
@@ -163,11 +190,17 @@ SharedOverridesSync::SharedOverridesSync(asio::any_io_executor executor, EtcdCli
 
 bool SharedOverridesSync::answering() const { return state_->overrides.answering(); }
 
+bool SharedOverridesSync::settled() const { return state_->overrides.settled(); }
+
 asio::awaitable<void> SharedOverridesSync::run() {
   const auto state = state_;
   using namespace asio::experimental::awaitable_operators;
   co_await (state->follower.run([state] { return state->load(); },
-                                [](const WatchMessage& message) { return !message.events.empty(); }) &&
+                                [](const WatchMessage& message) { return !message.events.empty(); },
+                                [state] {
+                                  return state->overrides.settled() ? state->timing.poll_period
+                                                                    : state->first_load_backoff.next();
+                                }) &&
             state->write());
 }
 
@@ -195,6 +228,14 @@ std::unique_ptr<SharedOverridesSync> share_overrides(asio::any_io_executor execu
   return std::make_unique<SharedOverridesSync>(std::move(executor), client, overrides,
                                                SharedOverridesTiming{poll_period, config.request_timeout},
                                                SharedOverridesEvents{std::move(changed), std::move(events.save_failed)});
+}
+
+std::function<std::shared_ptr<const KnowledgeBase>()> planning_snapshots(const SharedOverridesSync* sync,
+                                                                         const KnowledgeStore& store) {
+  return [sync, &store]() -> std::shared_ptr<const KnowledgeBase> {
+    if (sync && !sync->settled()) return nullptr;
+    return store.snapshot();
+  };
 }
 
 }  // namespace katabot::coordination

@@ -16,6 +16,7 @@
 
 namespace katabot {
 struct CoordinationConfig;
+class KnowledgeBase;
 class KnowledgeStore;
 }  // namespace katabot
 
@@ -47,6 +48,10 @@ class SharedOverridesSync {
   void stop();
   // Whether etcd answered the last call: changes are accepted only then.
   bool answering() const;
+  // Whether etcd's overrides were loaded once and this replica's local ones copied (or found
+  // copied before). Until then what the replica shows may lack some, so the leader's reminders
+  // must not be planned on it (see planning_snapshots).
+  bool settled() const;
 
  private:
   struct State;
@@ -60,5 +65,12 @@ class SharedOverridesSync {
 std::unique_ptr<SharedOverridesSync> share_overrides(boost::asio::any_io_executor executor, EtcdClient& client,
                                                      KnowledgeStore& store, const CoordinationConfig& config,
                                                      std::chrono::sys_seconds now, SharedOverridesEvents events);
+
+// The knowledge the leader's reminders are planned on: the store's snapshot once `sync` settled,
+// nothing before (a skip etcd holds would be missed and its reminder posted); settling fires
+// events.changed, and the scheduler then plans. Without `sync`
+// (backend none) the overrides are the local file's, known from the start.
+std::function<std::shared_ptr<const KnowledgeBase>()> planning_snapshots(const SharedOverridesSync* sync,
+                                                                         const KnowledgeStore& store);
 
 }  // namespace katabot::coordination

@@ -80,7 +80,7 @@ TEST_CASE("a change is in force at once, written as the log's record under its o
   SharedOverrides shared("/katabot/");
   int woken = 0;
   shared.on_recorded([&] { ++woken; });
-  REQUIRE_FALSE(shared.loaded(range_at(5)));
+  REQUIRE(shared.loaded(range_at(5)));  // the first load settles the store (the scheduler may plan), though empty
   REQUIRE(shared.record({false, skip(dec24, "holidays")}).problem.empty());
   CHECK(woken == 1);
   CHECK(shared.overrides() == std::vector{skip(dec24, "holidays")});
@@ -192,18 +192,74 @@ TEST_CASE("the knowledge store follows a shared store, and a refused change answ
   CHECK(store.snapshot()->find_meeting("architecture-committee")->overrides[0].reason == "holidays");
 }
 
-TEST_CASE("overrides kept in the replica's own file are written to etcd after the first load, unless etcd has that date",
+TEST_CASE("overrides kept in the replica's own file are copied to etcd once, with a marker, unless etcd has that date",
           "[overrides]") {
   SharedOverrides shared("/katabot/");
   shared.prune(dec24);
   shared.carry_over({skip(date::year{2026} / 12 / 17, "past"), skip(dec24, "file"), skip(dec31, "file")});
-  CHECK(shared.next_write() == nullptr);  // nothing known of etcd yet
-  shared.loaded(range_at(3, {stored(skip(dec24, "etcd"))}));
-  REQUIRE(shared.next_write() != nullptr);
-  CHECK(shared.next_write()->change.change == skip(dec31, "file"));
-  CHECK(shared.confirmed(shared.next_write()->id, 4) == false);
-  CHECK(shared.next_write() == nullptr);
+  CHECK(shared.migration() == nullptr);  // nothing known of etcd yet
+  CHECK_FALSE(shared.known());
+  CHECK(shared.loaded(range_at(3, {stored(skip(dec24, "etcd"))})));
+  CHECK(shared.known());
+  CHECK_FALSE(shared.settled());  // the copy is still to be made
+  CHECK(shared.next_write() == nullptr);  // not a plain write: a transaction with the marker
+  const auto* migration = shared.migration();
+  REQUIRE(migration != nullptr);
+  CHECK(migration->marker_key == "/katabot/overrides-migrated");
+  REQUIRE(migration->puts.size() == 2);
+  CHECK(migration->puts[0].first == "/katabot/overrides-migrated");
+  CHECK(migration->puts[1] == std::pair{override_key(prefix, "architecture-committee", dec31),
+                                        format_override_record(skip(dec31, "file"))});
+  const auto body = nlohmann::json::parse(create_all_if_absent_body(migration->puts, migration->marker_key));
+  CHECK(body["compare"].size() == 2);
+  CHECK(body["compare"][0]["key"] == base64_encode("/katabot/overrides-migrated"));
+  CHECK(body["compare"][0]["create_revision"] == "0");
+  CHECK(body["success"].size() == 2);
+  CHECK(body["failure"][0]["request_range"]["key"] == base64_encode("/katabot/overrides-migrated"));
+  CHECK(shared.overrides() == std::vector{skip(dec24, "etcd")});  // not shown before etcd has it
+
+  CHECK(shared.migrated({true, 4, {}}));
+  CHECK(shared.settled());
   CHECK(shared.overrides() == std::vector{skip(dec24, "etcd"), skip(dec31, "file")});
   shared.loaded(range_at(4));  // only once
-  CHECK(shared.next_write() == nullptr);
+  CHECK(shared.migration() == nullptr);
+}
+
+TEST_CASE("local overrides are not copied again once the marker is in etcd: an unskip made since stays", "[overrides]") {
+  SharedOverrides shared("/katabot/");
+  shared.carry_over({skip(dec24, "file")});
+  shared.loaded(range_at(9));  // the skip was unskipped in etcd since it was copied
+  REQUIRE(shared.migration() != nullptr);
+  const KeyValue marker{"/katabot/overrides-migrated", "1 overrides copied", 3, 3, 1, 0};
+  CHECK(shared.migrated({false, 9, {marker}}));  // settled: planning may begin
+  CHECK(shared.settled());
+  CHECK(shared.overrides().empty());
+  shared.loaded(range_at(10));
+  CHECK(shared.migration() == nullptr);
+}
+
+TEST_CASE("a copy refused because a key was written meanwhile is computed again at the next load", "[overrides]") {
+  SharedOverrides shared("/katabot/");
+  shared.carry_over({skip(dec24, "file"), skip(dec31, "file")});
+  shared.loaded(range_at(2));
+  CHECK_FALSE(shared.migrated({false, 3, {}}));  // no marker: another replica wrote dec24
+  CHECK_FALSE(shared.settled());
+  shared.loaded(range_at(3, {stored(skip(dec24, "other"))}));
+  REQUIRE(shared.migration() != nullptr);
+  REQUIRE(shared.migration()->copied == std::vector{skip(dec31, "file")});
+  shared.migration_unanswered();
+  CHECK(shared.migration() == nullptr);
+  CHECK_FALSE(shared.settled());
+}
+
+TEST_CASE("local overrides are not copied when the load was cut by its limit: what etcd lacks is unknown", "[overrides]") {
+  SharedOverrides shared("/katabot/");
+  shared.carry_over({skip(dec24, "file")});
+  auto cut = range_at(2);
+  cut.more = true;
+  shared.loaded(cut);
+  CHECK(shared.migration() == nullptr);
+  CHECK(shared.settled());  // the leader's reminders are not held up by a copy that could never be made
+  REQUIRE(shared.problems().size() == 2);
+  CHECK(shared.problems()[1] == "the local overrides are not copied into etcd: it holds more than it loads");
 }

@@ -1,10 +1,13 @@
 // Two replicas' overrides against a real etcd (one member on loopback): a skip, unskip or move made
 // on one is in the other's knowledge snapshot within a bound; with etcd down a change is taken back
 // or refused with a message for the admin, and both keep answering with the last known overrides.
-// Prints the propagation times it measured.
+// The local overrides.log is copied into etcd once, so an unskip survives restarts; a replica
+// started while etcd is down plans no reminders until it has etcd's overrides. Prints the
+// propagation times and the first load's delay after etcd's return.
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <future>
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -17,6 +20,7 @@
 #include "bot/coordination/shared_overrides_sync.hpp"
 #include "bot/knowledge_store.hpp"
 #include "bot/scheduler/override_log.hpp"
+#include "bot/scheduler/reminder_plan.hpp"
 #include "tests/integration/etcd/etcd_cluster.hpp"
 #include "tests/integration/irc/irc_fixture.hpp"
 
@@ -225,4 +229,96 @@ TEST_CASE("a value too large for any answer under the prefix is left out and rep
   CHECK(text.find("value over", first + 1) == std::string::npos);
   replica.sync->stop();
   CHECK(run_until(io, [&] { return replica.stopped; }, 5s));
+}
+
+TEST_CASE("the local overrides are copied into etcd once: an unskip made since survives the first replica's restart",
+          "[etcd][overrides]") {
+  EtcdCluster cluster(1);
+  REQUIRE(cluster.wait_healthy());
+  boost::asio::io_context io;
+  // Backend none until now: the admin skipped Dec 24 into the replica's own overrides.log.
+  const katabot::test::TempDir state("katabot-overrides-restart");
+  REQUIRE(OverrideLog(state.path()).set(skip(dec24, "holidays")));
+  auto first = std::make_unique<Replica>(io, cluster.endpoints(), state.path());
+  Replica other(io, cluster.endpoints());
+  REQUIRE(run_until(io, [&] { return first->sync->settled() && other.sync->settled(); }, 10s));
+  REQUIRE(time_until(io, [&] { return other.overrides() == std::vector{skip(dec24, "holidays")}; }, propagation_bound));
+
+  // Unskipped on the other replica: the key is deleted from etcd.
+  REQUIRE(other.store.change_schedule({true, skip(dec24, "")}).problem.empty());
+  REQUIRE(time_until(io, [&] { return first->overrides().empty(); }, propagation_bound));
+
+  // The first replica restarts; its overrides.log still holds the skip.
+  first->sync->stop();
+  REQUIRE(run_until(io, [&] { return first->stopped; }, 5s));
+  first.reset();
+  Replica restarted(io, cluster.endpoints(), state.path());
+  REQUIRE(run_until(io, [&] { return restarted.sync->settled(); }, 10s));
+  const auto key = override_key("/katabot-test/overrides/", "architecture-committee", dec24);
+  CHECK(run(io, restarted.client.range(key, Steady::now() + 1s)).value->kvs.empty());
+  CHECK(restarted.overrides().empty());
+  CHECK(other.overrides().empty());
+
+  restarted.sync->stop();
+  other.sync->stop();
+  CHECK(run_until(io, [&] { return restarted.stopped && other.stopped; }, 5s));
+}
+
+TEST_CASE("a replica started while etcd is down plans no reminders until it has etcd's overrides, then skips the call",
+          "[etcd][overrides]") {
+  EtcdCluster cluster(1);
+  REQUIRE(cluster.wait_healthy());
+  boost::asio::io_context io;
+  auto admin = std::make_unique<Replica>(io, cluster.endpoints());
+  REQUIRE(run_until(io, [&] { return admin->sync->settled(); }, 10s));
+  REQUIRE(admin->store.change_schedule({false, skip(dec24, "holidays")}).problem.empty());
+  const auto key = override_key("/katabot-test/overrides/", "architecture-committee", dec24);
+  REQUIRE(run_until(io, [&] { return !run(io, admin->client.range(key, Steady::now() + 1s)).value->kvs.empty(); }, 5s));
+  admin->sync->stop();
+  REQUIRE(run_until(io, [&] { return admin->stopped; }, 5s));
+  admin.reset();
+
+  cluster.kill(0);
+  Replica late(io, cluster.endpoints());
+  const auto planning = planning_snapshots(late.sync.get(), late.store);
+  // Inside the 15-minute reminder's window of the skipped call, as a new leader's first pass would be.
+  const std::chrono::sys_seconds in_window = date::sys_days{dec24} + std::chrono::hours{12} + std::chrono::minutes{50};
+  const auto dec24_reminders = [&](const KnowledgeBase& knowledge) {
+    auto plan = plan_reminders(knowledge.meetings(), {{Platform::slack, {"#kata-dev"}}}, in_window,
+                               [](const ReminderKey&) { return false; });
+    std::erase_if(plan.due, [](const auto& due) { return date::floor<date::days>(due.key.occurrence) != date::sys_days{dec24}; });
+    return plan.due;
+  };
+  // What the store shows meanwhile lacks the skip: planned on it, the reminder would be posted.
+  const auto unknown = dec24_reminders(*late.store.snapshot());
+  REQUIRE_FALSE(unknown.empty());
+  CHECK(unknown.front().action != ReminderAction::cancelled);
+  // So nothing is planned while etcd does not answer (the event awaited must not come).
+  CHECK_FALSE(run_until(io, [&] { return late.sync->settled() || planning() != nullptr; }, 2s));
+
+  // etcd comes back while the replica runs (its retries go on meanwhile).
+  const auto rescheduled = late.changes;
+  Steady::time_point healthy_at;
+  auto back = std::async(std::launch::async, [&] {
+    cluster.restart(0);
+    const bool healthy = cluster.wait_healthy();
+    healthy_at = Steady::now();
+    return healthy;
+  });
+  const bool settled = run_until(io, [&] { return late.sync->settled(); }, 3 * poll_period);
+  const auto settled_at = Steady::now();
+  REQUIRE(back.get());
+  REQUIRE(settled);
+  std::printf("shared overrides: a replica started while etcd was down loaded them %lld ms after etcd was healthy again\n",
+              in_ms(settled_at - healthy_at));
+  CHECK(settled_at - healthy_at < 1500ms);  // retried within a second, not every poll period (5 s)
+  CHECK(late.changes > rescheduled);       // the leader's scheduler is told to plan now
+  const auto knowledge = planning();
+  REQUIRE(knowledge != nullptr);
+  const auto known = dec24_reminders(*knowledge);
+  REQUIRE_FALSE(known.empty());
+  for (const auto& due : known) CHECK(due.action == ReminderAction::cancelled);
+
+  late.sync->stop();
+  CHECK(run_until(io, [&] { return late.stopped; }, 5s));
 }
