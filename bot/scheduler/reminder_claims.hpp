@@ -31,7 +31,9 @@ class ReminderClaims {
 
 // What changes when this process is one leader among replicas (coordination backend etcd).
 struct LeaderRules {
-  // Checked right before each post: a deposed or paused leader must not post.
+  // Checked right before each post, and handed to the adapter with it (Reply::may_send) to be
+  // checked again right before each write: a deposed or paused leader must not post. For etcd it
+  // holds only while this replica leads in the epoch the scheduler was built for.
   std::function<bool()> may_act = [] { return true; };
   // Reminders due longer ago than this are skipped instead of posted late (they fell due while
   // nobody led). None: late reminders go out until the meeting starts, as for one replica.

@@ -65,7 +65,7 @@ bool is_cancelled(const boost::asio::cancellation_state& state) {
 
 ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, SnapshotSource snapshot,
                                      ReminderTargets targets, std::unique_ptr<ReminderClaims> claims, const Clock& clock,
-                                     Metrics& metrics, LeaderRules rules)
+                                     Metrics& metrics, LeaderRules rules, PendingMarks* carried_marks)
     : executor_(executor),
       snapshot_(std::move(snapshot)),
       targets_(std::move(targets)),
@@ -74,7 +74,8 @@ ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, Snap
       claims_(std::move(claims)),
       rules_(std::move(rules)),
       wake_(executor),
-      tasks_(executor) {
+      tasks_(executor),
+      pending_marks_(carried_marks != nullptr ? *carried_marks : own_pending_marks_) {
   for (const auto& [platform, target] : targets_) {
     if (target.adapter != nullptr) defaults_[platform] = target.default_channels;
     // At 0 from the start: an absent series is no zero to Prometheus.
@@ -138,6 +139,13 @@ boost::asio::awaitable<void> ReminderScheduler::run() {
   // run() itself is cancelled: then so are they, and what they had not delivered stays unmarked.
   if (!is_cancelled(co_await boost::asio::this_coro::cancellation_state)) {
     co_await tasks_.join(TaskGroup::Deadline::max());
+    // Once more before the term ends: still fenced by this term's epoch, and bounded by the store's
+    // call timeout and the term's graceful close, which cancels it.
+    try {
+      co_await retry_pending_marks();
+    } catch (const std::exception& error) {
+      spdlog::debug("reminder outcomes not recorded before the stop: {}", error.what());
+    }
   }
   tasks_.cancel();
   // A cancelled coroutine's next co_await throws: this one must still wait for its children.
@@ -255,6 +263,7 @@ boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply r
     } else {
       // Not a conditional expression: g++ 12 miscompiles co_await inside one.
       auto outcome = PostOutcome::delivered();
+      reply.may_send = rules_.may_act;
       if (!already_posted) outcome = co_await post_to(*adapter, key.channel, std::move(reply));
       if (outcome.is_delivered()) {
         LedgerEntry sent{ReminderOutcome::sent, "", now_seconds()};
@@ -357,6 +366,13 @@ void ReminderScheduler::broadcast(const Broadcast& broadcast) {
 
 boost::asio::awaitable<void> ReminderScheduler::post_broadcast(std::string meeting_id, std::string channel, Reply reply,
                                                                ChatAdapter* adapter) {
+  // Fenced like a reminder: a broadcast is a leader-only post too.
+  if (!rules_.may_act()) {
+    spdlog::warn("broadcast for {}: not posted to {} {}, this replica may not act now (not leading)", meeting_id,
+                 adapter->name(), channel);
+    co_return;
+  }
+  reply.may_send = rules_.may_act;
   const auto outcome = co_await post_to(*adapter, channel, std::move(reply));
   if (outcome.is_delivered()) {
     spdlog::info("broadcast for {} posted to {} {}", meeting_id, adapter->name(), channel);
