@@ -114,9 +114,10 @@ class App {
   // Cancelled by the signal loop: supervise() then stops everything.
   asio::steady_timer stop_requested_;
   bool stopping_ = false;
-  // Outcomes a term posted but could not record: the next term on this replica records them.
-  PendingMarks pending_marks_;
-  // After the replica adapters and the pending marks: a term's scheduler uses them.
+  // What the terms know about their claims that etcd may not (outcomes not recorded, claims whose
+  // answer was lost): the next term on this replica settles them by it.
+  ClaimsKnowledge claims_knowledge_;
+  // After the replica adapters and the claims knowledge: a term's scheduler uses them.
   LeaderTerms terms_;
   coordination::Elector elector_;
   // With backend etcd: the admins' skips and moves, shared by every replica (uses the elector's client).
@@ -215,7 +216,7 @@ std::unique_ptr<ReminderScheduler> App::make_scheduler(std::int64_t epoch,
   }
   auto [claims, rules] = coordination::reminder_coordination(config_, elector_, epoch, clock_);
   return std::make_unique<ReminderScheduler>(io_.get_executor(), [this] { return store_.snapshot(); }, std::move(targets),
-                                             std::move(claims), clock_, metrics_, std::move(rules), &pending_marks_);
+                                             std::move(claims), clock_, metrics_, std::move(rules), &claims_knowledge_);
 }
 
 std::vector<ChatAdapter*> App::adapters_now() const {

@@ -19,7 +19,7 @@ ReminderCoordination reminder_coordination(const Config& config, Elector& electo
                                                      [&elector](std::int64_t fenced) { elector.report_fenced(fenced); });
   return {std::move(claims),
           LeaderRules{[&elector, epoch] { return elector.may_act() && elector.epoch() == epoch; },
-                      coordination.catchup_window, coordination.ambiguous_policy}};
+                      coordination.catchup_window, coordination.ambiguous_policy, epoch}};
 }
 
 }  // namespace katabot::coordination

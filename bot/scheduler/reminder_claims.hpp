@@ -4,6 +4,7 @@
 // (local_reminder_claims.hpp); several replicas keep it in etcd, fenced by the leader's epoch
 // (coordination/reminder_claims_etcd.hpp), so that a reminder goes out once whoever leads.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 
@@ -39,6 +40,8 @@ struct LeaderRules {
   // nobody led). None: late reminders go out until the meeting starts, as for one replica.
   std::optional<std::chrono::seconds> catchup_window;
   AmbiguousPolicy ambiguous;
+  // The leadership epoch the claims are fenced by; 0 for one replica.
+  std::int64_t epoch = 0;
 };
 
 }  // namespace katabot

@@ -65,7 +65,7 @@ bool is_cancelled(const boost::asio::cancellation_state& state) {
 
 ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, SnapshotSource snapshot,
                                      ReminderTargets targets, std::unique_ptr<ReminderClaims> claims, const Clock& clock,
-                                     Metrics& metrics, LeaderRules rules, PendingMarks* carried_marks)
+                                     Metrics& metrics, LeaderRules rules, ClaimsKnowledge* carried)
     : executor_(executor),
       snapshot_(std::move(snapshot)),
       targets_(std::move(targets)),
@@ -75,7 +75,8 @@ ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, Snap
       rules_(std::move(rules)),
       wake_(executor),
       tasks_(executor),
-      pending_marks_(carried_marks != nullptr ? *carried_marks : own_pending_marks_) {
+      knowledge_(carried != nullptr ? *carried : own_knowledge_),
+      pending_marks_(knowledge_.pending_marks) {
   for (const auto& [platform, target] : targets_) {
     if (target.adapter != nullptr) defaults_[platform] = target.default_channels;
     // At 0 from the start: an absent series is no zero to Prometheus.
@@ -201,14 +202,25 @@ boost::asio::awaitable<std::optional<Claim>> ReminderScheduler::take_claim(const
   auto claim = co_await claims_->claim(key);
   metrics_.increment("katabot_reminder_claims_total", {{"result", std::string(claim_label(claim.result))}});
   switch (claim.result) {
-    case ClaimResult::won:
-    case ClaimResult::ambiguous: co_return claim;
+    case ClaimResult::won: co_return claim;
+    case ClaimResult::ambiguous:
+      if (const auto own = knowledge_.unanswered_unposted.find(key);
+          own != knowledge_.unanswered_unposted.end() && claim.claimed_epoch != 0 && own->second == claim.claimed_epoch) {
+        spdlog::info("reminder {}: its claim is this process's own from epoch {}, whose answer was lost, and it "
+                     "was never posted: posting it", describe(key), claim.claimed_epoch);
+        claim.result = ClaimResult::won;
+      }
+      co_return claim;
     case ClaimResult::done:
       retries_.erase(key);
       spdlog::info("reminder {} already handled{}", describe(key), claim.detail.empty() ? "" : " (" + claim.detail + ")");
       break;
     case ClaimResult::fenced: stop_fenced(key, claim.detail); break;
-    case ClaimResult::unavailable: hold(key, std::nullopt, "no claim: " + claim.detail); break;
+    case ClaimResult::unavailable:
+      // It may have committed: a later term that finds it ambiguous at this epoch knows better.
+      if (rules_.epoch != 0) knowledge_.unanswered_unposted.try_emplace(key, rules_.epoch);
+      hold(key, std::nullopt, "no claim: " + claim.detail);
+      break;
   }
   co_return std::nullopt;
 }
@@ -264,7 +276,10 @@ boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply r
       // Not a conditional expression: g++ 12 miscompiles co_await inside one.
       auto outcome = PostOutcome::delivered();
       reply.may_send = rules_.may_act;
-      if (!already_posted) outcome = co_await post_to(*adapter, key.channel, std::move(reply));
+      if (!already_posted) {
+        knowledge_.unanswered_unposted.erase(key);
+        outcome = co_await post_to(*adapter, key.channel, std::move(reply));
+      }
       if (outcome.is_delivered()) {
         LedgerEntry sent{ReminderOutcome::sent, "", now_seconds()};
         co_await mark(key, *claim, std::move(sent));

@@ -32,7 +32,7 @@
 #include "bot/adapter.hpp"
 #include "bot/backoff.hpp"
 #include "bot/metrics.hpp"
-#include "bot/scheduler/pending_marks.hpp"
+#include "bot/scheduler/claims_knowledge.hpp"
 #include "bot/scheduler/reminder_claims.hpp"
 #include "bot/scheduler/reminder_plan.hpp"
 #include "bot/task_group.hpp"
@@ -55,11 +55,11 @@ class ReminderScheduler {
   // Records of older occurrences are dropped by the claims store's housekeeping.
   static constexpr std::chrono::hours record_retention{24 * 30};
 
-  // `carried_marks`, when given, outlives this scheduler (the app's, across leader terms): the
-  // outcomes not recorded yet are taken from it and left in it. Without, they die with the scheduler.
+  // `carried`, when given, outlives this scheduler (the app's, across leader terms): what this
+  // process knows about its claims is taken from it and left in it. Without, it dies with the scheduler.
   ReminderScheduler(boost::asio::any_io_executor executor, SnapshotSource snapshot, ReminderTargets targets,
                     std::unique_ptr<ReminderClaims> claims, const Clock& clock, Metrics& metrics,
-                    LeaderRules rules = {}, PendingMarks* carried_marks = nullptr);
+                    LeaderRules rules = {}, ClaimsKnowledge* carried = nullptr);
 
   // Runs until stop(), then until the posts in flight ended and the outcomes not recorded yet were
   // tried once more. Cancelling it cancels them.
@@ -115,8 +115,9 @@ class ReminderScheduler {
   TaskGroup tasks_;  // deliveries and broadcasts
   std::set<ReminderKey> in_flight_;
   std::map<ReminderKey, Retry> retries_;
-  PendingMarks own_pending_marks_;
-  PendingMarks& pending_marks_;  // own_pending_marks_ or the carried ones
+  ClaimsKnowledge own_knowledge_;
+  ClaimsKnowledge& knowledge_;  // own_knowledge_ or the carried one
+  PendingMarks& pending_marks_;  // knowledge_'s
   bool stopping_ = false;
 };
 

@@ -77,15 +77,15 @@ class Process {
 
   Process(std::unique_ptr<ReminderClaims> claims, const Clock& clock, Metrics& metrics, FakeAdapter& irc,
           FakeAdapter& slack, std::shared_ptr<const KnowledgeBase>& knowledge, LeaderRules rules = {},
-          PendingMarks* carried_marks = nullptr)
+          ClaimsKnowledge* carried = nullptr)
       : Process([&claims](boost::asio::any_io_executor) { return std::move(claims); }, clock, metrics, irc, slack,
-                knowledge, std::move(rules), carried_marks) {}
+                knowledge, std::move(rules), carried) {}
   Process(const ClaimsOnLoop& make_claims, const Clock& clock, Metrics& metrics, FakeAdapter& irc, FakeAdapter& slack,
-          std::shared_ptr<const KnowledgeBase>& knowledge, LeaderRules rules = {}, PendingMarks* carried_marks = nullptr)
+          std::shared_ptr<const KnowledgeBase>& knowledge, LeaderRules rules = {}, ClaimsKnowledge* carried = nullptr)
       : scheduler_(std::make_unique<ReminderScheduler>(
             io_.get_executor(), [&knowledge] { return knowledge; },
             ReminderTargets{{Platform::irc, {&irc, {"#kata-dev"}}}, {Platform::slack, {&slack, {"C0123ABCD"}}}},
-            make_claims(io_.get_executor()), clock, metrics, std::move(rules), carried_marks)) {
+            make_claims(io_.get_executor()), clock, metrics, std::move(rules), carried)) {
     boost::asio::co_spawn(
         io_,
         [this]() -> boost::asio::awaitable<void> {
