@@ -19,6 +19,7 @@
 #include "bot/coordination/reminder_coordination.hpp"
 #include "bot/coordination/shared_overrides_sync.hpp"
 #include "bot/http/http_server.hpp"
+#include "bot/irc/irc_adapter.hpp"
 #include "bot/knowledge_store.hpp"
 #include "bot/leader_terms.hpp"
 #include "bot/metric_catalog.hpp"
@@ -38,8 +39,16 @@ using namespace std::chrono_literals;
 // SIGTERM must end the process within 2 s in every state. Graceful first: replies in flight finish,
 // IRC says QUIT, Slack closes its WebSocket. What still runs then is cancelled, which each task
 // honours within ~100 ms; the second join only bounds a task that fails to.
-constexpr auto graceful_stop_time = 1200ms;
-constexpr auto cancelled_stop_time = 500ms;
+// The budgets nest: the IRC QUIT wait (IrcTuning::quit_grace) ends within the term's graceful close,
+// which ends early enough in the graceful stop to leave the elector time to revoke the lease (one
+// etcd call): a follower then takes over at once instead of after the lease TTL, even when the IRC
+// server never answers QUIT.
+constexpr auto graceful_stop_time = 1400ms;
+constexpr auto cancelled_stop_time = 450ms;
+constexpr auto lease_revoke_room = 750ms;
+static_assert(IrcTuning{}.quit_grace < LeaderTerms::graceful_close);
+static_assert(LeaderTerms::graceful_close + lease_revoke_room <= graceful_stop_time);
+static_assert(graceful_stop_time + cancelled_stop_time < 2s);
 
 // A platform this replica does not run now (IRC on a follower) is not ready.
 bool platform_ready(const std::vector<ChatAdapter*>& adapters, Platform platform) {
@@ -112,7 +121,10 @@ class App {
   // Cancelled by the signal loop: supervise() then stops everything.
   asio::steady_timer stop_requested_;
   bool stopping_ = false;
-  // After the replica adapters: a term's scheduler posts through them.
+  // What the terms know about their claims that etcd may not (outcomes not recorded, claims whose
+  // answer was lost): the next term on this replica settles them by it.
+  ClaimsKnowledge claims_knowledge_;
+  // After the replica adapters and the claims knowledge: a term's scheduler uses them.
   LeaderTerms terms_;
   coordination::Elector elector_;
   // With backend etcd: the admins' skips and moves, shared by every replica (uses the elector's client).
@@ -226,7 +238,7 @@ std::unique_ptr<ReminderScheduler> App::make_scheduler(std::int64_t epoch,
   auto [claims, rules] = coordination::reminder_coordination(config_, elector_, epoch, clock_);
   return std::make_unique<ReminderScheduler>(io_.get_executor(),
                                              coordination::planning_snapshots(shared_overrides_.get(), store_), std::move(targets),
-                                             std::move(claims), clock_, metrics_, std::move(rules));
+                                             std::move(claims), clock_, metrics_, std::move(rules), &claims_knowledge_);
 }
 
 std::vector<ChatAdapter*> App::adapters_now() const {

@@ -46,10 +46,14 @@ void LeaderTerms::leadership_lost(std::int64_t epoch, LossReason reason) {
 }
 
 void LeaderTerms::end_term(LossReason reason) {
-  if (term_->closing) return;
+  if (reason == LossReason::shutdown) {
+    if (!term_->closing) term_->closing = reason;
+    return;
+  }
+  // Also during a graceful close: what it still lets finish (a broadcast, a QUIT) may no longer
+  // speak. Not left to the run loop: nothing of a lost term may run one more step.
   term_->closing = reason;
-  // Not left to the run loop: nothing of a lost term may run one more step.
-  if (reason != LossReason::shutdown) term_->tasks.cancel();
+  term_->tasks.cancel();
 }
 
 void LeaderTerms::stop() {

@@ -2,8 +2,8 @@
 // Leader-only work (IRC, the reminder scheduler) runs in one term per leadership epoch
 // (ha.md §7 "LeaderScope"): became_leader opens a term with freshly built objects in a task group of
 // its own; leadership_lost closes it. Losing the lease (lease_lost, renew_timeout, deposed) cancels
-// the term at once: a deposed leader must not speak. A shutdown stops it gracefully (scheduler
-// stopped, IRC QUIT) and cancels what is left after graceful_close. The objects are destroyed only
+// the term at once, also while it is closing gracefully: a deposed leader must not speak. A
+// shutdown stops it gracefully (scheduler stopped, IRC QUIT) and cancels what is left after graceful_close. The objects are destroyed only
 // once their tasks ended, and a new term waits for the previous one to be gone.
 #include <chrono>
 #include <cstdint>
@@ -44,7 +44,9 @@ class LeaderTerms {
  public:
   using BuildWork = std::function<LeaderWork(std::int64_t epoch)>;
 
-  static constexpr std::chrono::milliseconds graceful_close{1000};
+  // Longer than IrcTuning::quit_grace (the QUIT gets its answer), shorter than the app's graceful
+  // stop by the time a lease revoke needs (bot/app.cpp).
+  static constexpr std::chrono::milliseconds graceful_close{600};
 
   LeaderTerms(boost::asio::any_io_executor executor, BuildWork build);
   ~LeaderTerms();
@@ -67,7 +69,8 @@ class LeaderTerms {
  private:
   struct Term;
   void open(std::int64_t epoch);
-  // Marks the open term as closing for `reason`; a loss other than shutdown cancels it now.
+  // Marks the open term as closing for `reason`; a loss other than shutdown cancels it now, even
+  // when it was already closing for a shutdown.
   void end_term(coordination::LossReason reason);
   boost::asio::awaitable<void> close();
 

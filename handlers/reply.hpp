@@ -1,9 +1,9 @@
 #pragma once
 // A platform-neutral answer. Each adapter renders it for its platform (bot/render.hpp).
+#include <functional>
+#include <optional>
 #include <string>
 #include <vector>
-
-#include <optional>
 
 #include "knowledge/occurrence_override.hpp"
 #include "knowledge/topics.hpp"
@@ -45,6 +45,12 @@ struct Reply {
   // Set on a post that must never be repeated (a reminder: its ledger key). An adapter that can tag
   // a message with it (Slack message metadata) does, so that ChatAdapter::find_posted finds it.
   std::string post_key;
+  // Set on a leader-only post (a reminder, a broadcast): whether this replica may still send it.
+  // The adapter asks right before each write of the post, also after every wait or retry on the
+  // way (pacing, Retry-After, reconnects), and fails the post as "not leader" without sending once
+  // it says false: a leader paused past its lease must not post what its successor posts too
+  // (shared/design/ha.md §3.2). Empty: always open (answers to the asker).
+  std::function<bool()> may_send;
 };
 
 // User text made fit for one line of chat or log: control bytes become spaces, and it is cut to

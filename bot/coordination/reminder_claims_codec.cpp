@@ -213,6 +213,7 @@ Claim judge_claim(const TxnResult& answer, std::string_view claim_key, const Fen
     claim.result = ClaimResult::won;  // our own claim, from an attempt whose answer was lost
   } else {
     claim.result = ClaimResult::ambiguous;
+    claim.claimed_epoch = record->epoch;
     claim.detail = "claimed by " + record->holder + " at epoch " + std::to_string(record->epoch);
   }
   return claim;

@@ -18,7 +18,8 @@ ReminderCoordination reminder_coordination(const Config& config, Elector& electo
   auto claims = std::make_unique<EtcdReminderClaims>(*client, std::move(settings), epoch, clock,
                                                      [&elector](std::int64_t fenced) { elector.report_fenced(fenced); });
   return {std::move(claims),
-          LeaderRules{[&elector] { return elector.may_act(); }, coordination.catchup_window, coordination.ambiguous_policy}};
+          LeaderRules{[&elector, epoch] { return elector.may_act() && elector.epoch() == epoch; },
+                      coordination.catchup_window, coordination.ambiguous_policy, epoch}};
 }
 
 }  // namespace katabot::coordination

@@ -1,7 +1,7 @@
 #pragma once
 // The reminder claims store and rules of one leadership, from the configuration: backend none
 // keeps the local ledger and the rules of a single process; backend etcd claims in etcd fenced by
-// the epoch won, posts only while the elector says it may act, catches up within
+// the epoch won, posts only while the elector says it may act in that epoch, catches up within
 // coordination.reminders.catchup_window and settles ambiguous claims by its ambiguous_policy.
 #include <cstdint>
 #include <memory>

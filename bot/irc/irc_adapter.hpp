@@ -44,7 +44,9 @@ struct IrcTuning {
   std::chrono::milliseconds after_ban{std::chrono::hours(1)};  // 465: retrying quickly escalates bans
   std::chrono::steady_clock::duration stable_session = std::chrono::minutes(5);
   std::chrono::milliseconds tick{250};
-  std::chrono::milliseconds quit_grace{2000};
+  // How long a QUIT waits for the server to close: within LeaderTerms::graceful_close, so that a
+  // server ignoring QUIT cannot eat the time the lease revoke needs at shutdown (bot/app.cpp).
+  std::chrono::milliseconds quit_grace{500};
   // How long a post waits for its channel to be joined (just connected, rejoining after a kick)
   // before the caller is told to retry later.
   std::chrono::milliseconds post_join_wait{30000};

@@ -26,6 +26,9 @@ struct Claim {
   // records after the post), so the platform is asked first where it can tell.
   bool verify_first = false;
   std::string detail;  // for the log
+  // ambiguous: the epoch of the leader that claimed it (0 when unknown). Only that leader could
+  // write a claim at that epoch.
+  std::int64_t claimed_epoch = 0;
 };
 
 enum class MarkResult {

@@ -4,6 +4,7 @@
 // (local_reminder_claims.hpp); several replicas keep it in etcd, fenced by the leader's epoch
 // (coordination/reminder_claims_etcd.hpp), so that a reminder goes out once whoever leads.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <optional>
 
@@ -31,12 +32,16 @@ class ReminderClaims {
 
 // What changes when this process is one leader among replicas (coordination backend etcd).
 struct LeaderRules {
-  // Checked right before each post: a deposed or paused leader must not post.
+  // Checked right before each post, and handed to the adapter with it (Reply::may_send) to be
+  // checked again right before each write: a deposed or paused leader must not post. For etcd it
+  // holds only while this replica leads in the epoch the scheduler was built for.
   std::function<bool()> may_act = [] { return true; };
   // Reminders due longer ago than this are skipped instead of posted late (they fell due while
   // nobody led). None: late reminders go out until the meeting starts, as for one replica.
   std::optional<std::chrono::seconds> catchup_window;
   AmbiguousPolicy ambiguous;
+  // The leadership epoch the claims are fenced by; 0 for one replica.
+  std::int64_t epoch = 0;
 };
 
 }  // namespace katabot

@@ -65,7 +65,7 @@ bool is_cancelled(const boost::asio::cancellation_state& state) {
 
 ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, SnapshotSource snapshot,
                                      ReminderTargets targets, std::unique_ptr<ReminderClaims> claims, const Clock& clock,
-                                     Metrics& metrics, LeaderRules rules)
+                                     Metrics& metrics, LeaderRules rules, ClaimsKnowledge* carried)
     : executor_(executor),
       snapshot_(std::move(snapshot)),
       targets_(std::move(targets)),
@@ -74,7 +74,9 @@ ReminderScheduler::ReminderScheduler(boost::asio::any_io_executor executor, Snap
       claims_(std::move(claims)),
       rules_(std::move(rules)),
       wake_(executor),
-      tasks_(executor) {
+      tasks_(executor),
+      knowledge_(carried != nullptr ? *carried : own_knowledge_),
+      pending_marks_(knowledge_.pending_marks) {
   for (const auto& [platform, target] : targets_) {
     if (target.adapter != nullptr) defaults_[platform] = target.default_channels;
     // At 0 from the start: an absent series is no zero to Prometheus.
@@ -138,6 +140,13 @@ boost::asio::awaitable<void> ReminderScheduler::run() {
   // run() itself is cancelled: then so are they, and what they had not delivered stays unmarked.
   if (!is_cancelled(co_await boost::asio::this_coro::cancellation_state)) {
     co_await tasks_.join(TaskGroup::Deadline::max());
+    // Once more before the term ends: still fenced by this term's epoch, and bounded by the store's
+    // call timeout and the term's graceful close, which cancels it.
+    try {
+      co_await retry_pending_marks();
+    } catch (const std::exception& error) {
+      spdlog::debug("reminder outcomes not recorded before the stop: {}", error.what());
+    }
   }
   tasks_.cancel();
   // A cancelled coroutine's next co_await throws: this one must still wait for its children.
@@ -193,14 +202,25 @@ boost::asio::awaitable<std::optional<Claim>> ReminderScheduler::take_claim(const
   auto claim = co_await claims_->claim(key);
   metrics_.increment("katabot_reminder_claims_total", {{"result", std::string(claim_label(claim.result))}});
   switch (claim.result) {
-    case ClaimResult::won:
-    case ClaimResult::ambiguous: co_return claim;
+    case ClaimResult::won: co_return claim;
+    case ClaimResult::ambiguous:
+      if (const auto own = knowledge_.unanswered_unposted.find(key);
+          own != knowledge_.unanswered_unposted.end() && claim.claimed_epoch != 0 && own->second == claim.claimed_epoch) {
+        spdlog::info("reminder {}: its claim is this process's own from epoch {}, whose answer was lost, and it "
+                     "was never posted: posting it", describe(key), claim.claimed_epoch);
+        claim.result = ClaimResult::won;
+      }
+      co_return claim;
     case ClaimResult::done:
       retries_.erase(key);
       spdlog::info("reminder {} already handled{}", describe(key), claim.detail.empty() ? "" : " (" + claim.detail + ")");
       break;
     case ClaimResult::fenced: stop_fenced(key, claim.detail); break;
-    case ClaimResult::unavailable: hold(key, std::nullopt, "no claim: " + claim.detail); break;
+    case ClaimResult::unavailable:
+      // It may have committed: a later term that finds it ambiguous at this epoch knows better.
+      if (rules_.epoch != 0) knowledge_.unanswered_unposted.try_emplace(key, rules_.epoch);
+      hold(key, std::nullopt, "no claim: " + claim.detail);
+      break;
   }
   co_return std::nullopt;
 }
@@ -255,7 +275,11 @@ boost::asio::awaitable<void> ReminderScheduler::deliver(ReminderKey key, Reply r
     } else {
       // Not a conditional expression: g++ 12 miscompiles co_await inside one.
       auto outcome = PostOutcome::delivered();
-      if (!already_posted) outcome = co_await post_to(*adapter, key.channel, std::move(reply));
+      reply.may_send = rules_.may_act;
+      if (!already_posted) {
+        knowledge_.unanswered_unposted.erase(key);
+        outcome = co_await post_to(*adapter, key.channel, std::move(reply));
+      }
       if (outcome.is_delivered()) {
         LedgerEntry sent{ReminderOutcome::sent, "", now_seconds()};
         co_await mark(key, *claim, std::move(sent));
@@ -357,6 +381,13 @@ void ReminderScheduler::broadcast(const Broadcast& broadcast) {
 
 boost::asio::awaitable<void> ReminderScheduler::post_broadcast(std::string meeting_id, std::string channel, Reply reply,
                                                                ChatAdapter* adapter) {
+  // Fenced like a reminder: a broadcast is a leader-only post too.
+  if (!rules_.may_act()) {
+    spdlog::warn("broadcast for {}: not posted to {} {}, this replica may not act now (not leading)", meeting_id,
+                 adapter->name(), channel);
+    co_return;
+  }
+  reply.may_send = rules_.may_act;
   const auto outcome = co_await post_to(*adapter, channel, std::move(reply));
   if (outcome.is_delivered()) {
     spdlog::info("broadcast for {} posted to {} {}", meeting_id, adapter->name(), channel);

@@ -32,6 +32,7 @@
 #include "bot/adapter.hpp"
 #include "bot/backoff.hpp"
 #include "bot/metrics.hpp"
+#include "bot/scheduler/claims_knowledge.hpp"
 #include "bot/scheduler/reminder_claims.hpp"
 #include "bot/scheduler/reminder_plan.hpp"
 #include "bot/task_group.hpp"
@@ -54,11 +55,14 @@ class ReminderScheduler {
   // Records of older occurrences are dropped by the claims store's housekeeping.
   static constexpr std::chrono::hours record_retention{24 * 30};
 
+  // `carried`, when given, outlives this scheduler (the app's, across leader terms): what this
+  // process knows about its claims is taken from it and left in it. Without, it dies with the scheduler.
   ReminderScheduler(boost::asio::any_io_executor executor, SnapshotSource snapshot, ReminderTargets targets,
                     std::unique_ptr<ReminderClaims> claims, const Clock& clock, Metrics& metrics,
-                    LeaderRules rules = {});
+                    LeaderRules rules = {}, ClaimsKnowledge* carried = nullptr);
 
-  // Runs until stop(), then until the posts in flight ended. Cancelling it cancels them.
+  // Runs until stop(), then until the posts in flight ended and the outcomes not recorded yet were
+  // tried once more. Cancelling it cancels them.
   boost::asio::awaitable<void> run();
   // Recompute now: after a knowledge reload, or when the clock was changed.
   void reschedule();
@@ -82,12 +86,6 @@ class ReminderScheduler {
     bool post_attempted = false;   // a target refused it (not just the claims store)
     std::optional<Claim> claim;    // held across attempts: a retry does not claim again
   };
-  // Posted, but the store did not take the mark yet: marked again on later passes, never reposted.
-  struct PendingMark {
-    Claim claim;
-    LedgerEntry entry;
-  };
-
   // Starts, retries or skips one due reminder; lowers `wake_at` to its retry time if it waits.
   void handle(const PlannedReminder& reminder, std::chrono::sys_seconds now, std::optional<Clock::time_point>& wake_at);
   boost::asio::awaitable<void> deliver(ReminderKey key, Reply reply, ChatAdapter* adapter, Clock::time_point due);
@@ -117,7 +115,9 @@ class ReminderScheduler {
   TaskGroup tasks_;  // deliveries and broadcasts
   std::set<ReminderKey> in_flight_;
   std::map<ReminderKey, Retry> retries_;
-  std::map<ReminderKey, PendingMark> pending_marks_;
+  ClaimsKnowledge own_knowledge_;
+  ClaimsKnowledge& knowledge_;  // own_knowledge_ or the carried one
+  PendingMarks& pending_marks_;  // knowledge_'s
   bool stopping_ = false;
 };
 

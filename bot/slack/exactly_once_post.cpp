@@ -63,7 +63,7 @@ asio::awaitable<OncePostResult> post_once(WebApiClient& api, const std::string& 
     }
     if (tries == max_tries) break;
     const auto started = std::chrono::system_clock::now();
-    const auto result = co_await api.post_message(token, message);
+    const auto result = co_await api.post_message(token, message, post.may_send);
     if (result.ok) co_return OncePostResult{PostOutcome::delivered()};
     if (result.retry_after) co_return OncePostResult{PostOutcome::retry_later(*result.retry_after, result.error)};
     if (!result.ambiguous) co_return OncePostResult{PostOutcome::failed(result.error)};

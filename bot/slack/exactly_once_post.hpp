@@ -5,6 +5,7 @@
 // is read first, and the post is reported delivered when it is there. Slack-internal: only the
 // driver includes this.
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,8 @@ struct OncePost {
   bool must_look_first = false;
   // Where the look starts; left empty, a little before the first try.
   std::chrono::system_clock::time_point since;
+  // Reply::may_send: asked right before each chat.postMessage is written.
+  std::function<bool()> may_send;
 };
 
 // The outcome; `ambiguous` is set when it is failed because Slack may or may not have posted.

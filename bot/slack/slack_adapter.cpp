@@ -394,6 +394,7 @@ asio::awaitable<PostOutcome> SlackAdapter::post(std::string channel, Reply reply
   auto message = render_slack_message(reply);
   message["channel"] = channel;
   OncePost once{reminder_event_type, reply.post_key};
+  once.may_send = std::move(reply.may_send);
   if (once.key.empty()) {
     once.key = "post:" + std::to_string(std::chrono::system_clock::now().time_since_epoch().count()) + "-" +
                std::to_string(++driver->posts);

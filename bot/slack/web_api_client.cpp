@@ -176,13 +176,16 @@ struct WebApiClient::State {
     error_code error;
     Response response;
     bool written = false;  // the request went out whole: an error after it leaves its effect unknown
+    bool refused_by_gate = false;  // may_send said no: nothing was written
   };
 
   // One HTTP exchange, on a kept-alive connection when there is one. A kept-alive connection the
   // server closed meanwhile is usually no failure and the request is sent again on a fresh one —
   // unless `retries` is Retries::unless_ambiguous: from the client's side that close looks exactly
   // like a server that took the request and died before answering.
-  asio::awaitable<Sent> send(const Url& url, Request request, Retries retries) {
+  // `may_send` is asked after the connection is open (a connect may take request_timeout), right
+  // before the request is written.
+  asio::awaitable<Sent> send(const Url& url, Request request, Retries retries, const std::function<bool()>& may_send) {
     const auto timeout = settings.request_timeout;
     for (int fresh_tries = 0; fresh_tries < 2; ++fresh_tries) {
       std::unique_ptr<HttpConnection> connection;
@@ -196,6 +199,11 @@ struct WebApiClient::State {
         if (auto error = co_await connection->open(url, timeout)) co_return Sent{error, {}, false};
       }
       Sent sent;
+      if (may_send && !may_send()) {
+        if (idle[url.origin()].size() < settings.max_idle_connections) idle[url.origin()].push_back(std::move(connection));
+        sent.refused_by_gate = true;
+        co_return sent;
+      }
       sent.error = co_await connection->exchange(request, sent.response, timeout, sent.written);
       if (sent.error) {
         if (reused && closed_by_peer(sent.error) && retries != Retries::unless_ambiguous) continue;
@@ -213,7 +221,7 @@ struct WebApiClient::State {
   static asio::awaitable<ApiResult> post_json(std::shared_ptr<State> state, std::string_view what,
                                              const std::string& url_text, const std::string* token,
                                              const nlohmann::json& body, Retries retries, bool web_api,
-                                             Encoding encoding);
+                                             Encoding encoding, std::function<bool()> may_send = {});
 };
 
 WebApiClient::WebApiClient(asio::any_io_executor executor, std::string api_base, Metrics& metrics,
@@ -231,7 +239,8 @@ asio::awaitable<ApiResult> WebApiClient::call(std::string method, const std::str
                                       encoding);
 }
 
-asio::awaitable<ApiResult> WebApiClient::post_message(const std::string& token, nlohmann::json message) {
+asio::awaitable<ApiResult> WebApiClient::post_message(const std::string& token, nlohmann::json message,
+                                                     std::function<bool()> may_send) {
   const auto channel = message.value("channel", std::string());
   const auto slot = state_->pacer.reserve(channel, std::chrono::steady_clock::now());
   if (slot > std::chrono::steady_clock::now()) {
@@ -239,7 +248,9 @@ asio::awaitable<ApiResult> WebApiClient::post_message(const std::string& token, 
     timer.expires_at(slot);
     co_await timer.async_wait(no_throw);
   }
-  co_return co_await call("chat.postMessage", token, std::move(message), Retries::unless_ambiguous);
+  co_return co_await State::post_json(state_, "chat.postMessage", method_url(state_->api_base, "chat.postMessage"),
+                                      &token, message, Retries::unless_ambiguous, true, Encoding::json,
+                                      std::move(may_send));
 }
 
 asio::awaitable<ApiResult> WebApiClient::post_to_url(std::string url, nlohmann::json body) {
@@ -249,7 +260,8 @@ asio::awaitable<ApiResult> WebApiClient::post_to_url(std::string url, nlohmann::
 
 asio::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State> state, std::string_view what,
                                     const std::string& url_text, const std::string* token, const nlohmann::json& body,
-                                    Retries retries, bool web_api, Encoding encoding) {
+                                    Retries retries, bool web_api, Encoding encoding,
+                                    std::function<bool()> may_send) {
   ApiResult result;
   const auto url = parse_url(url_text);
   if (!url || (url->scheme != "http" && url->scheme != "https")) {
@@ -274,7 +286,12 @@ asio::awaitable<ApiResult> WebApiClient::State::post_json(std::shared_ptr<State>
   asio::steady_timer timer(state->executor);
   for (;;) {
     result = ApiResult{};
-    auto [error, response, written] = co_await state->send(*url, request, retries);
+    auto [error, response, written, refused_by_gate] = co_await state->send(*url, request, retries, may_send);
+    if (refused_by_gate) {
+      result.error = not_leader_error;
+      spdlog::warn("slack: {}: not sent, this replica may no longer post it (not the leader)", what);
+      co_return result;
+    }
     if (error) {
       result.error = error.message();
       result.ambiguous = written;

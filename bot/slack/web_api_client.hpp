@@ -5,9 +5,11 @@
 // https:// in production (SNI, certificate and host name verified); http:// only because tests
 // point api_base at a loopback fake. Beast stays in the .cpp file.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -31,6 +33,9 @@ struct ApiResult {
   bool ambiguous = false;
   nlohmann::json body;  // the parsed answer when it was JSON
 };
+
+// ApiResult::error of a post whose Reply::may_send said no: nothing was sent.
+inline constexpr std::string_view not_leader_error = "not leader";
 
 struct WebApiSettings {
   std::chrono::milliseconds request_timeout{10000};  // connect + TLS + request + response, each step
@@ -65,7 +70,10 @@ class WebApiClient {
                                          Retries retries = Retries::on, Encoding encoding = Encoding::json);
   // chat.postMessage, waiting for the channel's next free slot (about one per second). Never
   // repeated after an ambiguous failure: the caller decides (see exactly_once_post.hpp).
-  boost::asio::awaitable<ApiResult> post_message(const std::string& token, nlohmann::json message);
+  // `may_send` (Reply::may_send), when set, is asked right before each write of the request; a
+  // false fails the call with error not_leader_error, nothing sent.
+  boost::asio::awaitable<ApiResult> post_message(const std::string& token, nlohmann::json message,
+                                                 std::function<bool()> may_send = {});
   // A slash command's response_url: JSON POST, no token; answers are "ok" text, not Web API JSON.
   boost::asio::awaitable<ApiResult> post_to_url(std::string url, nlohmann::json body);
 

@@ -41,9 +41,12 @@ class FakeAdapter final : public ChatAdapter {
     running_ = false;
   }
   void stop() override {
+    if (ignores_stop) return;
     stopped_ = true;
     wake_.cancel();
   }
+  // Like an IRC server that never closes after QUIT: the graceful stop does not end run().
+  bool ignores_stop = false;
   asio::awaitable<PostOutcome> post(std::string, Reply) override { co_return PostOutcome::delivered(); }
 
  private:
@@ -57,10 +60,13 @@ class FakeAdapter final : public ChatAdapter {
 struct Rig {
   asio::io_context io;
   Journal journal;
+  bool adapters_ignore_stop = false;
   LeaderTerms terms{io.get_executor(), [this](std::int64_t epoch) {
                       journal.push_back(std::to_string(epoch) + " built");
                       LeaderWork work;
-                      work.adapters.push_back(std::make_unique<FakeAdapter>(io.get_executor(), epoch, journal));
+                      auto adapter = std::make_unique<FakeAdapter>(io.get_executor(), epoch, journal);
+                      adapter->ignores_stop = adapters_ignore_stop;
+                      work.adapters.push_back(std::move(adapter));
                       return work;
                     }};
   asio::cancellation_signal cancel_loop;
@@ -114,6 +120,22 @@ TEST_CASE("a shutdown stops the term gracefully before the loop returns", "[lead
   rig.settle();
   CHECK(rig.loop_returned);
   CHECK(rig.journal == Journal{"0 built", "0 run", "0 stopped gracefully", "0 destroyed"});
+}
+
+TEST_CASE("a lease lost during a graceful close cancels what the close still waits for", "[leader-terms]") {
+  Rig rig;
+  rig.adapters_ignore_stop = true;
+  rig.terms.became_leader(4);
+  rig.settle();
+  rig.terms.leadership_lost(4, LossReason::shutdown);
+  rig.terms.stop();
+  rig.settle();
+  CHECK(rig.journal == Journal{"4 built", "4 run"});  // the graceful close waits (up to graceful_close)
+
+  rig.terms.leadership_lost(4, LossReason::lease_lost);
+  rig.settle();  // no timer fires: only the cancellation can end the adapter's run now
+  CHECK(rig.loop_returned);
+  CHECK(rig.journal == Journal{"4 built", "4 run", "4 cancelled: Operation canceled", "4 destroyed"});
 }
 
 TEST_CASE("leadership lost before the term opened opens nothing", "[leader-terms]") {

@@ -70,10 +70,21 @@ struct Leader {
   bool may_act = true;
   LeaderRules rules{[this] { return may_act; }, std::chrono::minutes{10}, {}};
 
+  // Kept across terms as the app keeps it.
+  ClaimsKnowledge carried;
+
   std::unique_ptr<Process> start() {
     auto store = std::make_unique<ScriptedClaims>();
     claims = store.get();
-    return std::make_unique<Process>(std::move(store), clock, metrics, irc, slack, knowledge, rules);
+    return std::make_unique<Process>(std::move(store), clock, metrics, irc, slack, knowledge, rules, &carried);
+  }
+  // Started, then both reminders posted while the store takes no mark.
+  std::unique_ptr<Process> start_posting_unmarked() {
+    auto bot = start();
+    claims->mark_answer = MarkResult::unavailable;
+    clock.set(due);
+    bot->wake();
+    return bot;
   }
   double claimed(const char* result) const { return metrics.value("katabot_reminder_claims_total", {{"result", result}}); }
   double ambiguous(const char* network) const {
@@ -252,12 +263,42 @@ TEST_CASE("a leader that may not act posts nothing, and keeps its claim for when
   CHECK(leader.claims->claims.size() == 2);  // claimed once each, held while waiting
 }
 
-TEST_CASE("a mark the store did not take is retried, never reposted", "[scheduler][claims]") {
+TEST_CASE("a reminder goes to the adapter with the leader gate, for it to check right before sending", "[scheduler][claims][fence]") {
   Leader leader;
   auto bot = leader.start();
-  leader.claims->mark_answer = MarkResult::unavailable;
   leader.clock.set(due);
   bot->wake();
+  REQUIRE(leader.slack.posts.size() == 1);
+  const auto& may_send = leader.slack.posts[0].reply.may_send;
+  REQUIRE(may_send);
+  CHECK(may_send());
+  leader.may_act = false;  // deposed, or paused past the lease, while the adapter still waits
+  CHECK_FALSE(may_send());
+}
+
+TEST_CASE("a broadcast is fenced like a reminder: none while this replica may not act", "[scheduler][claims][fence]") {
+  Leader leader;
+  auto bot = leader.start();
+  const Broadcast moved{"ac", "The Architecture Committee moved to Friday", false};
+  leader.may_act = false;
+  bot->scheduler().broadcast(moved);
+  bot->wake();
+  CHECK(leader.irc.attempts == 0);
+  CHECK(leader.slack.attempts == 0);
+
+  leader.may_act = true;
+  bot->scheduler().broadcast(moved);
+  bot->wake();
+  REQUIRE(leader.slack.posts.size() == 1);
+  CHECK(leader.irc.posts.size() == 1);
+  REQUIRE(leader.slack.posts[0].reply.may_send);
+  leader.may_act = false;
+  CHECK_FALSE(leader.slack.posts[0].reply.may_send());
+}
+
+TEST_CASE("a mark the store did not take is retried, never reposted", "[scheduler][claims]") {
+  Leader leader;
+  auto bot = leader.start_posting_unmarked();
   CHECK(leader.irc.posts.size() == 1);
   CHECK(leader.claims->marks.empty());
   leader.claims->mark_answer = MarkResult::marked;
@@ -267,6 +308,73 @@ TEST_CASE("a mark the store did not take is retried, never reposted", "[schedule
   CHECK(leader.slack.posts.size() == 1);
   CHECK(leader.claims->marks.size() == 2);
   CHECK(leader.claims->claims.size() == 2);
+}
+
+TEST_CASE("outcomes not recorded yet are tried once more when the scheduler stops", "[scheduler][claims][pending]") {
+  Leader leader;
+  auto bot = leader.start_posting_unmarked();
+  REQUIRE(leader.slack.posts.size() == 1);
+  CHECK(leader.claims->marks.empty());
+
+  leader.claims->mark_answer = MarkResult::marked;  // etcd answers again, the term ends now
+  bot->stop();
+  REQUIRE(bot->finished());
+  CHECK(leader.claims->marks.size() == 2);
+  CHECK(leader.carried.pending_marks.empty());
+}
+
+TEST_CASE("a posted reminder whose mark was lost with its term is recorded by the next term, not reposted",
+          "[scheduler][claims][pending]") {
+  Leader leader;
+  auto first_term = leader.start_posting_unmarked();
+  REQUIRE(leader.irc.posts.size() == 1);
+  REQUIRE(leader.slack.posts.size() == 1);
+  first_term->cancel_run();  // the lease was lost: the term is cancelled, no last try
+  first_term.reset();
+  CHECK(leader.carried.pending_marks.size() == 2);
+
+  // The next term (a new epoch on this replica) finds the claims unmarked: ambiguous to the store.
+  leader.clock.set(due - std::chrono::minutes{1});  // the store's answers are scripted before anything is due
+  auto next_term = leader.start();
+  leader.claims->answer = [](const ReminderKey&) { return answered(ClaimResult::ambiguous); };
+  leader.clock.set(due + std::chrono::seconds{5});
+  next_term->wake();
+  CHECK(leader.irc.posts.size() == 1);
+  CHECK(leader.slack.posts.size() == 1);
+  CHECK(leader.claims->marks.size() == 2);
+  CHECK(leader.claims->marks[irc_key].outcome == ReminderOutcome::sent);
+  CHECK(leader.carried.pending_marks.empty());
+}
+
+TEST_CASE("a claim whose answer was lost is settled by the next term on this replica: never posted, so posted",
+          "[scheduler][claims][pending]") {
+  Leader leader;
+  leader.rules.epoch = 5;
+  auto first_term = leader.start();
+  // The claim txns committed, their answers were lost (etcd in trouble), then the lease was lost.
+  leader.claims->answer = [](const ReminderKey&) { return answered(ClaimResult::unavailable); };
+  leader.clock.set(due);
+  first_term->wake();
+  CHECK(leader.irc.attempts == 0);
+  CHECK(leader.slack.attempts == 0);
+  first_term->cancel_run();
+  first_term.reset();
+
+  leader.rules.epoch = 6;
+  leader.clock.set(due - std::chrono::minutes{1});  // the store's answers are scripted before anything is due
+  auto next_term = leader.start();
+  // IRC's claim is the one this process made at epoch 5; Slack's was made by another leader (epoch 4).
+  leader.claims->answer = [](const ReminderKey& key) {
+    auto claim = answered(ClaimResult::ambiguous);
+    claim.claimed_epoch = key.platform == Platform::irc ? 5 : 4;
+    return claim;
+  };
+  leader.clock.set(due + std::chrono::seconds{5});
+  next_term->wake();
+  CHECK(leader.irc.posts.size() == 1);  // not skipped by ambiguous_policy irc: skip
+  CHECK(leader.ambiguous("irc") == 0);
+  CHECK(leader.slack.lookups.size() == 1);  // someone else's claim: the policy (verify) still applies
+  CHECK(leader.ambiguous("slack") == 1);
 }
 
 TEST_CASE("a new leader catches up on reminders missed within the window and skips older ones", "[scheduler][claims]") {

@@ -76,15 +76,16 @@ class Process {
   using ClaimsOnLoop = std::function<std::unique_ptr<ReminderClaims>(boost::asio::any_io_executor)>;
 
   Process(std::unique_ptr<ReminderClaims> claims, const Clock& clock, Metrics& metrics, FakeAdapter& irc,
-          FakeAdapter& slack, std::shared_ptr<const KnowledgeBase>& knowledge, LeaderRules rules = {})
+          FakeAdapter& slack, std::shared_ptr<const KnowledgeBase>& knowledge, LeaderRules rules = {},
+          ClaimsKnowledge* carried = nullptr)
       : Process([&claims](boost::asio::any_io_executor) { return std::move(claims); }, clock, metrics, irc, slack,
-                knowledge, std::move(rules)) {}
+                knowledge, std::move(rules), carried) {}
   Process(const ClaimsOnLoop& make_claims, const Clock& clock, Metrics& metrics, FakeAdapter& irc, FakeAdapter& slack,
-          std::shared_ptr<const KnowledgeBase>& knowledge, LeaderRules rules = {})
+          std::shared_ptr<const KnowledgeBase>& knowledge, LeaderRules rules = {}, ClaimsKnowledge* carried = nullptr)
       : scheduler_(std::make_unique<ReminderScheduler>(
             io_.get_executor(), [&knowledge] { return knowledge; },
             ReminderTargets{{Platform::irc, {&irc, {"#kata-dev"}}}, {Platform::slack, {&slack, {"C0123ABCD"}}}},
-            make_claims(io_.get_executor()), clock, metrics, std::move(rules))) {
+            make_claims(io_.get_executor()), clock, metrics, std::move(rules), carried)) {
     boost::asio::co_spawn(
         io_,
         [this]() -> boost::asio::awaitable<void> {

@@ -1,7 +1,8 @@
 // Replicas of the real katabot binary with backend etcd (issue 12 items 3 and 5): a 1-member etcd
 // and ircd-hybrid on loopback, an observer in #kata-dev. Only the leader is on IRC; /readyz and
 // /metrics of each replica name its role; SIGTERM of the leader hands IRC over at once (its lease is
-// revoked), SIGKILL after the lease TTL. Prints the handover times it measures.
+// revoked, also when its IRC server ignores QUIT), SIGKILL after the lease TTL. Prints the handover
+// times it measures.
 #include <catch2/catch.hpp>
 
 #include <fstream>
@@ -148,4 +149,44 @@ TEST_CASE("replicas with etcd: one on IRC, roles on /readyz and /metrics, handov
     CHECK(wait_for_role(third, "role: leader (epoch ", 10s).starts_with("200 ready\nrole: leader"));
     CHECK(katabot_nicks_in_channel(observer) == 1);
   }
+}
+
+// Finding 9 of the issue 12 review: the QUIT wait ends within the term's graceful close, which
+// leaves the elector time to revoke the lease, so the follower takes over at once (ha.md §6 S8) even
+// when the leader's IRC server never answers QUIT.
+TEST_CASE("replicas with etcd: a leader's IRC server ignoring QUIT does not hold the follower past 1.5 s",
+          "[integration][ha_app][etcd]") {
+  EtcdCluster etcd(1);
+  REQUIRE(etcd.wait_healthy());
+  const auto endpoint = etcd.endpoints().front();
+  Listener irc;  // registers the bot, then keeps every connection open whatever it says
+  TempDir dir("katabot-ha-quit");
+
+  auto first = start_replica(dir, "replica-a", irc_only(irc.port()), endpoint);
+  auto leader_link = irc.accept(20s);
+  INFO(first.log_text());
+  REQUIRE(leader_link);
+  REQUIRE(leader_link->wait_for("NICK ", 10s));
+  leader_link->send_line(":irc.test 001 katabot :Welcome");
+  leader_link->send_line(":irc.test 376 katabot :End of /MOTD command.");
+  REQUIRE(leader_link->wait_for("JOIN ", 10s));
+  leader_link->send_line(":katabot!katabot@127.0.0.1 JOIN #kata-dev");
+  REQUIRE(wait_for_role(first, "role: leader (epoch ", 20s).starts_with("200"));
+  auto second = start_replica(dir, "replica-b", irc_only(irc.port()), endpoint);
+  REQUIRE(wait_for_role(second, "role: follower (leader: replica-a)", 20s).starts_with("200"));
+
+  const auto terminated = Clock::now();
+  CHECK(first.process.terminate(5000ms) == 0);
+  const auto stopped_after = seconds_since(terminated);
+  CHECK(leader_link->wait_for("QUIT ", 1s));
+  // The new leader's IRC connection: it connects as soon as it has won the election.
+  auto follower_link = irc.accept(10s);
+  const auto handover = seconds_since(terminated);
+  INFO(first.log_text());
+  INFO(second.log_text());
+  REQUIRE(follower_link);
+  std::cout << "ha_app: SIGTERM of a leader whose IRC server ignores QUIT: it exited after " << stopped_after
+            << " s; the follower connected to IRC " << handover << " s after the signal\n";
+  CHECK(stopped_after < 2.0);
+  CHECK(handover < 1.5);
 }

@@ -141,8 +141,8 @@ TEST_CASE("an IRC server that ignores QUIT is cut off by cancellation, exit 0 wi
   server_side.send_line(":irc.test 376 katabot :End of /MOTD command.");
   REQUIRE(server_side.wait_for("JOIN ", 10s));
 
-  // The bot says QUIT and would wait for the server to close (irc quit_grace, 2 s); the app's
-  // graceful time ends first and cancels it.
+  // The bot says QUIT and waits for the server to close at most irc quit_grace (500 ms), well
+  // within the term's graceful close and the app's graceful time.
   check_sigterm_exits_in_time(registering.bot);
   CHECK(server_side.wait_for("QUIT ", 1s));
 }

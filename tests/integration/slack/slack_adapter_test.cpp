@@ -1,7 +1,9 @@
 // SlackAdapter in-process against the fake Slack: one scenario per point of the Slack issue.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <iostream>
+#include <memory>
 
 #include "adapter_harness.hpp"
 
@@ -367,6 +369,31 @@ TEST_CASE("slack: 5xx and retryable errors are retried but terminal errors are n
   c.fake.fail_next("chat.postMessage", 200, "not_in_channel");
   CHECK_FALSE(c.bot->post("C2", reply).get());
   CHECK(c.fake.calls("chat.postMessage").size() == 4);  // not retried
+}
+
+TEST_CASE("slack: a leader-only post is not sent once its gate closed, also after a Retry-After wait", "[slack][fence]") {
+  Connected c;
+  auto leading = std::make_shared<std::atomic<bool>>(true);
+  Reply reply;
+  reply.text = "Reminder: the meeting starts soon";
+  reply.post_key = "reminder:fence";
+  reply.may_send = [leading] { return leading->load(); };
+
+  c.fake.rate_limit_next("chat.postMessage", 1);
+  auto outcome = c.bot->post_outcome("C7", reply);
+  REQUIRE(c.fake.wait_calls("chat.postMessage", 1, deadline_in(3s)).size() == 1);
+  leading->store(false);  // deposed while the client waits out Retry-After
+  REQUIRE(outcome.wait_for(10s) == std::future_status::ready);
+  const auto after_wait = outcome.get();
+  CHECK(after_wait.kind == PostOutcome::Kind::failed);
+  CHECK(after_wait.reason == "not leader");
+  CHECK(c.fake.calls("chat.postMessage").size() == 1);  // the refused one only: the retry was not sent
+
+  // Closed from the start: nothing is written at all.
+  auto closed = c.bot->post_outcome("C8", reply);
+  REQUIRE(closed.wait_for(10s) == std::future_status::ready);
+  CHECK(closed.get().reason == "not leader");
+  CHECK(c.fake.calls("chat.postMessage").size() == 1);
 }
 
 TEST_CASE("slack: a failed post reports false", "[slack]") {
