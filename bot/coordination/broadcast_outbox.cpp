@@ -60,8 +60,9 @@ struct BroadcastOutboxConsumer::State {
   }
 
   asio::awaitable<void> load() {
-    const auto range = co_await client.range_page(follower.prefix(), RangePage{.limit = max_outbox_entries_per_load},
-                                                Clock::now() + settings.request_timeout);
+    // A named page, not a temporary in the co_await: g++ 12 destroys such a temporary twice.
+    const RangePage page{.limit = max_outbox_entries_per_load};
+    const auto range = co_await client.range_page(follower.prefix(), page, Clock::now() + settings.request_timeout);
     if (!range.value) {
       spdlog::warn("broadcast outbox: etcd did not answer ({})", range.detail);
       co_return;
