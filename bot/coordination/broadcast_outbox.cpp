@@ -93,9 +93,13 @@ BroadcastOutboxConsumer::BroadcastOutboxConsumer(asio::any_io_executor executor,
 asio::awaitable<void> BroadcastOutboxConsumer::run() {
   const auto state = state_;
   // Only a new entry is a hint: our own takes (deletes) need no load.
-  co_await state->follower.run([state] { return state->load(); }, [](const WatchMessage& message) {
+  // Named, not temporaries in the co_await: g++ 12 destroys such temporaries twice (ASan saw the
+  // state's count drop one time too many).
+  PrefixFollower::Load load = [state] { return state->load(); };
+  PrefixFollower::IsHint is_hint = [](const WatchMessage& message) {
     return std::ranges::any_of(message.events, [](const WatchEvent& event) { return !event.deleted; });
-  });
+  };
+  co_await state->follower.run(std::move(load), std::move(is_hint));
 }
 
 void BroadcastOutboxConsumer::stop() {

@@ -195,13 +195,13 @@ bool SharedOverridesSync::settled() const { return state_->overrides.settled(); 
 asio::awaitable<void> SharedOverridesSync::run() {
   const auto state = state_;
   using namespace asio::experimental::awaitable_operators;
-  co_await (state->follower.run([state] { return state->load(); },
-                                [](const WatchMessage& message) { return !message.events.empty(); },
-                                [state] {
-                                  return state->overrides.settled() ? state->timing.poll_period
-                                                                    : state->first_load_backoff.next();
-                                }) &&
-            state->write());
+  // Named, not temporaries in the co_await: g++ 12 destroys such temporaries twice.
+  PrefixFollower::Load load = [state] { return state->load(); };
+  PrefixFollower::IsHint is_hint = [](const WatchMessage& message) { return !message.events.empty(); };
+  PrefixFollower::NextPoll next_poll = [state] {
+    return state->overrides.settled() ? state->timing.poll_period : state->first_load_backoff.next();
+  };
+  co_await (state->follower.run(std::move(load), std::move(is_hint), std::move(next_poll)) && state->write());
 }
 
 void SharedOverridesSync::stop() {
