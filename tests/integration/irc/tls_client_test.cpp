@@ -6,10 +6,14 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
+#include <cstdio>
 #include <fstream>
+#include <memory>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "bot/net/connect.hpp"
+#include "bot/net/system_trust.hpp"
 #include "bot/net/tls_context.hpp"
 #include "tests/integration/irc/irc_fixture.hpp"
 
@@ -53,6 +57,28 @@ std::optional<client::ConnectError> connect_to(const std::string& host, std::uin
 }
 
 X509_STORE* trust_store(asio::ssl::context& context) { return SSL_CTX_get_cert_store(context.native_handle()); }
+
+int anchors_loaded(asio::ssl::context& context) { return sk_X509_OBJECT_num(X509_STORE_get0_objects(trust_store(context))); }
+
+// `ca` under its subject-hash name in `directory`, as update-ca-certificates and c_rehash write it.
+void add_hashed(const std::filesystem::path& directory, const std::filesystem::path& ca) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> file(BIO_new_file(ca.c_str(), "r"), &BIO_free);
+  REQUIRE(file);
+  std::unique_ptr<X509, decltype(&X509_free)> certificate(PEM_read_bio_X509(file.get(), nullptr, nullptr, nullptr), &X509_free);
+  REQUIRE(certificate);
+  char name[16];
+  std::snprintf(name, sizeof name, "%08lx.0", X509_subject_name_hash(certificate.get()));
+  std::filesystem::create_directories(directory);
+  std::filesystem::copy_file(ca, directory / name);
+}
+
+// A client context trusting `sources` alone, as make_tls_context builds it.
+std::unique_ptr<asio::ssl::context> trusting(const client::TrustSources& sources) {
+  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
+  context->set_verify_mode(asio::ssl::verify_peer);
+  REQUIRE(client::add_system_trust(trust_store(*context), sources));
+  return context;
+}
 
 }  // namespace
 
@@ -126,7 +152,6 @@ TEST_CASE("tls client: equal options share one context, every context shares the
   CHECK(SSL_CTX_get_verify_mode(unverified->native_handle()) == SSL_VERIFY_NONE);
   CHECK(SSL_CTX_get_verify_mode(irc->native_handle()) == SSL_VERIFY_PEER);
   CHECK(trust_store(*unverified) == trust_store(*irc));
-  CHECK(sk_X509_OBJECT_num(X509_STORE_get0_objects(trust_store(*irc))) > 0);  // the system roots, loaded once
 
   TempDir dir("katabot-tls");
   const auto certs = make_test_certificates(dir.path());
@@ -165,4 +190,54 @@ TEST_CASE("tls client: a ca_file that cannot be loaded refuses every server, eve
   const auto missing = connect_to("localhost", port, dir.path() / "missing.pem");
   REQUIRE(missing.has_value());
   CHECK(missing->step == client::ConnectStep::tls);
+}
+
+TEST_CASE("tls client: a hashed system directory is read at the handshake, nothing is parsed at start",
+          "[integration][tls]") {
+  TempDir dir("katabot-tls");
+  const auto certs = make_test_certificates(dir.path());
+  add_hashed(dir.path() / "certs", certs.ca);
+  const auto port = free_port();
+  auto server = start_tls_server(dir, port, certs.server_cert, certs.server_key);
+
+  // The bundle names the same root, but with a hashed directory it is never parsed.
+  const auto context = trusting({.default_file = certs.ca.string(), .default_directory = (dir.path() / "certs").string()});
+  CHECK(anchors_loaded(*context) == 0);
+  CHECK_FALSE(connect_with(*context, "localhost", port).has_value());
+  CHECK(anchors_loaded(*context) == 1);  // the one root the server's chain names, read when it was needed
+}
+
+TEST_CASE("tls client: without a hashed directory the system bundle is parsed at start, as OpenSSL's defaults do",
+          "[integration][tls]") {
+  TempDir dir("katabot-tls");
+  const auto certs = make_test_certificates(dir.path());
+  std::filesystem::create_directories(dir.path() / "empty");
+  const auto port = free_port();
+  auto server = start_tls_server(dir, port, certs.server_cert, certs.server_key);
+
+  const auto context = trusting({.default_file = certs.ca.string(), .default_directory = (dir.path() / "empty").string()});
+  CHECK(anchors_loaded(*context) == 1);
+  CHECK_FALSE(connect_with(*context, "localhost", port).has_value());
+}
+
+TEST_CASE("tls client: SSL_CERT_FILE set by the operator is trusted even where the system directory is hashed",
+          "[integration][tls]") {
+  TempDir dir("katabot-tls");
+  const auto certs = make_test_certificates(dir.path());
+  std::filesystem::create_directories(dir.path() / "other");
+  const auto other = make_test_certificates(dir.path() / "other");  // another CA, hashed where the default points
+  add_hashed(dir.path() / "certs", other.ca);
+  const auto port = free_port();
+  auto server = start_tls_server(dir, port, certs.server_cert, certs.server_key);
+
+  const auto context = trusting({.file_from_environment = certs.ca.string(),
+                                 .default_file = other.ca.string(),
+                                 .default_directory = (dir.path() / "certs").string()});
+  CHECK(anchors_loaded(*context) == 1);  // parsed at start, as OpenSSL does with SSL_CERT_FILE
+  CHECK_FALSE(connect_with(*context, "localhost", port).has_value());
+
+  const auto without = trusting({.default_file = certs.ca.string(), .default_directory = (dir.path() / "certs").string()});
+  const auto refused = connect_with(*without, "localhost", port);  // the hashed directory alone: the other CA
+  REQUIRE(refused.has_value());
+  CHECK(refused->step == client::ConnectStep::tls);
 }
