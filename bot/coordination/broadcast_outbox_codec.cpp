@@ -1,6 +1,6 @@
 #include "bot/coordination/broadcast_outbox_codec.hpp"
 
-#include <nlohmann/json.hpp>
+#include "bot/coordination/etcd_value_json.hpp"
 
 namespace katabot::coordination {
 
@@ -25,33 +25,26 @@ std::optional<std::string> outbox_entry_json(const OutboxEntry& entry) {
                      {"asked_by", entry.asked_by},
                      {"replica", entry.replica},
                      {"created_at", entry.created_at.time_since_epoch().count()}};
-  auto text = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  auto text = value_text(body);
   if (text.size() > max_outbox_entry_bytes) return std::nullopt;
   return text;
 }
 
 std::optional<OutboxEntry> parse_outbox_entry(std::string_view value) {
-  if (value.size() > max_outbox_entry_bytes) return std::nullopt;
-  const auto parsed = json::parse(value, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
-  const auto meeting = parsed.find("meeting_id");
-  const auto text = parsed.find("text");
-  const auto with_reminder = parsed.find("with_reminder");
-  const auto created_at = parsed.find("created_at");
-  if (meeting == parsed.end() || !meeting->is_string() || meeting->get_ref<const std::string&>().empty() ||
-      text == parsed.end() || !text->is_string() || with_reminder == parsed.end() || !with_reminder->is_boolean() ||
-      created_at == parsed.end() || !created_at->is_number_integer()) {
-    return std::nullopt;
-  }
+  const auto record = parse_value_object(value, max_outbox_entry_bytes);
+  if (!record) return std::nullopt;
+  auto meeting = string_field(*record, "meeting_id");
+  auto text = string_field(*record, "text");
+  const auto with_reminder = boolean_field(*record, "with_reminder");
+  const auto created_at = integer_field(*record, "created_at");
+  if (!meeting || meeting->empty() || !text || !with_reminder || !created_at) return std::nullopt;
   OutboxEntry entry;
-  entry.broadcast.meeting_id = meeting->get<std::string>();
-  entry.broadcast.text = text->get<std::string>();
-  entry.broadcast.with_reminder = with_reminder->get<bool>();
-  const auto asked_by = parsed.find("asked_by");
-  if (asked_by != parsed.end() && asked_by->is_string()) entry.asked_by = asked_by->get<std::string>();
-  const auto replica = parsed.find("replica");
-  if (replica != parsed.end() && replica->is_string()) entry.replica = replica->get<std::string>();
-  entry.created_at = std::chrono::sys_seconds{std::chrono::seconds{created_at->get<std::int64_t>()}};
+  entry.broadcast.meeting_id = std::move(*meeting);
+  entry.broadcast.text = std::move(*text);
+  entry.broadcast.with_reminder = *with_reminder;
+  entry.asked_by = string_field(*record, "asked_by").value_or("");
+  entry.replica = string_field(*record, "replica").value_or("");
+  entry.created_at = std::chrono::sys_seconds{std::chrono::seconds{*created_at}};
   return entry;
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "bot/base64.hpp"
+#include "bot/coordination/etcd_value_json.hpp"
 #include "knowledge/meetings.hpp"
 
 namespace katabot::coordination {
@@ -52,13 +53,6 @@ std::optional<std::chrono::sys_seconds> parse_utc(std::string_view text) {
                                  date::day(static_cast<unsigned>(*day))};
   if (!ymd.ok()) return std::nullopt;
   return date::sys_days{ymd} + std::chrono::hours{*hour} + std::chrono::minutes{*minute} + std::chrono::seconds{*second};
-}
-
-// The smallest key above every key that starts with `prefix` (etcd's range_end of a prefix).
-std::string prefix_end(std::string prefix) {
-  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xff) prefix.pop_back();
-  if (!prefix.empty()) prefix.back() = static_cast<char>(prefix.back() + 1);
-  return prefix;
 }
 
 json compare(std::string_view key, const char* target, std::int64_t revision) {
@@ -126,31 +120,27 @@ std::string claim_record_json(const ClaimRecord& record) {
                {"holder", record.holder},
                {"claimed_at", utc_text(record.claimed_at)}};
   if (!record.reason.empty()) body["reason"] = record.reason;
-  return body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return value_text(body);
 }
 
 std::optional<ClaimRecord> parse_claim_record(std::string_view value) {
-  if (value.size() > max_claim_record_bytes) return std::nullopt;
-  const auto parsed = json::parse(value, nullptr, false);
-  if (parsed.is_discarded() || !parsed.is_object()) return std::nullopt;
-  const auto state = parsed.find("state");
-  const auto epoch = parsed.find("epoch");
-  if (state == parsed.end() || !state->is_string() || epoch == parsed.end() || !epoch->is_number_integer()) {
-    return std::nullopt;
-  }
+  const auto parsed = parse_value_object(value, max_claim_record_bytes);
+  if (!parsed) return std::nullopt;
+  const auto state = string_field(*parsed, "state");
+  const auto epoch = integer_field(*parsed, "epoch");
+  if (!state || !epoch) return std::nullopt;
   ClaimRecord record;
-  const auto& word = state->get_ref<const std::string&>();
-  if (word == "posted") {
+  if (*state == "posted") {
     record.state = ClaimRecord::State::posted;
-  } else if (word == "skipped") {
+  } else if (*state == "skipped") {
     record.state = ClaimRecord::State::skipped;
-  } else if (word != "claimed") {
+  } else if (*state != "claimed") {
     return std::nullopt;
   }
-  record.epoch = epoch->get<std::int64_t>();
-  record.holder = parsed.value("holder", std::string());
-  if (const auto at = parse_utc(parsed.value("claimed_at", std::string()))) record.claimed_at = *at;
-  record.reason = parsed.value("reason", std::string());
+  record.epoch = *epoch;
+  record.holder = string_field(*parsed, "holder").value_or("");
+  if (const auto at = parse_utc(string_field(*parsed, "claimed_at").value_or(""))) record.claimed_at = *at;
+  record.reason = string_field(*parsed, "reason").value_or("");
   return record;
 }
 
@@ -165,7 +155,7 @@ std::string mark_body(std::string_view claim_key, std::int64_t revision, std::st
 std::string oldest_claims_body(std::string_view key_prefix, std::size_t limit) {
   const auto prefix = reminder_claims_prefix(key_prefix);
   const json range = {{"key", base64_encode(prefix)},
-                      {"range_end", base64_encode(prefix_end(prefix))},
+                      {"range_end", base64_encode(prefix_range_end(prefix))},
                       {"limit", std::to_string(limit)},
                       {"sort_order", "ASCEND"},
                       {"sort_target", "CREATE"},

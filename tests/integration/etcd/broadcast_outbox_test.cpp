@@ -13,34 +13,18 @@
 
 using namespace katabot;
 using namespace katabot::coordination;
-using katabot::test::EtcdCluster;
-using katabot::test::finish;
-using namespace std::chrono_literals;
+using namespace katabot::test;
 
 namespace {
 
 constexpr const char* prefix = "/katabot-outbox-test/";
 
-std::chrono::steady_clock::time_point in(std::chrono::milliseconds timeout) { return std::chrono::steady_clock::now() + timeout; }
-
-EtcdClientSettings client_settings(const EtcdCluster& cluster) {
-  return {cluster.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, std::chrono::seconds(2)};
-}
-
-// Leads with a fresh lease: the leader key's create revision is the epoch.
-std::pair<std::int64_t, std::int64_t> lead(boost::asio::io_context& io, EtcdClient& client, const std::string& identity) {
-  const auto lease = finish(io, client.grant(10, in(5s)));
-  REQUIRE(lease.value);
-  const auto won = finish(io, client.txn(create_if_absent_body(std::string(prefix) + "leader", identity, lease.value->id), in(5s)));
-  REQUIRE(won.value);
-  REQUIRE(won.value->succeeded);
-  return {lease.value->id, won.value->revision};
-}
+const std::string leader_key = std::string(prefix) + "leader";
 
 // One consumer of a term, counting what it posts and how often it judged an entry.
 struct Consumer {
   Consumer(boost::asio::io_context& io, EtcdClient& client, std::int64_t epoch)
-      : outbox(io.get_executor(), client, {prefix, {std::string(prefix) + "leader", epoch}, 2s, 100ms},
+      : outbox(io.get_executor(), client, {prefix, {leader_key, epoch}, 2s, 100ms},
                [this] {
                  ++entries_judged;
                  return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
@@ -54,22 +38,14 @@ struct Consumer {
   bool ended = false;
 };
 
-// Runs `io` until `done()` or 20 s.
-template <class Done>
-bool run_until(boost::asio::io_context& io, Done done) {
-  io.restart();
-  const auto deadline = in(20s);
-  while (!done() && std::chrono::steady_clock::now() < deadline) io.run_one_for(100ms);
-  return done();
-}
-
 void stop(boost::asio::io_context& io, std::initializer_list<Consumer*> consumers) {
   for (auto* consumer : consumers) consumer->outbox.stop();
-  REQUIRE(run_until(io, [&] { return std::ranges::all_of(consumers, [](const Consumer* each) { return each->ended; }); }));
+  const auto all_ended = [&] { return std::ranges::all_of(consumers, [](const Consumer* each) { return each->ended; }); };
+  REQUIRE(run_until(io, all_ended, 20s));
 }
 
 std::size_t entries_left(boost::asio::io_context& io, EtcdClient& client) {
-  const auto left = finish(io, client.range_page(outbox_prefix(prefix), coordination::RangePage{.limit = 100}, in(5s)));
+  const auto left = finish(io, client.range_page(outbox_prefix(prefix), coordination::RangePage{.limit = 100}, deadline_in(5s)));
   REQUIRE(left.value);
   return left.value->kvs.size();
 }
@@ -80,20 +56,20 @@ TEST_CASE("a follower's broadcast is posted once by the leader's term, never by 
   EtcdCluster cluster(1);
   REQUIRE(cluster.wait_healthy());
   boost::asio::io_context io;
-  EtcdClient client(io.get_executor(), client_settings(cluster));
-  EtcdClient second_client(io.get_executor(), client_settings(cluster));
+  EtcdClient client(io.get_executor(), client_settings(cluster.endpoints()));
+  EtcdClient second_client(io.get_executor(), client_settings(cluster.endpoints()));
   BroadcastOutboxWriter follower(client, prefix, "replica-b", 2s);
 
-  const auto [first_lease, first_epoch] = lead(io, client, "replica-a");
+  const auto [first_lease, first_epoch] = take_leader_key(io, client, leader_key, "replica-a");
   REQUIRE_FALSE(finish(io, follower.leave(Broadcast{"ac", "agenda is up", true}, "alice")));
   OutboxEntry stale{Broadcast{"ac", "two hours ago", false}, "bob", "replica-b",
                     std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) - 2h};
-  REQUIRE(finish(io, client.put(outbox_prefix(prefix) + "0-stale", *outbox_entry_json(stale), in(5s))).value);
-  REQUIRE(finish(io, client.put(outbox_prefix(prefix) + "1-foreign", "not json", in(5s))).value);
+  REQUIRE(finish(io, client.put(outbox_prefix(prefix) + "0-stale", *outbox_entry_json(stale), deadline_in(5s))).value);
+  REQUIRE(finish(io, client.put(outbox_prefix(prefix) + "1-foreign", "not json", deadline_in(5s))).value);
 
   {
     Consumer leader(io, client, first_epoch);
-    REQUIRE(run_until(io, [&] { return !leader.posted.empty(); }));  // the last key of the load
+    REQUIRE(run_until(io, [&] { return !leader.posted.empty(); }, 20s));  // the last key of the load
     stop(io, {&leader});
     REQUIRE(leader.posted.size() == 1);
     CHECK(leader.posted[0].meeting_id == "ac");
@@ -103,13 +79,13 @@ TEST_CASE("a follower's broadcast is posted once by the leader's term, never by 
   CHECK(entries_left(io, client) == 0);  // the stale and the foreign entry were dropped, unposted
 
   // replica-a's lease ends; replica-c leads. A broadcast left now belongs to the new epoch only.
-  REQUIRE(finish(io, client.revoke(first_lease, in(5s))).value);
-  const auto second_epoch = lead(io, client, "replica-c").second;
+  REQUIRE(finish(io, client.revoke(first_lease, deadline_in(5s))).value);
+  const auto second_epoch = take_leader_key(io, client, leader_key, "replica-c").epoch;
   CHECK(second_epoch > first_epoch);
   REQUIRE_FALSE(finish(io, follower.leave(Broadcast{"ac", "skipped: holidays", false}, "alice")));
   {
     Consumer deposed(io, client, first_epoch);
-    REQUIRE(run_until(io, [&] { return deposed.entries_judged >= 2; }));  // two loads saw it
+    REQUIRE(run_until(io, [&] { return deposed.entries_judged >= 2; }, 20s));  // two loads saw it
     stop(io, {&deposed});
     CHECK(deposed.posted.empty());
   }
@@ -117,7 +93,7 @@ TEST_CASE("a follower's broadcast is posted once by the leader's term, never by 
 
   Consumer current(io, client, second_epoch);
   Consumer rival(io, second_client, second_epoch);  // the same term twice: the take decides
-  REQUIRE(run_until(io, [&] { return current.posted.size() + rival.posted.size() >= 1; }));
+  REQUIRE(run_until(io, [&] { return current.posted.size() + rival.posted.size() >= 1; }, 20s));
   stop(io, {&current, &rival});
   CHECK(current.posted.size() + rival.posted.size() == 1);
   CHECK(entries_left(io, client) == 0);

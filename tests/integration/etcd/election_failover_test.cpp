@@ -249,7 +249,7 @@ TEST_CASE("the leader's lease revoked or its key deleted behind its back: it ste
   Rig rig(2);
   const auto leader = rig.first_leader();
   boost::asio::io_context io;
-  EtcdClient admin(io.get_executor(), {rig.cluster.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, 2s});
+  EtcdClient admin(io.get_executor(), katabot::test::client_settings(rig.cluster.endpoints()));
   const auto run = [&](auto call) { return katabot::test::finish(io, std::move(call)); };
   const auto key = run(admin.range(std::string(prefix) + "leader", Clock::now() + 5s));
   REQUIRE(key.value);

@@ -8,6 +8,7 @@
 #include "tests/integration/etcd/etcd_cluster.hpp"
 
 using namespace katabot::coordination;
+using katabot::test::client_settings;
 using katabot::test::EtcdCluster;
 using katabot::test::finish;
 using Clock = std::chrono::steady_clock;
@@ -30,7 +31,7 @@ TEST_CASE("with etcd auth on, the client signs in, and again when etcd forgot it
   etcdctl(cluster, "auth enable");
 
   boost::asio::io_context io;
-  EtcdClient anonymous(io.get_executor(), {cluster.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, 2s});
+  EtcdClient anonymous(io.get_executor(), client_settings(cluster.endpoints()));
   const auto refused = finish(io, anonymous.range("/katabot-test/leader", Clock::now() + 5s));
   CHECK_FALSE(refused.value);
   CHECK(refused.failure == Failure::rejected);

@@ -8,44 +8,34 @@
 #include "bot/coordination/etcd_client.hpp"
 #include "tests/integration/etcd/etcd_cluster.hpp"
 
-using namespace katabot;
 using namespace katabot::coordination;
-using katabot::test::EtcdCluster;
-using katabot::test::finish;
-
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-Clock::time_point in(std::chrono::milliseconds timeout) { return Clock::now() + timeout; }
-
-}  // namespace
+using namespace katabot::test;
 
 TEST_CASE("the client's calls against a real etcd cluster", "[etcd]") {
   EtcdCluster cluster;
   REQUIRE(cluster.wait_healthy());
   boost::asio::io_context io;
-  EtcdClient client(io.get_executor(), {cluster.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, std::chrono::seconds(2)});
+  EtcdClient client(io.get_executor(), client_settings(cluster.endpoints()));
   using namespace std::chrono_literals;
 
-  const auto grant = finish(io, client.grant(10, in(5s)));
+  const auto grant = finish(io, client.grant(10, deadline_in(5s)));
   INFO(grant.detail);
   REQUIRE(grant.value);
   CHECK(grant.value->ttl_seconds == 10);
   CHECK(grant.value->id > (std::int64_t{1} << 53) / 1024);  // IDs are large; a double would have mangled some
 
-  const auto alive = finish(io, client.keepalive(grant.value->id, in(5s)));
+  const auto alive = finish(io, client.keepalive(grant.value->id, deadline_in(5s)));
   REQUIRE(alive.value);
   CHECK(alive.value->id == grant.value->id);
   CHECK(alive.value->ttl_seconds == 10);
 
   const std::string leader = "/katabot-test/leader";
-  const auto won = finish(io, client.txn(create_if_absent_body(leader, "replica-a", grant.value->id), in(5s)));
+  const auto won = finish(io, client.txn(create_if_absent_body(leader, "replica-a", grant.value->id), deadline_in(5s)));
   REQUIRE(won.value);
   CHECK(won.value->succeeded);
   const auto epoch = won.value->revision;
 
-  const auto lost = finish(io, client.txn(create_if_absent_body(leader, "replica-b", grant.value->id), in(5s)));
+  const auto lost = finish(io, client.txn(create_if_absent_body(leader, "replica-b", grant.value->id), deadline_in(5s)));
   REQUIRE(lost.value);
   CHECK_FALSE(lost.value->succeeded);
   REQUIRE(lost.value->ranged.size() == 1);
@@ -55,38 +45,38 @@ TEST_CASE("the client's calls against a real etcd cluster", "[etcd]") {
 
   // The fenced claim: wins once under the right epoch, never under a stale one.
   const std::string claim = "/katabot-test/reminders/ac/2026-11-26T13:00Z/-15m/irc:#kata-dev";
-  const auto stale = finish(io, client.txn(fenced_create_body(claim, R"({"state":"claimed"})", leader, epoch - 1), in(5s)));
+  const auto stale = finish(io, client.txn(fenced_create_body(claim, R"({"state":"claimed"})", leader, epoch - 1), deadline_in(5s)));
   REQUIRE(stale.value);
   CHECK_FALSE(stale.value->succeeded);
   CHECK(stale.value->ranged.empty());  // only the fence failed: "we are no longer leader"
-  const auto claimed = finish(io, client.txn(fenced_create_body(claim, R"({"state":"claimed"})", leader, epoch), in(5s)));
+  const auto claimed = finish(io, client.txn(fenced_create_body(claim, R"({"state":"claimed"})", leader, epoch), deadline_in(5s)));
   REQUIRE(claimed.value);
   CHECK(claimed.value->succeeded);
-  const auto again = finish(io, client.txn(fenced_create_body(claim, R"({"state":"claimed"})", leader, epoch), in(5s)));
+  const auto again = finish(io, client.txn(fenced_create_body(claim, R"({"state":"claimed"})", leader, epoch), deadline_in(5s)));
   REQUIRE(again.value);
   CHECK_FALSE(again.value->succeeded);
   REQUIRE(again.value->ranged.size() == 1);  // already claimed
   CHECK(again.value->ranged[0].value == R"({"state":"claimed"})");
 
-  const auto found = finish(io, client.range(claim, in(5s)));
+  const auto found = finish(io, client.range(claim, deadline_in(5s)));
   REQUIRE(found.value);
   CHECK(found.value->kvs.size() == 1);
-  REQUIRE(finish(io, client.remove(claim, in(5s))).value);
-  const auto gone = finish(io, client.range(claim, in(5s)));
+  REQUIRE(finish(io, client.remove(claim, deadline_in(5s))).value);
+  const auto gone = finish(io, client.range(claim, deadline_in(5s)));
   REQUIRE(gone.value);
   CHECK(gone.value->kvs.empty());
 
   // Revoking the lease deletes the leader key; a dead lease's keepalive has no TTL; a second revoke is 404.
-  REQUIRE(finish(io, client.revoke(grant.value->id, in(5s))).value);
-  const auto after = finish(io, client.range(leader, in(5s)));
+  REQUIRE(finish(io, client.revoke(grant.value->id, deadline_in(5s))).value);
+  const auto after = finish(io, client.range(leader, deadline_in(5s)));
   REQUIRE(after.value);
   CHECK(after.value->kvs.empty());
-  const auto dead = finish(io, client.keepalive(grant.value->id, in(5s)));
+  const auto dead = finish(io, client.keepalive(grant.value->id, deadline_in(5s)));
   REQUIRE(dead.value);
   CHECK(dead.value->ttl_seconds == 0);
-  const auto twice = finish(io, client.revoke(grant.value->id, in(5s)));
+  const auto twice = finish(io, client.revoke(grant.value->id, deadline_in(5s)));
   CHECK(twice.failure == Failure::not_found);
-  const auto put_on_dead = finish(io, client.txn(create_if_absent_body(leader, "replica-a", grant.value->id), in(5s)));
+  const auto put_on_dead = finish(io, client.txn(create_if_absent_body(leader, "replica-a", grant.value->id), deadline_in(5s)));
   CHECK(put_on_dead.failure == Failure::not_found);
 }
 
@@ -95,10 +85,10 @@ TEST_CASE("the client goes on to the next endpoint when one is down or paused", 
   REQUIRE(cluster.wait_healthy());
   using namespace std::chrono_literals;
   boost::asio::io_context io;
-  EtcdClient client(io.get_executor(), {cluster.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, 1000ms});
+  EtcdClient client(io.get_executor(), client_settings(cluster.endpoints(), 1000ms));
   cluster.pause(0);  // accepts connections and never answers: only the timeout gets us past it
   const auto started = Clock::now();
-  const auto grant = finish(io, client.grant(5, in(5s)));
+  const auto grant = finish(io, client.grant(5, deadline_in(5s)));
   INFO(grant.detail);
   REQUIRE(grant.value);
   CHECK(Clock::now() - started < 2500ms);
@@ -108,7 +98,7 @@ TEST_CASE("the client goes on to the next endpoint when one is down or paused", 
   // The member that answered last now refuses connections (and may have been the raft leader,
   // so the others may need a round or two while they elect a new one).
   cluster.kill(1);
-  const auto alive = finish(io, client.keepalive(grant.value->id, in(5s)));
+  const auto alive = finish(io, client.keepalive(grant.value->id, deadline_in(5s)));
   INFO(alive.detail);
   REQUIRE(alive.value);
   CHECK(alive.value->ttl_seconds == 5);
@@ -118,7 +108,7 @@ TEST_CASE("the client goes on to the next endpoint when one is down or paused", 
     if (cluster.running(member)) cluster.pause(member);
   }
   const auto before = Clock::now();
-  const auto nothing = finish(io, client.range("/x", in(1500ms)));
+  const auto nothing = finish(io, client.range("/x", deadline_in(1500ms)));
   CHECK(nothing.failure == Failure::unreachable);
   CHECK(Clock::now() - before < 2500ms);
   for (int member = 0; member < 3; ++member) {
@@ -139,12 +129,12 @@ TEST_CASE("the member listed first paused: calls with the callers' budget get th
   std::rotate(endpoints.begin(), endpoints.begin() + paused, endpoints.end());
   boost::asio::io_context io;
   const auto request_timeout = 2000ms;
-  EtcdClient client(io.get_executor(), {endpoints, "/v3", {}, {}, {}, {}, {}, {}, request_timeout});
+  EtcdClient client(io.get_executor(), client_settings(endpoints, request_timeout));
   cluster.pause(paused);  // accepts connections and never answers
 
   // Every caller's deadline is now + request_timeout (elector, claims, dedupe, overrides).
   const auto started = Clock::now();
-  const auto grant = finish(io, client.grant(10, in(request_timeout)));
+  const auto grant = finish(io, client.grant(10, deadline_in(request_timeout)));
   INFO(grant.detail);
   REQUIRE(grant.value);
   const auto first_took = Clock::now() - started;
@@ -154,10 +144,10 @@ TEST_CASE("the member listed first paused: calls with the callers' budget get th
   // Then straight to a live member: well under the share (a third of the budget) the paused one would get.
   for (int call = 0; call < 3; ++call) {
     const auto again = Clock::now();
-    const auto found = finish(io, client.range("/katabot-test/nothing", in(request_timeout)));
+    const auto found = finish(io, client.range("/katabot-test/nothing", deadline_in(request_timeout)));
     REQUIRE(found.value);
     CHECK(Clock::now() - again < request_timeout / 3);
-    const auto alive = finish(io, client.keepalive(grant.value->id, in(request_timeout)));
+    const auto alive = finish(io, client.keepalive(grant.value->id, deadline_in(request_timeout)));
     REQUIRE(alive.value);
   }
   cluster.resume(paused);

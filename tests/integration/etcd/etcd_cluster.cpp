@@ -20,6 +20,22 @@ constexpr const char* etcd_binary = "/usr/bin/etcd";
 
 }  // namespace
 
+coordination::EtcdClientSettings client_settings(std::vector<std::string> endpoints,
+                                                 std::chrono::milliseconds request_timeout) {
+  return {std::move(endpoints), "/v3", {}, {}, {}, {}, {}, {}, request_timeout};
+}
+
+HeldLeaderKey take_leader_key(boost::asio::io_context& io, coordination::EtcdClient& client, const std::string& leader_key,
+                              const std::string& identity) {
+  const auto lease = finish(io, client.grant(10, deadline_in(5s)));
+  REQUIRE(lease.value);
+  const auto won = finish(io, client.txn(coordination::create_if_absent_body(leader_key, identity, lease.value->id),
+                                         deadline_in(5s)));
+  REQUIRE(won.value);
+  REQUIRE(won.value->succeeded);
+  return {lease.value->id, won.value->revision};
+}
+
 std::optional<std::string> http_post(std::uint16_t port, const std::string& path, const std::string& body,
                                      std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;

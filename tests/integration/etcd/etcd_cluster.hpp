@@ -1,6 +1,8 @@
 #pragma once
 // A real etcd cluster for tests: N members of Debian's etcd on free loopback ports, data in a temp
-// dir, each a child process the test can kill, pause, resume and restart (ha.md §6).
+// dir, each a child process the test can kill, pause, resume and restart (ha.md §6). Also what
+// the tests against it share: running an io_context until an event, one etcd call to its end,
+// the client settings without TLS or auth, and taking the leader key as an elected replica would.
 #include <chrono>
 #include <cstdint>
 #include <future>
@@ -13,6 +15,8 @@
 #include <boost/asio/use_future.hpp>
 #include <catch2/catch.hpp>
 
+#include "bot/coordination/etcd_client.hpp"
+#include "tests/integration/deadline.hpp"
 #include "tests/integration/irc/irc_fixture.hpp"
 
 namespace katabot::test {
@@ -58,15 +62,39 @@ class EtcdCluster {
   std::vector<Member> members_;
 };
 
+// Runs `io` until `done()` or the timeout; whether `done()` came true. Whatever else runs on `io`
+// (replicas, consumers) goes on meanwhile.
+template <class Done>
+bool run_until(boost::asio::io_context& io, Done done, std::chrono::milliseconds timeout) {
+  const auto deadline = deadline_in(timeout);
+  while (!done()) {
+    if (Clock::now() >= deadline) return false;
+    io.restart();
+    io.run_for(10ms);
+  }
+  return true;
+}
+
 // Runs one etcd client call to completion on `io`, bounded.
 template <class T>
 T finish(boost::asio::io_context& io, boost::asio::awaitable<T> call) {
   auto future = boost::asio::co_spawn(io, std::move(call), boost::asio::use_future);
-  io.restart();
-  io.run_for(20s);
-  REQUIRE(future.wait_for(0s) == std::future_status::ready);
+  REQUIRE(run_until(io, [&] { return future.wait_for(0s) == std::future_status::ready; }, 20s));
   return future.get();
 }
+
+// Plain http endpoints: no CA, client certificate, server name or user.
+coordination::EtcdClientSettings client_settings(std::vector<std::string> endpoints,
+                                                 std::chrono::milliseconds request_timeout = 2s);
+
+// What an elected replica holds: its lease, and the epoch (the leader key's create revision).
+struct HeldLeaderKey {
+  std::int64_t lease = 0;
+  std::int64_t epoch = 0;
+};
+// Creates `leader_key` as `identity` on a new 10 s lease; fails the test when the key is taken.
+HeldLeaderKey take_leader_key(boost::asio::io_context& io, coordination::EtcdClient& client, const std::string& leader_key,
+                              const std::string& identity);
 
 // One POST to 127.0.0.1:port with a JSON body, HTTP/1.0; the response body, or nullopt on no answer.
 std::optional<std::string> http_post(std::uint16_t port, const std::string& path, const std::string& body,

@@ -9,15 +9,11 @@
 
 using namespace katabot;
 using namespace katabot::coordination;
-using katabot::test::EtcdCluster;
-using katabot::test::finish;
-using namespace std::chrono_literals;
+using namespace katabot::test;
 
 namespace {
 
 constexpr const char* prefix = "/katabot-claims-test/";
-
-std::chrono::steady_clock::time_point in(std::chrono::milliseconds timeout) { return std::chrono::steady_clock::now() + timeout; }
 
 ReminderKey reminder(const std::string& channel, std::chrono::sys_seconds occurrence) {
   return {"ac", occurrence, std::chrono::minutes{15}, Platform::irc, channel};
@@ -31,15 +27,11 @@ struct Leadership {
   std::unique_ptr<EtcdReminderClaims> claims;
 };
 
-Leadership lead(boost::asio::io_context& io, EtcdClient& client, const std::string& identity, const Clock& clock) {
+Leadership lead(boost::asio::io_context& io, EtcdClient& client, const std::string& identity, const katabot::Clock& clock) {
   Leadership leadership;
-  const auto lease = finish(io, client.grant(10, in(5s)));
-  REQUIRE(lease.value);
-  leadership.lease = lease.value->id;
-  const auto won = finish(io, client.txn(create_if_absent_body(std::string(prefix) + "leader", identity, leadership.lease), in(5s)));
-  REQUIRE(won.value);
-  REQUIRE(won.value->succeeded);
-  leadership.epoch = won.value->revision;
+  const auto held = take_leader_key(io, client, std::string(prefix) + "leader", identity);
+  leadership.lease = held.lease;
+  leadership.epoch = held.epoch;
   EtcdClaimsSettings settings{prefix, identity, 5s, 64, std::chrono::minutes{60}};
   auto* reports = &leadership.fenced_reports;
   leadership.claims = std::make_unique<EtcdReminderClaims>(client, settings, leadership.epoch, clock,
@@ -53,7 +45,7 @@ TEST_CASE("reminder claims across two leaderships on a real etcd cluster", "[etc
   EtcdCluster cluster;
   REQUIRE(cluster.wait_healthy());
   boost::asio::io_context io;
-  EtcdClient client(io.get_executor(), {cluster.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, std::chrono::seconds(2)});
+  EtcdClient client(io.get_executor(), client_settings(cluster.endpoints()));
   const auto occurrence = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()) + std::chrono::hours{1};
   ManualClock clock(occurrence - std::chrono::minutes{15});
   const auto now = std::chrono::floor<std::chrono::seconds>(clock.now());
@@ -72,7 +64,7 @@ TEST_CASE("reminder claims across two leaderships on a real etcd cluster", "[etc
   REQUIRE(finish(io, first.claims->claim(unmarked_key)).result == ClaimResult::won);
 
   // The first leader's lease ends (as after a SIGKILL and its TTL); a second replica leads.
-  REQUIRE(finish(io, client.revoke(first.lease, in(5s))).value);
+  REQUIRE(finish(io, client.revoke(first.lease, deadline_in(5s))).value);
   auto second = lead(io, client, "replica-b", clock);
   CHECK(second.epoch > first.epoch);
 
@@ -107,10 +99,10 @@ TEST_CASE("reminder claims across two leaderships on a real etcd cluster", "[etc
     const auto old_claim = finish(io, second.claims->claim(old_key));
     REQUIRE(old_claim.result == ClaimResult::won);
     finish(io, second.claims->housekeep(now - std::chrono::hours{24 * 30}));
-    const auto old_left = finish(io, client.range(reminder_claim_key(prefix, old_key), in(5s)));
+    const auto old_left = finish(io, client.range(reminder_claim_key(prefix, old_key), deadline_in(5s)));
     REQUIRE(old_left.value);
     CHECK(old_left.value->kvs.empty());
-    const auto recent_left = finish(io, client.range(reminder_claim_key(prefix, posted_key), in(5s)));
+    const auto recent_left = finish(io, client.range(reminder_claim_key(prefix, posted_key), deadline_in(5s)));
     REQUIRE(recent_left.value);
     CHECK(recent_left.value->kvs.size() == 1);
   }

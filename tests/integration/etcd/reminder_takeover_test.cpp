@@ -13,8 +13,10 @@
 
 using namespace katabot;
 using namespace katabot::coordination;
-using katabot::test::EtcdCluster;
 using katabot::scheduler_test::FakeAdapter;
+using katabot::test::client_settings;
+using katabot::test::deadline_in;
+using katabot::test::EtcdCluster;
 using katabot::test::finish;
 using katabot::scheduler_test::Process;
 using namespace std::chrono_literals;
@@ -28,7 +30,7 @@ class ReplicaClaims final : public ReminderClaims {
  public:
   ReplicaClaims(boost::asio::any_io_executor executor, const std::vector<std::string>& endpoints, const std::string& identity,
                 std::int64_t epoch, const Clock& clock, std::vector<std::int64_t>& fenced_reports)
-      : client_(std::move(executor), {endpoints, "/v3", {}, {}, {}, {}, {}, {}, std::chrono::seconds(2)}),
+      : client_(std::move(executor), client_settings(endpoints)),
         claims_(client_, {prefix, identity, 5s, 64, std::chrono::minutes{60}}, epoch, clock,
                 [&fenced_reports](std::int64_t fenced) { fenced_reports.push_back(fenced); }) {}
 
@@ -44,18 +46,7 @@ class ReplicaClaims final : public ReminderClaims {
   EtcdReminderClaims claims_;
 };
 
-std::chrono::steady_clock::time_point in(std::chrono::milliseconds timeout) { return std::chrono::steady_clock::now() + timeout; }
-
-// Takes the leader key with a new lease, as an elected replica would: its epoch.
-std::int64_t elect(boost::asio::io_context& io, EtcdClient& client, const std::string& identity, std::int64_t& lease) {
-  const auto granted = finish(io, client.grant(10, in(5s)));
-  REQUIRE(granted.value);
-  lease = granted.value->id;
-  const auto won = finish(io, client.txn(create_if_absent_body(std::string(prefix) + "leader", identity, lease), in(5s)));
-  REQUIRE(won.value);
-  REQUIRE(won.value->succeeded);
-  return won.value->revision;
-}
+const std::string leader_key = std::string(prefix) + "leader";
 
 }  // namespace
 
@@ -63,7 +54,7 @@ TEST_CASE("a new leader neither repeats nor loses reminders, the deposed one pos
   EtcdCluster cluster;
   REQUIRE(cluster.wait_healthy());
   boost::asio::io_context setup_io;
-  EtcdClient setup(setup_io.get_executor(), {cluster.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, std::chrono::seconds(2)});
+  EtcdClient setup(setup_io.get_executor(), client_settings(cluster.endpoints()));
 
   Diagnostics diagnostics;
   auto meetings = parse_meetings("meetings:\n  - {id: ac, title: AC, day: thursday, time: \"13:00\", reminders: [15m, 5m]}\n",
@@ -75,15 +66,17 @@ TEST_CASE("a new leader neither repeats nor loses reminders, the deposed one pos
   FakeAdapter irc(Platform::irc, clock);
   FakeAdapter slack(Platform::slack, clock);
   const LeaderRules rules{[] { return true; }, std::chrono::minutes{10}, {}};
+  // A replica's claims store at its epoch, made on the replica's own event loop.
+  const auto claims_of = [&](std::string identity, std::int64_t epoch, std::vector<std::int64_t>& fenced) {
+    return [&cluster, &clock, &fenced, identity, epoch](boost::asio::any_io_executor executor) {
+      return std::make_unique<ReplicaClaims>(executor, cluster.endpoints(), identity, epoch, clock, fenced);
+    };
+  };
 
-  std::int64_t lease_a = 0;
-  const auto epoch_a = elect(setup_io, setup, "replica-a", lease_a);
+  const auto leader_a = katabot::test::take_leader_key(setup_io, setup, leader_key, "replica-a");
   std::vector<std::int64_t> fenced_a;
   Metrics metrics_a;
-  Process a([&](boost::asio::any_io_executor executor) {
-              return std::make_unique<ReplicaClaims>(executor, cluster.endpoints(), "replica-a", epoch_a, clock, fenced_a);
-            },
-            clock, metrics_a, irc, slack, knowledge, rules);
+  Process a(claims_of("replica-a", leader_a.epoch, fenced_a), clock, metrics_a, irc, slack, knowledge, rules);
   const auto sent = [](const Metrics& metrics) {
     return metrics.value("katabot_reminders_sent_total", {{"platform", "irc"}}) +
            metrics.value("katabot_reminders_sent_total", {{"platform", "slack"}});
@@ -95,18 +88,14 @@ TEST_CASE("a new leader neither repeats nor loses reminders, the deposed one pos
   REQUIRE(a.run_until([&] { return sent(metrics_a) == 2; }, 10s));
   CHECK(irc.posts.size() == 1);
   CHECK(slack.posts.size() == 1);
-  REQUIRE(finish(setup_io, setup.revoke(lease_a, in(5s))).value);
+  REQUIRE(finish(setup_io, setup.revoke(leader_a.lease, deadline_in(5s))).value);
 
   // S2: nobody leads while the 5-minute reminder falls due; B is elected 2 minutes later.
   clock.set(start - 3min);
-  std::int64_t lease_b = 0;
-  const auto epoch_b = elect(setup_io, setup, "replica-b", lease_b);
+  const auto epoch_b = katabot::test::take_leader_key(setup_io, setup, leader_key, "replica-b").epoch;
   std::vector<std::int64_t> fenced_b;
   Metrics metrics_b;
-  Process b([&](boost::asio::any_io_executor executor) {
-              return std::make_unique<ReplicaClaims>(executor, cluster.endpoints(), "replica-b", epoch_b, clock, fenced_b);
-            },
-            clock, metrics_b, irc, slack, knowledge, rules);
+  Process b(claims_of("replica-b", epoch_b, fenced_b), clock, metrics_b, irc, slack, knowledge, rules);
   REQUIRE(b.run_until([&] { return sent(metrics_b) == 2; }, 10s));
   CHECK(b.run_until([&] { return metrics_b.value("katabot_reminder_claims_total", {{"result", "taken"}}) == 2; }, 10s));
   REQUIRE(irc.posts.size() == 2);  // the 15-minute one once, by A; the 5-minute one once, late, by B
@@ -118,7 +107,7 @@ TEST_CASE("a new leader neither repeats nor loses reminders, the deposed one pos
   a.wake();
   CHECK(a.run_until([&] { return a.finished(); }, 10s));
   REQUIRE_FALSE(fenced_a.empty());  // once per claim it tried; the elector steps down at the first
-  CHECK(std::all_of(fenced_a.begin(), fenced_a.end(), [&](std::int64_t epoch) { return epoch == epoch_a; }));
+  CHECK(std::all_of(fenced_a.begin(), fenced_a.end(), [&](std::int64_t epoch) { return epoch == leader_a.epoch; }));
   CHECK(irc.posts.size() == 2);
   CHECK(slack.posts.size() == 2);
   CHECK(metrics_a.value("katabot_reminder_claims_total", {{"result", "fenced"}}) >= 1);

@@ -12,7 +12,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/use_future.hpp>
 
 #include "bot/config.hpp"
 #include "bot/coordination/etcd_client.hpp"
@@ -26,9 +25,8 @@
 
 using namespace katabot;
 using namespace katabot::coordination;
-using katabot::test::EtcdCluster;
+using namespace katabot::test;
 using Steady = std::chrono::steady_clock;
-using namespace std::chrono_literals;
 
 namespace {
 
@@ -57,7 +55,7 @@ OccurrenceOverride move(date::year_month_day day) {
 struct Replica {
   Replica(boost::asio::io_context& io, const std::vector<std::string>& endpoints,
           std::optional<std::filesystem::path> state_dir = std::nullopt)
-      : client(io.get_executor(), {endpoints, "/v3", {}, {}, {}, {}, {}, {}, coordination().request_timeout}),
+      : client(io.get_executor(), client_settings(endpoints, coordination().request_timeout)),
         store(std::filesystem::path(KATABOT_SOURCE_DIR) / "knowledge", CommandRegistry().reserved_words(), state_dir) {
     REQUIRE(store.reload().empty());
     // A fixed "now" before the dates used below, so that pruning never hides them.
@@ -80,32 +78,12 @@ struct Replica {
   bool stopped = false;
 };
 
-// Runs `io` until `done` or the timeout; whether `done` came true.
-template <class Done>
-bool run_until(boost::asio::io_context& io, Done done, Steady::duration timeout) {
-  const auto deadline = Steady::now() + timeout;
-  while (!done()) {
-    if (Steady::now() >= deadline) return false;
-    io.restart();
-    io.run_for(10ms);
-  }
-  return true;
-}
-
 // How long until `done`, or nullopt past the bound.
 template <class Done>
-std::optional<Steady::duration> time_until(boost::asio::io_context& io, Done done, Steady::duration bound) {
+std::optional<Steady::duration> time_until(boost::asio::io_context& io, Done done, std::chrono::milliseconds bound) {
   const auto start = Steady::now();
   if (!run_until(io, done, bound)) return std::nullopt;
   return Steady::now() - start;
-}
-
-// One etcd call on `io`, while the replicas go on running.
-template <class T>
-T run(boost::asio::io_context& io, boost::asio::awaitable<T> call) {
-  auto result = boost::asio::co_spawn(io, std::move(call), boost::asio::use_future);
-  REQUIRE(run_until(io, [&] { return result.wait_for(0s) == std::future_status::ready; }, 5s));
-  return result.get();
 }
 
 long long in_ms(Steady::duration duration) { return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(); }
@@ -152,8 +130,8 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
 
   // A past override (written by a replica long gone) is deleted from etcd by the next load.
   const auto past = override_key("/katabot-test/overrides/", "architecture-committee", date::year{2026} / 10 / 1);
-  REQUIRE(run(io, a.client.put(past, format_override_record(skip(date::year{2026} / 10 / 1, "old")), Steady::now() + 1s)).value);
-  REQUIRE(run_until(io, [&] { return run(io, a.client.range(past, Steady::now() + 1s)).value->kvs.empty(); }, poll_period + 2s));
+  REQUIRE(finish(io, a.client.put(past, format_override_record(skip(date::year{2026} / 10 / 1, "old")), Steady::now() + 1s)).value);
+  REQUIRE(run_until(io, [&] { return finish(io, a.client.range(past, Steady::now() + 1s)).value->kvs.empty(); }, poll_period + 2s));
   CHECK(a.overrides() == std::vector{move(dec31)});
 
   cluster.kill(0);
@@ -192,10 +170,10 @@ TEST_CASE("a value too large for any answer under the prefix is left out and rep
   EtcdCluster cluster(1);
   REQUIRE(cluster.wait_healthy());
   boost::asio::io_context io;
-  EtcdClient writer(io.get_executor(), {cluster.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, 5s});
+  EtcdClient writer(io.get_executor(), client_settings(cluster.endpoints(), 5s));
   const std::string prefix = "/katabot-test/overrides/";  // coordination()'s key prefix
   const auto put = [&](const std::string& key, const std::string& value) {
-    const auto written = run(io, writer.put(key, value, Steady::now() + 5s));
+    const auto written = finish(io, writer.put(key, value, Steady::now() + 5s));
     INFO(written.detail);
     REQUIRE(written.value);
   };
@@ -215,7 +193,7 @@ TEST_CASE("a value too large for any answer under the prefix is left out and rep
   constexpr date::year_month_day dec17 = date::year{2026} / 12 / 17;
   REQUIRE(replica.store.change_schedule({false, skip(dec17, "release")}).problem.empty());
   const auto in_etcd = [&] {
-    const auto saved = run(io, writer.range(override_key(prefix, "architecture-committee", dec17), Steady::now() + 5s));
+    const auto saved = finish(io, writer.range(override_key(prefix, "architecture-committee", dec17), Steady::now() + 5s));
     return saved.value && saved.value->kvs.size() == 1;
   };
   CHECK(run_until(io, in_etcd, 5s));
@@ -255,7 +233,7 @@ TEST_CASE("the local overrides are copied into etcd once: an unskip made since s
   Replica restarted(io, cluster.endpoints(), state.path());
   REQUIRE(run_until(io, [&] { return restarted.sync->settled(); }, 10s));
   const auto key = override_key("/katabot-test/overrides/", "architecture-committee", dec24);
-  CHECK(run(io, restarted.client.range(key, Steady::now() + 1s)).value->kvs.empty());
+  CHECK(finish(io, restarted.client.range(key, Steady::now() + 1s)).value->kvs.empty());
   CHECK(restarted.overrides().empty());
   CHECK(other.overrides().empty());
 
@@ -273,7 +251,7 @@ TEST_CASE("a replica started while etcd is down plans no reminders until it has 
   REQUIRE(run_until(io, [&] { return admin->sync->settled(); }, 10s));
   REQUIRE(admin->store.change_schedule({false, skip(dec24, "holidays")}).problem.empty());
   const auto key = override_key("/katabot-test/overrides/", "architecture-committee", dec24);
-  REQUIRE(run_until(io, [&] { return !run(io, admin->client.range(key, Steady::now() + 1s)).value->kvs.empty(); }, 5s));
+  REQUIRE(run_until(io, [&] { return !finish(io, admin->client.range(key, Steady::now() + 1s)).value->kvs.empty(); }, 5s));
   admin->sync->stop();
   REQUIRE(run_until(io, [&] { return admin->stopped; }, 5s));
   admin.reset();

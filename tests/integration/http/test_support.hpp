@@ -12,11 +12,11 @@
 
 #include <sys/types.h>
 
+#include "tests/integration/deadline.hpp"
+
 namespace katabot::test {
 
 using namespace std::chrono_literals;
-using Deadline = std::chrono::steady_clock::time_point;
-inline Deadline deadline_in(std::chrono::milliseconds span) { return std::chrono::steady_clock::now() + span; }
 
 struct CommandResult {
   int exit_code = -1;

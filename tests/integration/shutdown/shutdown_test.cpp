@@ -133,7 +133,7 @@ TEST_CASE("SIGTERM twice while IRC registers with a silent server, exit 0 within
   check_sigterm_exits_in_time(registering.bot, 2);
 }
 
-TEST_CASE("an IRC server that ignores QUIT is cut off by cancellation, exit 0 within 2 s",
+TEST_CASE("an IRC server that ignores QUIT does not hold the bot: QUIT is sent, exit 0 within 2 s",
           "[integration][shutdown][irc]") {
   RegisteringBot registering;
   auto& server_side = *registering.connection;

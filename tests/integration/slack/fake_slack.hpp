@@ -16,10 +16,9 @@
 
 #include <nlohmann/json.hpp>
 
-namespace katabot::test {
+#include "tests/integration/deadline.hpp"
 
-using Deadline = std::chrono::steady_clock::time_point;
-inline Deadline deadline_in(std::chrono::milliseconds span) { return std::chrono::steady_clock::now() + span; }
+namespace katabot::test {
 
 struct FakeAck {
   std::string envelope_id;

@@ -61,7 +61,7 @@ struct TwoReplicas {
   // The claim of `event_id` as etcd holds it.
   coordination::KeyValue claim_of(const std::string& event_id) const {
     boost::asio::io_context io;
-    coordination::EtcdClient client(io.get_executor(), {etcd.endpoints(), "/v3", {}, {}, {}, {}, {}, {}, 2s});
+    coordination::EtcdClient client(io.get_executor(), client_settings(etcd.endpoints()));
     const auto found = finish(io, client.range("/katabot-test/events/" + event_id, deadline_in(5s)));
     REQUIRE(found.value);
     REQUIRE(found.value->kvs.size() == 1);
