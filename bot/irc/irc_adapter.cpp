@@ -92,6 +92,7 @@ class IrcAdapter::Connection {
     if (!session_.registered()) return close();
     enqueue("QUIT :" + std::string(reason), true, false, false);
     quit_deadline_ = steady::now() + adapter_.tuning_.quit_grace;
+    ticker_.cancel();  // the tick loop re-arms for the deadline instead of waking at its next tick
   }
 
   // Queues one reply in `asker`'s lane (a casefolded nick; empty for announcements); `done` learns
@@ -303,7 +304,8 @@ class IrcAdapter::Connection {
 
   asio::awaitable<void> tick_loop() {
     while (!closed_) {
-      ticker_.expires_after(adapter_.tuning_.tick);
+      const auto next_tick = steady::now() + adapter_.tuning_.tick;
+      ticker_.expires_at(quit_deadline_ ? std::min(next_tick, *quit_deadline_) : next_tick);
       co_await ticker_.async_wait(no_throw);
       if (closed_) break;
       const auto now = steady::now();

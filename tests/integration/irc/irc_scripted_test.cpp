@@ -400,3 +400,20 @@ TEST_CASE("irc scripted: without account-tag an admin command waits for WHOIS (O
   CHECK(inbounds[1].account.empty());
   CHECK(log.text().find("mallory (~m@host) in #kata-dev is not identified with services") != std::string::npos);
 }
+
+TEST_CASE("irc scripted: a server that ignores QUIT is left when quit_grace ends, not at the next tick",
+          "[integration][irc][scripted][shutdown]") {
+  Listener server;
+  auto tuning = fast_tuning();
+  tuning.tick = 5s;  // far beyond the grace: only the grace can end the wait in time
+  tuning.quit_grace = 300ms;
+  BotRunner bot(plain_config(server.port(), {"#kata-dev"}), tuning);
+  auto link = accept_joined(server, bot);
+
+  const auto stopping = std::chrono::steady_clock::now();
+  REQUIRE(bot.stop(3s));
+  const auto waited = std::chrono::steady_clock::now() - stopping;
+  CHECK(link.wait_for("QUIT ", 1s));
+  CHECK(waited >= 300ms);  // it did wait for the server to close
+  CHECK(waited < 2s);
+}
