@@ -9,7 +9,6 @@
 #include <openssl/x509_vfy.h>
 #include <spdlog/spdlog.h>
 
-#include "bot/net/system_trust.hpp"
 #include "bot/net/tls_files.hpp"
 
 namespace katabot::client {
@@ -29,7 +28,9 @@ SharedStore system_store(const std::string& owner) {
   if (auto store = loaded.lock()) return store;
   SharedStore store(X509_STORE_new(), &X509_STORE_free);
   if (!store) throw std::bad_alloc();
-  if (!add_system_trust(store.get(), TrustSources::from_environment())) {
+  // The same sources as SSL_CTX_set_default_verify_paths: SSL_CERT_FILE / SSL_CERT_DIR, or the
+  // distribution's bundle and hashed directory.
+  if (X509_STORE_set_default_paths(store.get()) != 1) {
     spdlog::warn("{}: the system CA store cannot be used", owner);
   }
   loaded = store;
@@ -60,9 +61,9 @@ std::shared_ptr<asio::ssl::context> build(const TlsClientOptions& options) {
     SSL_CTX_set1_cert_store(context->native_handle(), shared.get());
   } else {
     // An extra bundle changes what this context trusts, so it gets a store of its own.
-    if (!add_system_trust(SSL_CTX_get_cert_store(context->native_handle()), TrustSources::from_environment())) {
-      spdlog::warn("{}: the system CA store cannot be used", options.owner);
-    }
+    boost::system::error_code no_system_store;
+    context->set_default_verify_paths(no_system_store);
+    if (no_system_store) spdlog::warn("{}: the system CA store cannot be used: {}", options.owner, no_system_store.message());
     if (const auto problem = add_ca_bundle(context->native_handle(), options.ca_file)) {
       return trusting_nothing(options, "ca_file", options.ca_file, *problem);
     }

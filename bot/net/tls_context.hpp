@@ -2,10 +2,10 @@
 // The one TLS client context factory, for IRC, Slack, etcd and the link checker: the system store
 // plus an optional CA bundle, an optional client certificate, TLS 1.2 at least.
 //
-// Memory: the system CA store (bot/net/system_trust.hpp: a hashed directory read on demand, or a
-// bundle of ~140 roots parsed into ~0.8 MB of heap) is made once per process and shared by every
-// context that adds no bundle of its own, and callers asking for the same options share one context
-// object. Verification does not depend on sharing:
+// Memory: the system CA store (OpenSSL's defaults: the bundle, Debian's ~140 roots parsed into
+// ~0.8 MB of heap, and the hashed directory read on demand) is made once per process and shared by
+// every context that adds no bundle of its own, and callers asking for the same options share one
+// context object. SSL_CERT_FILE=/dev/null leaves the directory alone (README, "Running it for real"). Verification does not depend on sharing:
 // the store is read-only once loaded, and the peer's name is set per connection (connect_tls).
 #include <memory>
 #include <string>

@@ -7,13 +7,13 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 
 #include "bot/net/connect.hpp"
-#include "bot/net/system_trust.hpp"
 #include "bot/net/tls_context.hpp"
 #include "tests/integration/irc/irc_fixture.hpp"
 
@@ -72,13 +72,19 @@ void add_hashed(const std::filesystem::path& directory, const std::filesystem::p
   std::filesystem::copy_file(ca, directory / name);
 }
 
-// A client context trusting `sources` alone, as make_tls_context builds it.
-std::unique_ptr<asio::ssl::context> trusting(const client::TrustSources& sources) {
-  auto context = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
-  context->set_verify_mode(asio::ssl::verify_peer);
-  REQUIRE(client::add_system_trust(trust_store(*context), sources));
-  return context;
-}
+// Sets an environment variable for the scope, restoring what was there.
+class ScopedEnvironment {
+ public:
+  ScopedEnvironment(const char* name, const std::string& value) : name_(name) {
+    if (const char* old = std::getenv(name)) old_ = old;
+    ::setenv(name, value.c_str(), 1);
+  }
+  ~ScopedEnvironment() { old_ ? ::setenv(name_, old_->c_str(), 1) : ::unsetenv(name_); }
+
+ private:
+  const char* name_;
+  std::optional<std::string> old_;
+};
 
 }  // namespace
 
@@ -152,6 +158,7 @@ TEST_CASE("tls client: equal options share one context, every context shares the
   CHECK(SSL_CTX_get_verify_mode(unverified->native_handle()) == SSL_VERIFY_NONE);
   CHECK(SSL_CTX_get_verify_mode(irc->native_handle()) == SSL_VERIFY_PEER);
   CHECK(trust_store(*unverified) == trust_store(*irc));
+  CHECK(anchors_loaded(*irc) > 0);  // the system bundle, parsed once
 
   TempDir dir("katabot-tls");
   const auto certs = make_test_certificates(dir.path());
@@ -192,52 +199,19 @@ TEST_CASE("tls client: a ca_file that cannot be loaded refuses every server, eve
   CHECK(missing->step == client::ConnectStep::tls);
 }
 
-TEST_CASE("tls client: a hashed system directory is read at the handshake, nothing is parsed at start",
-          "[integration][tls]") {
+TEST_CASE("tls client: with SSL_CERT_FILE=/dev/null the system store reads the hashed directory at the handshake, "
+          "nothing at start", "[integration][tls]") {
   TempDir dir("katabot-tls");
   const auto certs = make_test_certificates(dir.path());
   add_hashed(dir.path() / "certs", certs.ca);
   const auto port = free_port();
   auto server = start_tls_server(dir, port, certs.server_cert, certs.server_key);
 
-  // The bundle names the same root, but with a hashed directory it is never parsed.
-  const auto context = trusting({.default_file = certs.ca.string(), .default_directory = (dir.path() / "certs").string()});
+  // No context is alive here, so the shared system store is made anew from this environment.
+  const ScopedEnvironment no_bundle("SSL_CERT_FILE", "/dev/null");
+  const ScopedEnvironment directory("SSL_CERT_DIR", (dir.path() / "certs").string());
+  const auto context = client::make_tls_context({.owner = "irc"});
   CHECK(anchors_loaded(*context) == 0);
   CHECK_FALSE(connect_with(*context, "localhost", port).has_value());
   CHECK(anchors_loaded(*context) == 1);  // the one root the server's chain names, read when it was needed
-}
-
-TEST_CASE("tls client: without a hashed directory the system bundle is parsed at start, as OpenSSL's defaults do",
-          "[integration][tls]") {
-  TempDir dir("katabot-tls");
-  const auto certs = make_test_certificates(dir.path());
-  std::filesystem::create_directories(dir.path() / "empty");
-  const auto port = free_port();
-  auto server = start_tls_server(dir, port, certs.server_cert, certs.server_key);
-
-  const auto context = trusting({.default_file = certs.ca.string(), .default_directory = (dir.path() / "empty").string()});
-  CHECK(anchors_loaded(*context) == 1);
-  CHECK_FALSE(connect_with(*context, "localhost", port).has_value());
-}
-
-TEST_CASE("tls client: SSL_CERT_FILE set by the operator is trusted even where the system directory is hashed",
-          "[integration][tls]") {
-  TempDir dir("katabot-tls");
-  const auto certs = make_test_certificates(dir.path());
-  std::filesystem::create_directories(dir.path() / "other");
-  const auto other = make_test_certificates(dir.path() / "other");  // another CA, hashed where the default points
-  add_hashed(dir.path() / "certs", other.ca);
-  const auto port = free_port();
-  auto server = start_tls_server(dir, port, certs.server_cert, certs.server_key);
-
-  const auto context = trusting({.file_from_environment = certs.ca.string(),
-                                 .default_file = other.ca.string(),
-                                 .default_directory = (dir.path() / "certs").string()});
-  CHECK(anchors_loaded(*context) == 1);  // parsed at start, as OpenSSL does with SSL_CERT_FILE
-  CHECK_FALSE(connect_with(*context, "localhost", port).has_value());
-
-  const auto without = trusting({.default_file = certs.ca.string(), .default_directory = (dir.path() / "certs").string()});
-  const auto refused = connect_with(*without, "localhost", port);  // the hashed directory alone: the other CA
-  REQUIRE(refused.has_value());
-  CHECK(refused->step == client::ConnectStep::tls);
 }
