@@ -73,7 +73,7 @@ struct BroadcastOutboxConsumer::State {
       if (!entry || outbox_entry_stale(*entry, now())) {
         if (co_await take(kv)) {
           spdlog::warn("broadcast outbox: dropped {} unposted: {}", kv.key,
-                       entry ? "older than " + std::to_string(outbox_entry_lifetime.count()) + " minutes" : "not a broadcast record");
+                       entry ? "not within " + std::to_string(outbox_entry_lifetime.count()) + " minutes of now" : "not a broadcast record");
         }
         continue;
       }

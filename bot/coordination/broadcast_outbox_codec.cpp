@@ -49,7 +49,8 @@ std::optional<OutboxEntry> parse_outbox_entry(std::string_view value) {
 }
 
 bool outbox_entry_stale(const OutboxEntry& entry, std::chrono::sys_seconds now) {
-  return now - entry.created_at > outbox_entry_lifetime;
+  // Compared, not subtracted: created_at comes from etcd and may be any 64-bit number.
+  return entry.created_at < now - outbox_entry_lifetime || entry.created_at > now + outbox_entry_lifetime;
 }
 
 }  // namespace katabot::coordination

@@ -40,7 +40,7 @@ std::string outbox_entry_key(std::string_view key_prefix, std::chrono::system_cl
 std::optional<std::string> outbox_entry_json(const OutboxEntry& entry);
 std::optional<OutboxEntry> parse_outbox_entry(std::string_view value);
 
-// Whether an entry created at `created_at` is too old to post at `now`.
+// Whether an entry is too old to post at `now`, or dated further ahead than any clock skew explains.
 bool outbox_entry_stale(const OutboxEntry& entry, std::chrono::sys_seconds now);
 
 }  // namespace katabot::coordination

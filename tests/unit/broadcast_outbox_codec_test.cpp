@@ -2,6 +2,8 @@
 // fenced take (a delete that only the leader of the epoch can make, at the revision it read).
 #include <catch2/catch.hpp>
 
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "bot/base64.hpp"
@@ -70,6 +72,16 @@ TEST_CASE("outbox entries older than their lifetime are stale", "[etcd][outbox]"
   CHECK_FALSE(outbox_entry_stale(entry, created));
   CHECK_FALSE(outbox_entry_stale(entry, created + outbox_entry_lifetime));
   CHECK(outbox_entry_stale(entry, created + outbox_entry_lifetime + 1s));
+}
+
+TEST_CASE("outbox entries dated beyond any clock skew are stale, whatever their number", "[etcd][outbox]") {
+  auto entry = announcement();
+  CHECK_FALSE(outbox_entry_stale(entry, created - outbox_entry_lifetime));  // a writer's clock ahead of ours
+  CHECK(outbox_entry_stale(entry, created - outbox_entry_lifetime - 1s));
+  for (const auto extreme : {std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
+    entry.created_at = std::chrono::sys_seconds{std::chrono::seconds{extreme}};  // parse_outbox_entry takes any int64
+    CHECK(outbox_entry_stale(entry, created));
+  }
 }
 
 TEST_CASE("taking an outbox entry is a delete fenced by the epoch and the revision read", "[etcd][outbox]") {

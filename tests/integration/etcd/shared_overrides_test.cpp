@@ -131,7 +131,10 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   // A past override (written by a replica long gone) is deleted from etcd by the next load.
   const auto past = override_key("/katabot-test/overrides/", "architecture-committee", date::year{2026} / 10 / 1);
   REQUIRE(finish(io, a.client.put(past, format_override_record(skip(date::year{2026} / 10 / 1, "old")), Steady::now() + 1s)).value);
-  REQUIRE(run_until(io, [&] { return finish(io, a.client.range(past, Steady::now() + 1s)).value->kvs.empty(); }, poll_period + 2s));
+  REQUIRE(run_until(io, [&] {
+    const auto left = finish(io, a.client.range(past, Steady::now() + 1s));
+    return left.value && left.value->kvs.empty();
+  }, poll_period + 2s));
   CHECK(a.overrides() == std::vector{move(dec31)});
 
   cluster.kill(0);
