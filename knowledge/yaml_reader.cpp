@@ -115,6 +115,11 @@ std::optional<std::string> YamlReader::required_string(const YAML::Node& map, st
     error(node, "'" + std::string(key) + "' must be a text value");
     return std::nullopt;
   }
+  // `key: ""` and a tag with nothing after it (`key: !x`) are scalars too.
+  if (node.Scalar().find_first_not_of(" \t") == std::string::npos) {
+    error(node, "'" + std::string(key) + "' in " + std::string(where) + " is empty");
+    return std::nullopt;
+  }
   return node.Scalar();
 }
 

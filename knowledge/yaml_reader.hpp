@@ -37,7 +37,7 @@ class YamlReader {
   bool expect_map(const YAML::Node& node, std::string_view what);
   bool expect_sequence(const YAML::Node& node, std::string_view what);
 
-  // Required/optional scalars: a missing required key or a wrong type is recorded.
+  // Required/optional scalars: a missing or blank required key, or a wrong type, is recorded.
   std::optional<std::string> required_string(const YAML::Node& map, std::string_view key, std::string_view where);
   std::string optional_string(const YAML::Node& map, std::string_view key, std::string fallback = {});
   std::optional<bool> optional_bool(const YAML::Node& map, std::string_view key);

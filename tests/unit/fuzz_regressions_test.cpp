@@ -52,3 +52,27 @@ TEST_CASE("topic details write < only to open a link", "[knowledge][slack][fuzz]
     }
   }
 }
+
+TEST_CASE("an empty id, title or url is reported where it is written, also behind a YAML tag", "[knowledge][fuzz]") {
+  // fuzz_topics: `id: !bout` (a tag with nothing after it) is a scalar holding "", and so is `id: ""`; the
+  // topic was accepted with an empty id, which no command can name.
+  for (const std::string id : {"!bout", "\"\"", "' '"}) {
+    INFO(id);
+    Diagnostics diagnostics;
+    parse_topics("topics:\n  - id: " + id + "\n    title: T\n    summary: S\n    links: [{title: a, url: \"https://x.io/\"}]\n",
+                 "topics.yaml", {}, diagnostics);
+    REQUIRE(diagnostics.size() == 1);
+    CHECK(diagnostics[0].to_string() == "topics.yaml:2:9: 'id' in topic is empty");
+  }
+  Diagnostics diagnostics;
+  parse_topics("topics:\n  - id: t\n    title: T\n    summary: S\n    links: [{title: a, url: \"\"}]\n", "topics.yaml", {},
+               diagnostics);
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diagnostics[0].to_string() == "topics.yaml:5:29: 'url' in link is empty");
+  diagnostics.clear();
+  parse_meetings("meetings:\n  - id: ac\n    title: \"\"\n    day: Thursday\n    time: \"13:00\"\n    timezone: UTC\n"
+                 "    frequency: weekly\n    duration_minutes: 60\n",
+                 "meetings.yaml", diagnostics);
+  REQUIRE_FALSE(diagnostics.empty());
+  CHECK(diagnostics[0].to_string() == "meetings.yaml:3:12: 'title' in meeting 'ac' is empty");
+}
