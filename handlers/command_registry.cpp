@@ -57,8 +57,8 @@ Reply CommandRegistry::help(const Request& request, const KnowledgeBase& knowled
   for (const auto& command : commands_) {
     if (command.admin) continue;
     commands_line += (commands_line.empty() ? "" : " ") + prefix + command.name;
-    rich += "\n• `" + prefix + command.name + (command.arguments.empty() ? "" : " " + command.arguments) + "` — " +
-            command.summary;
+    rich += "\n• `" + escape_mrkdwn(prefix + command.name + (command.arguments.empty() ? "" : " " + command.arguments)) +
+            "` — " + escape_mrkdwn(command.summary);
   }
   std::string topics_line;
   rich += "\n*Topics*";
@@ -79,7 +79,8 @@ Reply CommandRegistry::help_for(const std::string& word, const Request& request,
   if (const auto* command = find(word)) {
     const auto usage = prefix + command->name + (command->arguments.empty() ? "" : " " + command->arguments);
     reply.text = usage + " — " + command->summary;
-    reply.mrkdwn = "`" + usage + "` — " + command->summary;
+    // Slack reads <meeting> as a control sequence, code span or not: the placeholders are escaped.
+    reply.mrkdwn = "`" + escape_mrkdwn(usage) + "` — " + escape_mrkdwn(command->summary);
   } else if (const auto* topic = knowledge.find_topic(word)) {
     std::string also;
     for (const auto& alias : topic->aliases) also += (also.empty() ? "" : ", ") + prefix + alias;
