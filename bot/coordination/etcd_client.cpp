@@ -53,6 +53,10 @@ struct Answer {
 bool is_success(int status) { return status >= 200 && status < 300; }
 
 // Worth trying another member: it may be down, partitioned, or refusing this Host (421).
+bool timed_out(const Answer& answer) {
+  return answer.error == asio::error::timed_out || answer.error == beast::error::timeout;
+}
+
 bool try_elsewhere(const Answer& answer) {
   if (answer.error == http::error::body_limit) return false;  // the same data on every member
   return answer.error || answer.status >= 500 || answer.status == 421 || answer.status == 408 || answer.status == 429;
@@ -191,9 +195,11 @@ struct EtcdClient::State {
   // deadline passes: while the members elect a new raft leader (a second or two) every one of
   // them times out, and the next round gets through. An endpoint that fails stops being the
   // preferred one, so the next call starts with another member instead of waiting on it again.
+  // When none answers, the caller hears the failure that names a cause (a certificate for another
+  // name, HTTP 503) rather than the time-out of an attempt the deadline cut short.
   asio::awaitable<Answer> post_anywhere(std::string_view path, const std::string& body, time_point deadline,
                                        bool with_token) {
-    Answer answer{asio::error::timed_out};
+    Answer telling{asio::error::timed_out};
     asio::steady_timer pause(executor);
     const auto first = preferred;
     for (std::size_t attempt = 0;; ++attempt) {
@@ -208,7 +214,7 @@ struct EtcdClient::State {
       const auto& url = endpoints[index];
       auto request = make_request(url, path, body, with_token);
       const auto until = attempt_deadline(deadline, endpoints.size() - attempt % endpoints.size());
-      answer = co_await connected(url, until, [&](auto& stream) { return exchange(stream, request, until); });
+      auto answer = co_await connected(url, until, [&](auto& stream) { return exchange(stream, request, until); });
       if (!try_elsewhere(answer)) {
         preferred = index;
         co_return answer;
@@ -216,8 +222,9 @@ struct EtcdClient::State {
       if (preferred == index) preferred = (index + 1) % endpoints.size();
       spdlog::debug("etcd: {}{}: {}", url.origin(), path,
                     answer.error ? answer.error.message() : "HTTP " + std::to_string(answer.status));
+      if (!timed_out(answer) || timed_out(telling)) telling = std::move(answer);
     }
-    co_return answer;
+    co_return telling;
   }
 
   asio::awaitable<Answer> post(std::string_view path, const std::string& body, time_point deadline) {

@@ -1,5 +1,6 @@
 // etcd over https: the client verifies the members' certificate against the configured CA and
 // their name (the endpoint's host, or coordination.etcd.tls.server_name), and refuses otherwise.
+#include <boost/asio/ip/tcp.hpp>
 #include <catch2/catch.hpp>
 
 #include "bot/coordination/etcd_client.hpp"
@@ -30,6 +31,15 @@ TEST_CASE("the client talks to etcd over verified TLS and refuses a certificate 
     const auto refused = finish(io, untrusting.range("/x", Clock::now() + 2s));
     CHECK(refused.failure == Failure::unreachable);
     CHECK_THAT(refused.detail, Catch::Contains("certificate verify failed"));
+
+    // Listed after it, a port that takes connections and never speaks: every round ends in its
+    // time-out, and the operator still hears the cause.
+    boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+    const auto silent_endpoint = "https://127.0.0.1:" + std::to_string(silent.local_endpoint().port());
+    EtcdClient misled(io.get_executor(), {{cluster.tls_endpoints().front(), silent_endpoint}, "/v3", {}, {}, {}, {}, {}, {}, 1s});
+    const auto hidden = finish(io, misled.range("/x", Clock::now() + 2s));
+    CHECK(hidden.failure == Failure::unreachable);
+    CHECK_THAT(hidden.detail, Catch::Contains("certificate verify failed"));
   }
   SECTION("the certificate names wrong.example") {
     EtcdCluster cluster(3, katabot::test::EtcdTls{files.wrong_cert, files.wrong_key});
