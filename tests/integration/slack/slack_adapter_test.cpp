@@ -280,12 +280,14 @@ TEST_CASE("slack: a dropped socket is reconnected within a second", "[slack]") {
 }
 
 TEST_CASE("slack: a silent socket (no frames, no pongs) is abandoned and replaced", "[slack]") {
-  Connected c;
+  auto timings = fast_timings();
+  timings.silence_timeout = 800ms;
+  Connected c(timings);
   const auto silenced = std::chrono::steady_clock::now();
   c.fake.silence_newest();
   REQUIRE(c.fake.wait_hellos(2, deadline_in(5s)));
   const auto took = std::chrono::steady_clock::now() - silenced;
-  CHECK(took >= fast_timings().silence_timeout - 100ms);  // not an ordinary close
+  CHECK(took >= timings.silence_timeout - 100ms);  // not an ordinary close
   CHECK(c.bot->wait_ready(deadline_in(2s)));
 }
 
@@ -340,8 +342,11 @@ TEST_CASE("slack: posts to one channel are paced, reminders report ok", "[slack]
     if (post.json()["channel"] == "C5") c5.push_back(post.at);
   }
   REQUIRE(c5.size() == 3);
-  CHECK(c5[1] - c5[0] >= fast_timings().post_spacing - 20ms);
-  CHECK(c5[2] - c5[1] >= fast_timings().post_spacing - 20ms);
+  // Seen at the fake, so the first gap may shrink by a connection set-up (the first C5 post may open
+  // a connection while the C6 post takes the idle one). Two spacings less half of one allows for
+  // that and still fails when the posts are not paced, or paced only once.
+  const auto spacing = fast_timings().post_spacing;
+  CHECK(c5[2] - c5[0] >= 2 * spacing - spacing / 2);
   CHECK(posts[0].json()["blocks"][0]["text"]["text"].get<std::string>().find("&lt;b&gt; &amp; co") != std::string::npos);
 }
 
