@@ -296,9 +296,10 @@ TEST_CASE("a connection that sends nothing is closed at the request deadline", "
   StubState state;
   RunningServer server(stub_routes(state), HttpServerLimits{.request_read_timeout = 300ms, .keep_alive_idle = 30s});
 
+  // Before the connect: the server's deadline starts at its accept, which may come before connect() returns.
+  const auto started = std::chrono::steady_clock::now();
   RawConnection idle(server.port());
   REQUIRE(idle.connected());
-  const auto started = std::chrono::steady_clock::now();
   const auto received = idle.read_until_closed(deadline_in(5s));
   REQUIRE(received);
   CHECK(received->empty());
@@ -334,8 +335,9 @@ TEST_CASE("a keep-alive connection may idle longer than a request may take to ar
   RunningServer server(stub_routes(state), HttpServerLimits{.request_read_timeout = 200ms, .keep_alive_idle = 800ms});
 
   RawConnection connection(server.port());
-  REQUIRE(served(connection));
+  // Before the request: the idle time starts when the answer is written, before it is read here.
   const auto started = std::chrono::steady_clock::now();
+  REQUIRE(served(connection));
   const auto received = connection.read_until_closed(deadline_in(5s));
   REQUIRE(received);
   CHECK(std::chrono::steady_clock::now() - started >= 700ms);

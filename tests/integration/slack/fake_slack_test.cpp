@@ -75,10 +75,11 @@ TEST_CASE("fake slack: unacked envelopes come again with retry_attempt+1", "[fak
   RawClient client;
   REQUIRE_FALSE(client.connect(fake.port(), open_connection_url(fake.port())));
   client.read();  // hello
+  // Before the send: the redelivery delay starts when the fake sends, before the frame is read here.
+  const auto sent = std::chrono::steady_clock::now();
   fake.send_envelope(event_envelope("env-1", "Ev1", {{"type", "message"}, {"channel", "C1"}, {"ts", "1.0"}}));
   auto frame = client.read();
   CHECK(frame["retry_attempt"] == 0);
-  const auto sent = std::chrono::steady_clock::now();
   frame = client.read();
   CHECK(std::chrono::steady_clock::now() - sent >= 150ms);
   CHECK(frame["envelope_id"] == "env-1");
