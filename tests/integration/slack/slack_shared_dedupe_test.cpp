@@ -44,7 +44,9 @@ struct TwoReplicas {
     config.backend = CoordinationConfig::Backend::etcd;
     config.identity = identity;
     config.key_prefix = "/katabot-test/";
-    config.request_timeout = 1s;
+    // Not the budget under test: a claim that timed out on a loaded machine would fail open and
+    // the event would be answered twice. A dead etcd still fails at once (connection refused).
+    config.request_timeout = 3s;  // the most --check-config allows with the default 10 s TTL
     config.etcd.endpoints = etcd.endpoints();
     return config;
   }
