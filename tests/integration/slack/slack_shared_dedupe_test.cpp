@@ -45,8 +45,9 @@ struct TwoReplicas {
     config.identity = identity;
     config.key_prefix = "/katabot-test/";
     // Not the budget under test: a claim that timed out on a loaded machine would fail open and
-    // the event would be answered twice. A dead etcd still fails at once (connection refused).
-    config.request_timeout = 3s;  // the most --check-config allows with the default 10 s TTL
+    // the event would be answered twice. 3 s is the most --check-config allows with the default
+    // 10 s TTL; with etcd down a claim fails open after it (the client retries until then).
+    config.request_timeout = 3s;
     config.etcd.endpoints = etcd.endpoints();
     return config;
   }
