@@ -28,17 +28,9 @@ std::uint16_t ephemeral_low() {
   return static_cast<std::uint16_t>(low);
 }
 
-sockaddr_in loopback_address(std::uint16_t port) {
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  return address;
-}
-
 bool bindable(std::uint16_t port) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  const auto address = loopback_address(port);
+  const auto address = loopback(port);
   const bool bound = bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
   close(fd);
   return bound;
@@ -101,7 +93,7 @@ std::optional<std::string> http_post(std::uint16_t port, const std::string& path
                                      std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  const auto address = loopback_address(port);
+  const auto address = loopback(port);
   if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     close(fd);
     return std::nullopt;
