@@ -87,7 +87,10 @@ EtcdClientSettings settings(std::vector<std::string> endpoints, std::chrono::mil
   return settings;
 }
 
-constexpr auto slack = 150ms;  // scheduling on a shared 2-core machine
+// Timer wake-ups on a loaded 2-core CI machine (a sanitized build beside other tests). Small enough
+// that each bound below still fails on the bug it guards: a hung member given the whole budget (1 s)
+// or the request timeout (2 s) instead of its share.
+constexpr auto slack = 300ms;
 
 }  // namespace
 
@@ -116,6 +119,6 @@ TEST_CASE("an etcd call moves on from a hung member within its budget, and the n
 
   const auto second = timed_range(io, client, 1s);
   REQUIRE(second.outcome.value);
-  CHECK(second.took < 250ms);  // straight to the member that answered
+  CHECK(second.took < 400ms);  // straight to the member that answered: trying the hung one first takes 500 ms
   CHECK(live.answered == 2);
 }

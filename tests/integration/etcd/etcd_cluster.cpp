@@ -1,6 +1,9 @@
 #include "tests/integration/etcd/etcd_cluster.hpp"
 
 #include <csignal>
+#include <fstream>
+#include <random>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -17,6 +20,56 @@ namespace katabot::test {
 namespace {
 
 constexpr const char* etcd_binary = "/usr/bin/etcd";
+
+// The lowest port the kernel hands out to outgoing connections and to bind(0).
+std::uint16_t ephemeral_low() {
+  unsigned low = 0;
+  std::ifstream("/proc/sys/net/ipv4/ip_local_port_range") >> low;
+  return static_cast<std::uint16_t>(low);
+}
+
+bool bindable(std::uint16_t port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  const auto address = loopback(port);
+  const bool bound = bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return bound;
+}
+
+// A free port below the ephemeral range, none of `taken`. Members are started after all their
+// ports are picked, and restarted after being killed: meanwhile a port from the ephemeral range
+// (free_port()) may become the local port of any test's outgoing connection, and the member then
+// cannot bind it. Below the range only another test's explicit bind can take it.
+std::uint16_t member_port(std::set<std::uint16_t>& taken) {
+  constexpr std::uint16_t lowest = 10000;
+  const auto high = ephemeral_low();
+  if (high <= lowest + 1000) return free_port();  // an unusual range: as good as it gets
+  static std::mt19937 random{std::random_device{}()};
+  std::uniform_int_distribution<unsigned> pick(lowest, high - 1u);
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const auto port = static_cast<std::uint16_t>(pick(random));
+    if (!taken.contains(port) && bindable(port)) {
+      taken.insert(port);
+      return port;
+    }
+  }
+  throw std::runtime_error("no free loopback port below " + std::to_string(high) + " in 100 tries");
+}
+
+// Whether every thread of `pid` is stopped: SIGSTOP only asks, and a thread the kernel has not
+// yet stopped (on a loaded machine, a while) may still answer a request sent meanwhile.
+bool all_threads_stopped(pid_t pid) {
+  const auto tasks = std::filesystem::path("/proc") / std::to_string(pid) / "task";
+  std::error_code error;
+  for (const auto& task : std::filesystem::directory_iterator(tasks, error)) {
+    std::ifstream stat(task.path() / "stat");
+    std::string line;
+    std::getline(stat, line);
+    const auto state_at = line.rfind(") ");  // the state follows the command name in parentheses
+    if (state_at == std::string::npos || line.compare(state_at + 2, 1, "T") != 0) return false;
+  }
+  return !error;
+}
 
 }  // namespace
 
@@ -40,11 +93,8 @@ std::optional<std::string> http_post(std::uint16_t port, const std::string& path
                                      std::chrono::milliseconds timeout) {
   const auto deadline = Clock::now() + timeout;
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+  const auto address = loopback(port);
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     close(fd);
     return std::nullopt;
   }
@@ -80,12 +130,13 @@ EtcdCluster::EtcdCluster(int members, std::optional<EtcdTls> tls) : dir_("katabo
     throw std::runtime_error(std::string(etcd_binary) + " is missing: apt-get install etcd-server etcd-client");
   }
   members_.resize(static_cast<std::size_t>(members));
+  std::set<std::uint16_t> taken;
   for (int i = 0; i < members; ++i) {
     auto& member = members_[static_cast<std::size_t>(i)];
     member.name = "n" + std::to_string(i + 1);
-    member.client_port = free_port();
-    member.tls_port = free_port();
-    member.peer_port = free_port();
+    member.client_port = member_port(taken);
+    member.tls_port = member_port(taken);
+    member.peer_port = member_port(taken);
     initial_cluster_ += (i ? "," : "") + member.name + "=http://127.0.0.1:" + std::to_string(member.peer_port);
   }
   for (int i = 0; i < members; ++i) start(i);
@@ -154,7 +205,15 @@ std::optional<int> EtcdCluster::leader(std::chrono::milliseconds timeout) {
 
 void EtcdCluster::kill(int member) { members_[static_cast<std::size_t>(member)].process.kill_now(); }
 
-void EtcdCluster::pause(int member) { ::kill(members_[static_cast<std::size_t>(member)].process.pid(), SIGSTOP); }
+void EtcdCluster::pause(int member) {
+  const auto pid = members_[static_cast<std::size_t>(member)].process.pid();
+  ::kill(pid, SIGSTOP);
+  const auto deadline = Clock::now() + 5s;
+  while (!all_threads_stopped(pid)) {
+    if (Clock::now() >= deadline) throw std::runtime_error("etcd member " + std::to_string(member) + " did not stop");
+    std::this_thread::sleep_for(1ms);  // polling /proc: the kernel offers no event for it
+  }
+}
 
 void EtcdCluster::resume(int member) { ::kill(members_[static_cast<std::size_t>(member)].process.pid(), SIGCONT); }
 

@@ -32,13 +32,19 @@ namespace {
 
 constexpr date::year_month_day dec24 = date::year{2026} / 12 / 24;
 constexpr date::year_month_day dec31 = date::year{2026} / 12 / 31;
-constexpr auto propagation_bound = 1500ms;  // well under the 5 s poll period: the watch brings it
+// From etcd holding a change to the other replica showing it: well under the 5 s poll period, so
+// only the watch brings it in time.
+constexpr auto propagation_bound = 1500ms;
 constexpr auto poll_period = 5s;
+// Every put is a WAL fsync, which takes a second or more on a loaded CI machine; a write that misses
+// its budget is taken back, and that budget is not under test here.
+constexpr auto request_timeout = 3s;
+const std::string overrides_prefix = "/katabot-test/overrides/";
 
 CoordinationConfig coordination() {
   CoordinationConfig config;
   config.key_prefix = "/katabot-test/";
-  config.request_timeout = 1s;
+  config.request_timeout = request_timeout;
   return config;
 }
 
@@ -88,6 +94,16 @@ std::optional<Steady::duration> time_until(boost::asio::io_context& io, Done don
 
 long long in_ms(Steady::duration duration) { return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(); }
 
+// Until etcd holds the override of `day` (or, with `held` false, no longer holds it), bounded by a
+// write's budget: the start of a propagation the other replica is then timed on.
+bool etcd_holds(boost::asio::io_context& io, EtcdClient& client, date::year_month_day day, bool held = true) {
+  const auto key = override_key(overrides_prefix, "architecture-committee", day);
+  return run_until(io, [&] {
+    const auto found = finish(io, client.range(key, Steady::now() + request_timeout));
+    return found.value && found.value->kvs.empty() != held;
+  }, request_timeout + 1s);
+}
+
 }  // namespace
 
 TEST_CASE("a change made on one replica reaches the other through etcd, and none is lost while etcd is down",
@@ -99,48 +115,56 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   Replica b(io, cluster.endpoints());
   REQUIRE(run_until(io, [&] { return a.sync->answering() && b.sync->answering(); }, 10s));
 
-  // A skip on a, seen by b.
+  // A skip on a, seen by b. Each propagation is printed from the change (the write included) and
+  // bounded from etcd holding it.
+  const auto skip_made = Steady::now();
   REQUIRE(a.store.change_schedule({false, skip(dec24, "holidays")}).problem.empty());
   CHECK(a.overrides() == std::vector{skip(dec24, "holidays")});  // at once where it was made
   const auto rescheduled = b.changes;
-  const auto skip_seen = time_until(io, [&] { return b.overrides() == std::vector{skip(dec24, "holidays")}; }, propagation_bound);
-  REQUIRE(skip_seen);
+  REQUIRE(etcd_holds(io, a.client, dec24));
+  REQUIRE(time_until(io, [&] { return b.overrides() == std::vector{skip(dec24, "holidays")}; }, propagation_bound));
+  const auto skip_seen = Steady::now() - skip_made;
   CHECK(b.changes > rescheduled);
 
   // Its unskip, likewise.
+  const auto unskip_made = Steady::now();
   REQUIRE(a.store.change_schedule({true, skip(dec24, "")}).problem.empty());
-  const auto unskip_seen = time_until(io, [&] { return b.overrides().empty(); }, propagation_bound);
-  REQUIRE(unskip_seen);
+  REQUIRE(etcd_holds(io, a.client, dec24, false));
+  REQUIRE(time_until(io, [&] { return b.overrides().empty(); }, propagation_bound));
+  const auto unskip_seen = Steady::now() - unskip_made;
 
   // A move made on b, seen by a.
+  const auto move_made = Steady::now();
   REQUIRE(b.store.change_schedule({false, move(dec31)}).problem.empty());
-  const auto move_seen = time_until(io, [&] { return a.overrides() == std::vector{move(dec31)}; }, propagation_bound);
-  REQUIRE(move_seen);
-  std::printf("shared overrides, etcd on loopback: skip seen by the other replica after %lld ms, unskip %lld ms, move %lld ms\n",
-              in_ms(*skip_seen), in_ms(*unskip_seen), in_ms(*move_seen));
+  REQUIRE(etcd_holds(io, b.client, dec31));
+  REQUIRE(time_until(io, [&] { return a.overrides() == std::vector{move(dec31)}; }, propagation_bound));
+  const auto move_seen = Steady::now() - move_made;
+  std::printf("shared overrides, etcd on loopback: skip seen by the other replica within %lld ms, unskip %lld ms, move %lld ms\n",
+              in_ms(skip_seen), in_ms(unskip_seen), in_ms(move_seen));
 
   // A replica that ran alone (backend none) brings the skips of its overrides.log along.
   const katabot::test::TempDir state("katabot-overrides");
   const auto jan7 = date::year{2027} / 1 / 7;
   REQUIRE(OverrideLog(state.path()).set(skip(jan7, "FOSDEM")));
   Replica c(io, cluster.endpoints(), state.path());
+  REQUIRE(etcd_holds(io, c.client, jan7));
   CHECK(time_until(io, [&] { return a.overrides() == std::vector{move(dec31), skip(jan7, "FOSDEM")}; }, propagation_bound));
   REQUIRE(c.store.change_schedule({true, skip(jan7, "")}).problem.empty());
+  REQUIRE(etcd_holds(io, c.client, jan7, false));
   REQUIRE(time_until(io, [&] { return a.overrides() == std::vector{move(dec31)}; }, propagation_bound));
 
   // A past override (written by a replica long gone) is deleted from etcd by the next load.
-  const auto past = override_key("/katabot-test/overrides/", "architecture-committee", date::year{2026} / 10 / 1);
-  REQUIRE(finish(io, a.client.put(past, format_override_record(skip(date::year{2026} / 10 / 1, "old")), Steady::now() + 1s)).value);
-  REQUIRE(run_until(io, [&] {
-    const auto left = finish(io, a.client.range(past, Steady::now() + 1s));
-    return left.value && left.value->kvs.empty();
-  }, poll_period + 2s));
+  const auto october = date::year{2026} / 10 / 1;
+  REQUIRE(finish(io, a.client.put(override_key(overrides_prefix, "architecture-committee", october),
+                                  format_override_record(skip(october, "old")), Steady::now() + request_timeout))
+              .value);
+  REQUIRE(run_until(io, [&] { return etcd_holds(io, a.client, october, false); }, poll_period + request_timeout));
   CHECK(a.overrides() == std::vector{move(dec31)});
 
   cluster.kill(0);
   // Accepted before a knew: etcd does not confirm it, so it is taken back and the admin is told.
   REQUIRE(a.store.change_schedule({false, skip(dec24, "travel")}).in_force);
-  REQUIRE(run_until(io, [&] { return !a.not_saved.empty(); }, 5s));
+  REQUIRE(run_until(io, [&] { return !a.not_saved.empty(); }, request_timeout + 5s));
   CHECK(a.not_saved.front() ==
         "Could not save the skip of architecture-committee on 2026-12-24: the coordinator (etcd) did not answer, so it "
         "was taken back. Try again.");
@@ -160,6 +184,7 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   REQUIRE(cluster.wait_healthy());
   REQUIRE(run_until(io, [&] { return a.sync->answering() && b.sync->answering(); }, 2 * poll_period + 5s));
   REQUIRE(a.store.change_schedule({true, move(dec31)}).problem.empty());
+  REQUIRE(etcd_holds(io, a.client, dec31, false));
   CHECK(time_until(io, [&] { return b.overrides().empty(); }, propagation_bound + poll_period));
 
   a.sync->stop();
@@ -174,7 +199,7 @@ TEST_CASE("a value too large for any answer under the prefix is left out and rep
   REQUIRE(cluster.wait_healthy());
   boost::asio::io_context io;
   EtcdClient writer(io.get_executor(), client_settings(cluster.endpoints(), 5s));
-  const std::string prefix = "/katabot-test/overrides/";  // coordination()'s key prefix
+  const auto& prefix = overrides_prefix;
   const auto put = [&](const std::string& key, const std::string& value) {
     const auto written = finish(io, writer.put(key, value, Steady::now() + 5s));
     INFO(written.detail);
@@ -223,10 +248,12 @@ TEST_CASE("the local overrides are copied into etcd once: an unskip made since s
   auto first = std::make_unique<Replica>(io, cluster.endpoints(), state.path());
   Replica other(io, cluster.endpoints());
   REQUIRE(run_until(io, [&] { return first->sync->settled() && other.sync->settled(); }, 10s));
+  REQUIRE(etcd_holds(io, other.client, dec24));
   REQUIRE(time_until(io, [&] { return other.overrides() == std::vector{skip(dec24, "holidays")}; }, propagation_bound));
 
   // Unskipped on the other replica: the key is deleted from etcd.
   REQUIRE(other.store.change_schedule({true, skip(dec24, "")}).problem.empty());
+  REQUIRE(etcd_holds(io, other.client, dec24, false));
   REQUIRE(time_until(io, [&] { return first->overrides().empty(); }, propagation_bound));
 
   // The first replica restarts; its overrides.log still holds the skip.
@@ -235,8 +262,7 @@ TEST_CASE("the local overrides are copied into etcd once: an unskip made since s
   first.reset();
   Replica restarted(io, cluster.endpoints(), state.path());
   REQUIRE(run_until(io, [&] { return restarted.sync->settled(); }, 10s));
-  const auto key = override_key("/katabot-test/overrides/", "architecture-committee", dec24);
-  CHECK(finish(io, restarted.client.range(key, Steady::now() + 1s)).value->kvs.empty());
+  CHECK(etcd_holds(io, restarted.client, dec24, false));
   CHECK(restarted.overrides().empty());
   CHECK(other.overrides().empty());
 
@@ -253,8 +279,7 @@ TEST_CASE("a replica started while etcd is down plans no reminders until it has 
   auto admin = std::make_unique<Replica>(io, cluster.endpoints());
   REQUIRE(run_until(io, [&] { return admin->sync->settled(); }, 10s));
   REQUIRE(admin->store.change_schedule({false, skip(dec24, "holidays")}).problem.empty());
-  const auto key = override_key("/katabot-test/overrides/", "architecture-committee", dec24);
-  REQUIRE(run_until(io, [&] { return !finish(io, admin->client.range(key, Steady::now() + 1s)).value->kvs.empty(); }, 5s));
+  REQUIRE(etcd_holds(io, admin->client, dec24));
   admin->sync->stop();
   REQUIRE(run_until(io, [&] { return admin->stopped; }, 5s));
   admin.reset();
@@ -292,7 +317,10 @@ TEST_CASE("a replica started while etcd is down plans no reminders until it has 
   REQUIRE(settled);
   std::printf("shared overrides: a replica started while etcd was down loaded them %lld ms after etcd was healthy again\n",
               in_ms(settled_at - healthy_at));
-  CHECK(settled_at - healthy_at < 1500ms);  // retried within a second, not every poll period (5 s)
+  // Retried every second (first_load_retry_cap), not every poll period (5 s): at most that second
+  // after the attempt etcd failed as it became healthy (a read it held while it had no raft leader
+  // fails at the election), and the load itself on a loaded machine.
+  CHECK(settled_at - healthy_at < poll_period / 2);
   CHECK(late.changes > rescheduled);       // the leader's scheduler is told to plan now
   const auto knowledge = planning();
   REQUIRE(knowledge != nullptr);

@@ -62,6 +62,13 @@ int katabot_nicks_in_channel(LineSocket& observer) {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
+// The lease of a leader that is SIGTERMed: long enough that a lease left to run out (not revoked)
+// shows as a wait of 6.7 s or more (a TTL after the last keepalive, sent every third of it), far
+// from the handover bound below, which is for two sanitized processes on a loaded machine. The
+// 1.5 s target is the tests/ha scenario S8.
+constexpr int terminated_leader_lease_ttl = 10;
+constexpr double handover_bound = 5.0;
+
 }  // namespace
 
 TEST_CASE("replicas with etcd: one on IRC, roles on /readyz and /metrics, handover on SIGTERM and SIGKILL",
@@ -74,7 +81,8 @@ TEST_CASE("replicas with etcd: one on IRC, roles on /readyz and /metrics, handov
   TempDir dir("katabot-ha-app");
 
   std::map<std::string, Replica> replicas;
-  replicas.emplace("replica-a", start_replica(dir, "replica-a", irc_only(irc.port()), endpoint));
+  replicas.emplace("replica-a",
+                   start_replica(dir, "replica-a", irc_only(irc.port()), endpoint, terminated_leader_lease_ttl));
   if (!observer.wait_for([](const std::string& line) { return is_katabot_line(line, " JOIN "); }, 20s)) {
     FAIL("replica-a did not join #kata-dev; it said:\n" << replicas.at("replica-a").log_text());
   }
@@ -125,9 +133,8 @@ TEST_CASE("replicas with etcd: one on IRC, roles on /readyz and /metrics, handov
     std::cout << "ha_app: SIGTERM of the leader: it exited after " << stopped_after
               << " s; the follower was on IRC " << handover << " s after the signal\n";
     CHECK(stopped_after < 2.0);
-    // Revoking the lease wakes the follower's watch: no TTL wait (ha.md §6 S8 target 1.5 s, plus
-    // the IRC registration and JOIN).
-    CHECK(handover < 3.0);
+    // Revoking the lease wakes the follower's watch: no TTL wait (plus the IRC registration and JOIN).
+    CHECK(handover < handover_bound);
     CHECK(wait_for_role(second, "role: leader (epoch ", 10s).starts_with("200 ready\nrole: leader"));
 
     replicas.erase("replica-a");
@@ -145,7 +152,9 @@ TEST_CASE("replicas with etcd: one on IRC, roles on /readyz and /metrics, handov
     REQUIRE(rejoined);
     std::cout << "ha_app: SIGKILL of the leader (lease_ttl " << lease_ttl_seconds << " s): a new replica was on IRC "
               << takeover << " s after the kill\n";
-    CHECK(takeover < lease_ttl_seconds + 3.0);
+    // A correctness bound (the target, TTL + 1 s, is the tests/ha scenario S2): the lease ran out,
+    // then a start-up and IRC registration of a sanitized process beside other tests.
+    CHECK(takeover < lease_ttl_seconds + 5.0);
     CHECK(wait_for_role(third, "role: leader (epoch ", 10s).starts_with("200 ready\nrole: leader"));
     CHECK(katabot_nicks_in_channel(observer) == 1);
   }
@@ -154,7 +163,7 @@ TEST_CASE("replicas with etcd: one on IRC, roles on /readyz and /metrics, handov
 // Finding 9 of the issue 12 review: the QUIT wait ends within the term's graceful close, which
 // leaves the elector time to revoke the lease, so the follower takes over at once (ha.md §6 S8) even
 // when the leader's IRC server never answers QUIT.
-TEST_CASE("replicas with etcd: a leader's IRC server ignoring QUIT does not hold the follower past 1.5 s",
+TEST_CASE("replicas with etcd: a leader's IRC server ignoring QUIT does not hold the follower until its lease runs out",
           "[integration][ha_app][etcd]") {
   EtcdCluster etcd(1);
   REQUIRE(etcd.wait_healthy());
@@ -162,7 +171,7 @@ TEST_CASE("replicas with etcd: a leader's IRC server ignoring QUIT does not hold
   Listener irc;  // registers the bot, then keeps every connection open whatever it says
   TempDir dir("katabot-ha-quit");
 
-  auto first = start_replica(dir, "replica-a", irc_only(irc.port()), endpoint);
+  auto first = start_replica(dir, "replica-a", irc_only(irc.port()), endpoint, terminated_leader_lease_ttl);
   auto leader_link = irc.accept(20s);
   INFO(first.log_text());
   REQUIRE(leader_link);
@@ -188,5 +197,5 @@ TEST_CASE("replicas with etcd: a leader's IRC server ignoring QUIT does not hold
   std::cout << "ha_app: SIGTERM of a leader whose IRC server ignores QUIT: it exited after " << stopped_after
             << " s; the follower connected to IRC " << handover << " s after the signal\n";
   CHECK(stopped_after < 2.0);
-  CHECK(handover < 1.5);
+  CHECK(handover < handover_bound);
 }

@@ -44,7 +44,7 @@ inline std::string slack_only(const std::string& api_base) {
 }
 
 inline Replica start_replica(const TempDir& dir, const std::string& identity, const std::string& chat,
-                      const std::string& etcd_endpoint) {
+                             const std::string& etcd_endpoint, int lease_ttl = lease_ttl_seconds) {
   Replica replica{identity, free_port(), dir.path() / (identity + ".log"), {}};
   const auto config = dir.path() / (identity + ".yaml");
   std::ofstream(config) << "bot:\n"
@@ -57,7 +57,7 @@ inline Replica start_replica(const TempDir& dir, const std::string& identity, co
                         << "coordination:\n"
                            "  backend: etcd\n"
                            "  identity: " << identity << "\n"
-                        << "  lease_ttl: " << lease_ttl_seconds << "s\n"
+                        << "  lease_ttl: " << lease_ttl << "s\n"
                         << "  retry_period: 1s\n"
                            "  request_timeout: 1s\n"
                            "  etcd:\n"

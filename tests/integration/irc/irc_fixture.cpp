@@ -106,8 +106,6 @@ bool Process::running() {
   return true;
 }
 
-namespace {
-
 sockaddr_in loopback(std::uint16_t port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -115,6 +113,8 @@ sockaddr_in loopback(std::uint16_t port) {
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   return address;
 }
+
+namespace {
 
 bool is_root() { return geteuid() == 0; }
 

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include "bot/inbound.hpp"
@@ -55,6 +56,7 @@ class Process {
 };
 
 std::uint16_t free_port();
+sockaddr_in loopback(std::uint16_t port);  // 127.0.0.1:port
 bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout = 10s);
 void run_or_fail(const std::string& command);
 std::string read_file(const std::filesystem::path& file);
