@@ -3,6 +3,7 @@
 #include <atomic>
 #include <cerrno>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -161,8 +162,22 @@ bool wait_for_port(std::uint16_t port, std::chrono::milliseconds timeout) {
   return false;
 }
 
+// On failure the message carries the end of what the command printed: a test that fails once in
+// a loaded CI run must say why (etcdctl's "request timed out", openssl's complaint).
 void run_or_fail(const std::string& command) {
-  if (std::system(("(" + command + ") >/dev/null 2>&1").c_str()) != 0) throw std::runtime_error("command failed: " + command);
+  constexpr std::size_t kept = 2000;
+  FILE* pipe = ::popen(("(" + command + ") 2>&1").c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
+  std::string output;
+  char chunk[512];
+  while (const auto read = std::fread(chunk, 1, sizeof chunk, pipe)) {
+    output.append(chunk, read);
+    if (output.size() > 2 * kept) output.erase(0, output.size() - kept);
+  }
+  if (::pclose(pipe) != 0) {
+    if (output.size() > kept) output.erase(0, output.size() - kept);
+    throw std::runtime_error("command failed: " + command + "\n" + output);
+  }
 }
 
 std::string read_file(const fs::path& file) {
