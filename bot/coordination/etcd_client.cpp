@@ -52,11 +52,11 @@ struct Answer {
 
 bool is_success(int status) { return status >= 200 && status < 300; }
 
-// Worth trying another member: it may be down, partitioned, or refusing this Host (421).
 bool timed_out(const Answer& answer) {
   return answer.error == asio::error::timed_out || answer.error == beast::error::timeout;
 }
 
+// Worth trying another member: it may be down, partitioned, or refusing this Host (421).
 bool try_elsewhere(const Answer& answer) {
   if (answer.error == http::error::body_limit) return false;  // the same data on every member
   return answer.error || answer.status >= 500 || answer.status == 421 || answer.status == 408 || answer.status == 429;

@@ -105,8 +105,9 @@ TEST_CASE("the client goes on to the next endpoint when one is down or paused", 
   cluster.resume(paused);
   REQUIRE(cluster.wait_healthy());
 
-  // The member that answered last (listed after the paused one) now refuses connections (and may be
-  // the raft leader, so the others may need a round or two while they elect a new one).
+  // The member that answered last (listed after the paused one, a raft follower) now refuses
+  // connections: the client goes on to the next one. Calls through an election are the
+  // election tests' part.
   cluster.kill((paused + 1) % 3);
   const auto alive = finish(io, client.keepalive(grant.value->id, deadline_in(5s)));
   INFO(alive.detail);

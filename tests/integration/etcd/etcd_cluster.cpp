@@ -205,8 +205,15 @@ std::optional<int> EtcdCluster::leader(std::chrono::milliseconds timeout) {
 
 void EtcdCluster::kill(int member) { members_[static_cast<std::size_t>(member)].process.kill_now(); }
 
-void EtcdCluster::pause(int member) {
+pid_t EtcdCluster::running_pid(int member) const {
   const auto pid = members_[static_cast<std::size_t>(member)].process.pid();
+  // kill(-1, …) would signal every process we may signal: the test runner among them.
+  if (pid <= 0) throw std::runtime_error("etcd member " + std::to_string(member) + " is not running");
+  return pid;
+}
+
+void EtcdCluster::pause(int member) {
+  const auto pid = running_pid(member);
   ::kill(pid, SIGSTOP);
   const auto deadline = Clock::now() + 5s;
   while (!all_threads_stopped(pid)) {
@@ -215,7 +222,7 @@ void EtcdCluster::pause(int member) {
   }
 }
 
-void EtcdCluster::resume(int member) { ::kill(members_[static_cast<std::size_t>(member)].process.pid(), SIGCONT); }
+void EtcdCluster::resume(int member) { ::kill(running_pid(member), SIGCONT); }
 
 void EtcdCluster::restart(int member) {
   kill(member);

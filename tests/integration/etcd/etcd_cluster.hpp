@@ -55,6 +55,7 @@ class EtcdCluster {
     Process process;
   };
   void start(int member);
+  pid_t running_pid(int member) const;
 
   TempDir dir_;
   std::optional<EtcdTls> tls_;
