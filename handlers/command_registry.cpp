@@ -9,6 +9,19 @@
 
 namespace katabot {
 
+namespace {
+
+std::string usage(const std::string& prefix, const Command& command) {
+  return prefix + command.name + (command.arguments.empty() ? "" : " " + command.arguments);
+}
+
+// Slack reads <meeting> as a control sequence, code span or not: the placeholders are escaped.
+std::string usage_mrkdwn(const std::string& prefix, const Command& command) {
+  return "`" + escape_mrkdwn(usage(prefix, command)) + "` — " + escape_mrkdwn(command.summary);
+}
+
+}  // namespace
+
 CommandRegistry::CommandRegistry() {
   commands_ = {
       {"help", "[command]", "what I can answer, or how to use one command", false,
@@ -57,8 +70,7 @@ Reply CommandRegistry::help(const Request& request, const KnowledgeBase& knowled
   for (const auto& command : commands_) {
     if (command.admin) continue;
     commands_line += (commands_line.empty() ? "" : " ") + prefix + command.name;
-    rich += "\n• `" + escape_mrkdwn(prefix + command.name + (command.arguments.empty() ? "" : " " + command.arguments)) +
-            "` — " + escape_mrkdwn(command.summary);
+    rich += "\n• " + usage_mrkdwn(prefix, command);
   }
   std::string topics_line;
   rich += "\n*Topics*";
@@ -77,10 +89,8 @@ Reply CommandRegistry::help_for(const std::string& word, const Request& request,
   const auto& prefix = request.command_prefix;
   Reply reply;
   if (const auto* command = find(word)) {
-    const auto usage = prefix + command->name + (command->arguments.empty() ? "" : " " + command->arguments);
-    reply.text = usage + " — " + command->summary;
-    // Slack reads <meeting> as a control sequence, code span or not: the placeholders are escaped.
-    reply.mrkdwn = "`" + escape_mrkdwn(usage) + "` — " + escape_mrkdwn(command->summary);
+    reply.text = usage(prefix, *command) + " — " + command->summary;
+    reply.mrkdwn = usage_mrkdwn(prefix, *command);
   } else if (const auto* topic = knowledge.find_topic(word)) {
     std::string also;
     for (const auto& alias : topic->aliases) also += (also.empty() ? "" : ", ") + prefix + alias;

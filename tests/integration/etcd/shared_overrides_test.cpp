@@ -94,14 +94,15 @@ std::optional<Steady::duration> time_until(boost::asio::io_context& io, Done don
 
 long long in_ms(Steady::duration duration) { return std::chrono::duration_cast<std::chrono::milliseconds>(duration).count(); }
 
-// Until etcd holds the override of `day` (or, with `held` false, no longer holds it), bounded by a
-// write's budget: the start of a propagation the other replica is then timed on.
-bool etcd_holds(boost::asio::io_context& io, EtcdClient& client, date::year_month_day day, bool held = true) {
+// Until etcd holds the override of `day` (or, with `held` false, no longer holds it), by default
+// within a write's budget: the start of a propagation the other replica is then timed on.
+bool etcd_holds(boost::asio::io_context& io, EtcdClient& client, date::year_month_day day, bool held = true,
+                std::chrono::milliseconds within = request_timeout + 1s) {
   const auto key = override_key(overrides_prefix, "architecture-committee", day);
   return run_until(io, [&] {
     const auto found = finish(io, client.range(key, Steady::now() + request_timeout));
     return found.value && found.value->kvs.empty() != held;
-  }, request_timeout + 1s);
+  }, within);
 }
 
 }  // namespace
@@ -158,7 +159,7 @@ TEST_CASE("a change made on one replica reaches the other through etcd, and none
   REQUIRE(finish(io, a.client.put(override_key(overrides_prefix, "architecture-committee", october),
                                   format_override_record(skip(october, "old")), Steady::now() + request_timeout))
               .value);
-  REQUIRE(run_until(io, [&] { return etcd_holds(io, a.client, october, false); }, poll_period + request_timeout));
+  REQUIRE(etcd_holds(io, a.client, october, false, poll_period + request_timeout));
   CHECK(a.overrides() == std::vector{move(dec31)});
 
   cluster.kill(0);
